@@ -1,0 +1,23 @@
+//! GitLab CI/CD job token allowlists (SPEC §3): the world model, the rules, and the questions asked of
+//! them — check, validate, edit, scope, compact.
+//!
+//! Every rule that changes with a GitLab release reads [`version::PROFILES`]; nothing here knows JS.
+
+mod compact;
+mod edit;
+pub mod input;
+pub mod permission;
+mod rules;
+mod scope;
+pub mod validate;
+pub mod version;
+mod world;
+
+pub use compact::{CompactEntry, Compaction};
+pub use edit::INSUFFICIENT_PERMISSIONS_MESSAGE;
+pub use input::{EditInput, RequestInput, WorldInput};
+pub use permission::{Permission, Role};
+pub use rules::{Query, Reason};
+pub use scope::{GitlabScope, Reach};
+pub use version::{Profile, Version, PROFILES};
+pub use world::{Entry, Project, ProjectId, World};

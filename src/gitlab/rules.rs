@@ -1,0 +1,564 @@
+//! The job token rules of SPEC §3, in order; the first decisive rule wins.
+//!
+//! [`World::decide`] is the only place that decides. It writes its trace through [`Trace`], so
+//! `check` (no trace) and `explain` (full trace) can never disagree.
+
+use super::input::{RequestInput, Visibility};
+use super::permission::{Permission, Role};
+use super::world::{Entry, GroupId, ProjectId, World};
+use crate::decision::{Outcome, Trace, TraceStep};
+use crate::{Decision, Error};
+
+/// Why a request was allowed or denied: the stable `reason` codes of SPEC §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    SameProject,
+    InboundDisabled,
+    AllowlistedProject,
+    AllowlistedGroup,
+    NoInboundCheck,
+    AnonymousLevel,
+    OutboundNotAllowlisted,
+    NotInInboundAllowlist,
+    PermissionNotGranted,
+    InsufficientRole,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::SameProject => "same_project",
+            Reason::InboundDisabled => "inbound_disabled",
+            Reason::AllowlistedProject => "allowlisted_project",
+            Reason::AllowlistedGroup => "allowlisted_group",
+            Reason::NoInboundCheck => "no_inbound_check",
+            Reason::AnonymousLevel => "anonymous_level",
+            Reason::OutboundNotAllowlisted => "outbound_not_allowlisted",
+            Reason::NotInInboundAllowlist => "not_in_inbound_allowlist",
+            Reason::PermissionNotGranted => "permission_not_granted",
+            Reason::InsufficientRole => "insufficient_role",
+        }
+    }
+}
+
+/// A resolved request: may `source`'s job token be used on `target`?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub source: ProjectId,
+    pub target: ProjectId,
+    pub permission: Option<Permission>,
+    /// The triggering user, as given.
+    pub user: Option<String>,
+}
+
+/// What [`World::decide`] found; enough to write the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub allowed: bool,
+    pub reason: Reason,
+    /// The group entry that admitted the source.
+    pub group: Option<GroupId>,
+    /// For `insufficient_role`: the user's role and the role needed.
+    pub role: Option<(Option<Role>, Role)>,
+}
+
+impl Verdict {
+    fn allow(reason: Reason) -> Verdict {
+        Verdict {
+            allowed: true,
+            reason,
+            group: None,
+            role: None,
+        }
+    }
+
+    fn deny(reason: Reason) -> Verdict {
+        Verdict {
+            allowed: false,
+            ..Verdict::allow(reason)
+        }
+    }
+}
+
+/// How the inbound rule admitted the source.
+enum Admission<'w> {
+    /// A project or group entry admitted it (the fine-grained rule reads this entry).
+    Entry(&'w Entry, Option<GroupId>),
+    /// No allowlist applied (not enforced, or no inbound allowlist in this release).
+    Open(Reason),
+}
+
+const SAME_PROJECT: &str = "same_project";
+const OUTBOUND: &str = "outbound";
+const INBOUND: &str = "inbound";
+const FINE_GRAINED: &str = "fine_grained";
+const ROLE: &str = "role";
+const ANONYMOUS_LEVEL: &str = "anonymous_level";
+
+impl World {
+    /// Resolves a request against this world: unknown projects and permissions are errors.
+    pub fn query(&self, request: &RequestInput) -> Result<Query, Error> {
+        Ok(Query {
+            source: self.require_project(&request.source, "source")?,
+            target: self.require_project(&request.target, "target")?,
+            permission: request
+                .permission
+                .as_deref()
+                .map(|name| permission("permission", name))
+                .transpose()?,
+            user: request.user.clone(),
+        })
+    }
+
+    /// The decision with its message and full trace.
+    pub fn explain(&self, query: &Query) -> Decision {
+        let mut trace: Vec<TraceStep> = Vec::new();
+        let verdict = self.decide(query, &mut trace);
+        Decision {
+            allowed: verdict.allowed,
+            reason: verdict.reason.as_str(),
+            message: self.message(query, &verdict),
+            trace,
+        }
+    }
+
+    /// Allowed or not, and nothing else: no trace text is built.
+    pub fn check(&self, query: &Query) -> bool {
+        self.decide(query, &mut ()).allowed
+    }
+
+    /// [`World::check`] by paths, for compiled policies: no allocation when the paths are lower case.
+    pub fn check_paths(
+        &self,
+        source: &str,
+        target: &str,
+        permission_name: Option<&str>,
+    ) -> Result<bool, Error> {
+        let query = Query {
+            source: self.require_project(source, "source")?,
+            target: self.require_project(target, "target")?,
+            permission: permission_name
+                .map(|name| permission("permission", name))
+                .transpose()?,
+            user: None,
+        };
+        Ok(self.check(&query))
+    }
+
+    /// Evaluates the rules in order; `trace` receives every rule evaluated.
+    pub(crate) fn decide<T: Trace>(&self, query: &Query, trace: &mut T) -> Verdict {
+        let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
+
+        // 1. A project can always use its own token on itself.
+        if query.source == query.target {
+            trace.record(SAME_PROJECT, Outcome::Pass, || {
+                format!("{} is the target itself", s.path)
+            });
+            return Verdict::allow(Reason::SameProject);
+        }
+        trace.record(SAME_PROJECT, Outcome::Skip, || {
+            format!("{} is not {}", s.path, t.path)
+        });
+
+        let admission = match self
+            .outbound_rule(query, trace)
+            .and_then(|()| self.inbound_rule(query, trace))
+        {
+            Ok(admission) => admission,
+            Err(denial) => return self.anonymous_level_rule(query, denial, trace),
+        };
+
+        // 4. Fine-grained permissions restrict what an allowlist entry grants.
+        let (admitted_by, group) = match admission {
+            Admission::Entry(entry, group) => {
+                if let Some(denied) = self.fine_grained_rule(query, entry, trace) {
+                    return denied;
+                }
+                let reason = if group.is_some() {
+                    Reason::AllowlistedGroup
+                } else {
+                    Reason::AllowlistedProject
+                };
+                (reason, group)
+            }
+            Admission::Open(reason) => {
+                trace.record(FINE_GRAINED, Outcome::Skip, || {
+                    if !self.profile.fine_grained {
+                        format!(
+                            "fine-grained permissions arrive in GitLab 18.3 (this is {})",
+                            self.version
+                        )
+                    } else {
+                        format!(
+                            "no allowlist entry admitted {}, so none restricts it",
+                            s.path
+                        )
+                    }
+                });
+                (reason, None)
+            }
+        };
+
+        // 5. The token acts as the triggering user.
+        if let Some(denied) = self.role_rule(query, trace) {
+            return denied;
+        }
+        Verdict {
+            group,
+            ..Verdict::allow(admitted_by)
+        }
+    }
+
+    /// 2. The deprecated outbound limit (14.1–17.11) restricts the source's token to private projects it lists.
+    fn outbound_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Result<(), Reason> {
+        let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
+        if !self.profile.outbound {
+            trace.record(OUTBOUND, Outcome::Skip, || {
+                if self.profile.inbound {
+                    format!(
+                        "the outbound setting was removed in GitLab 18.0 (this is {}); ignored",
+                        self.version
+                    )
+                } else {
+                    format!(
+                        "the outbound setting arrives in GitLab 14.1 (this is {})",
+                        self.version
+                    )
+                }
+            });
+            return Ok(());
+        }
+        if !s.outbound_enabled {
+            trace.record(OUTBOUND, Outcome::Skip, || {
+                format!(
+                    "{} does not limit its job token's access (outbound setting off)",
+                    s.path
+                )
+            });
+            return Ok(());
+        }
+        if t.visibility != Visibility::Private {
+            trace.record(OUTBOUND, Outcome::Pass, || {
+                format!(
+                    "{} limits its job token, but {} is {}: the outbound limit applies only to private projects",
+                    s.path,
+                    t.path,
+                    t.visibility.as_str()
+                )
+            });
+            return Ok(());
+        }
+        if s.outbound_projects
+            .iter()
+            .any(|e| e.target == Some(query.target))
+        {
+            trace.record(OUTBOUND, Outcome::Pass, || {
+                format!("{} is on {}'s outbound allowlist", t.path, s.path)
+            });
+            return Ok(());
+        }
+        trace.record(OUTBOUND, Outcome::Fail, || {
+            format!(
+                "{} limits its job token and {} (private) is not on its outbound allowlist",
+                s.path, t.path
+            )
+        });
+        Err(Reason::OutboundNotAllowlisted)
+    }
+
+    /// 3. The target's inbound allowlist (15.9+), with group entries from 17.0.
+    fn inbound_rule<T: Trace>(
+        &self,
+        query: &Query,
+        trace: &mut T,
+    ) -> Result<Admission<'_>, Reason> {
+        let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
+        if !self.profile.inbound {
+            trace.record(INBOUND, Outcome::Skip, || {
+                format!(
+                    "the inbound allowlist arrives in GitLab 15.9 (this is {})",
+                    self.version
+                )
+            });
+            return Ok(Admission::Open(Reason::NoInboundCheck));
+        }
+        if !self.inbound_enforced(query.target) {
+            trace.record(INBOUND, Outcome::Pass, || {
+                format!("{} does not limit access with a CI_JOB_TOKEN and the instance does not enforce it", t.path)
+            });
+            return Ok(Admission::Open(Reason::InboundDisabled));
+        }
+        if let Some(entry) = t
+            .inbound_projects
+            .iter()
+            .find(|e| e.target == Some(query.source))
+        {
+            trace.record(INBOUND, Outcome::Pass, || {
+                format!(
+                    "{} is on {}'s allowlist (entry {})",
+                    s.path, t.path, entry.path
+                )
+            });
+            return Ok(Admission::Entry(entry, None));
+        }
+        if self.profile.groups {
+            // Nearest group first: it is also the entry whose permissions apply.
+            for &group in &s.groups {
+                if let Some(entry) = t.inbound_groups.iter().find(|e| e.target == Some(group)) {
+                    trace.record(INBOUND, Outcome::Pass, || {
+                        format!(
+                            "{} is in group {}, which is on {}'s allowlist",
+                            s.path, entry.path, t.path
+                        )
+                    });
+                    return Ok(Admission::Entry(entry, Some(group)));
+                }
+            }
+        }
+        trace.record(INBOUND, Outcome::Fail, || {
+            let enforced_by = if t.inbound_enabled {
+                "limits access"
+            } else {
+                "limits access (enforced by the instance)"
+            };
+            let groups: Vec<&str> = s
+                .groups
+                .iter()
+                .map(|&g| self.groups[g].path.as_str())
+                .collect();
+            let ignored = if !self.profile.groups && !t.inbound_groups.is_empty() {
+                format!(
+                    "; its group entries are ignored before GitLab 17.0 (this is {})",
+                    self.version
+                )
+            } else {
+                String::new()
+            };
+            if self.profile.groups && !groups.is_empty() {
+                format!(
+                    "{} {enforced_by}; {} and its groups {} are not on its allowlist",
+                    t.path,
+                    s.path,
+                    groups.join(", ")
+                )
+            } else {
+                format!(
+                    "{} {enforced_by}; {} is not on its allowlist{ignored}",
+                    t.path, s.path
+                )
+            }
+        });
+        Err(Reason::NotInInboundAllowlist)
+    }
+
+    /// 4. From 18.3 an entry without default permissions grants only its policies.
+    fn fine_grained_rule<T: Trace>(
+        &self,
+        query: &Query,
+        entry: &Entry,
+        trace: &mut T,
+    ) -> Option<Verdict> {
+        let Some(permission) = query.permission.filter(|_| self.profile.fine_grained) else {
+            trace.record(FINE_GRAINED, Outcome::Skip, || {
+                if self.profile.fine_grained {
+                    "no permission asked".to_owned()
+                } else {
+                    format!(
+                        "fine-grained permissions arrive in GitLab 18.3 (this is {})",
+                        self.version
+                    )
+                }
+            });
+            return None;
+        };
+        if entry.default_permissions {
+            trace.record(FINE_GRAINED, Outcome::Pass, || {
+                format!(
+                    "entry {} keeps the default permissions (all the user's role allows)",
+                    entry.path
+                )
+            });
+            return None;
+        }
+        if entry.granted.contains(permission) {
+            trace.record(FINE_GRAINED, Outcome::Pass, || {
+                let direct = entry.policies.iter().any(|p| p == permission.name());
+                if direct {
+                    format!("entry {}'s policies grant {permission}", entry.path)
+                } else {
+                    format!(
+                        "entry {}'s policies grant {permission} (implied by its admin_ policy)",
+                        entry.path
+                    )
+                }
+            });
+            return None;
+        }
+        trace.record(FINE_GRAINED, Outcome::Fail, || {
+            let policies = if entry.policies.is_empty() {
+                "none".to_owned()
+            } else {
+                entry.policies.join(", ")
+            };
+            format!(
+                "entry {} grants only its policies ({policies}), not {permission}",
+                entry.path
+            )
+        });
+        Some(Verdict::deny(Reason::PermissionNotGranted))
+    }
+
+    /// 5. The user's highest role on the target must reach the permission's minimum.
+    fn role_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Option<Verdict> {
+        let t = &self.projects[query.target];
+        let Some(user) = query.user.as_deref() else {
+            trace.record(ROLE, Outcome::Skip, || "no user given".to_owned());
+            return None;
+        };
+        if let Some(permission) = query.permission {
+            if t.visibility != Visibility::Private && permission.anonymous_level() {
+                trace.record(ROLE, Outcome::Pass, || {
+                    format!(
+                        "{permission} on a {} project needs no membership",
+                        t.visibility.as_str()
+                    )
+                });
+                return None;
+            }
+        }
+        let needed = query
+            .permission
+            .map_or(Role::Guest, Permission::minimum_role);
+        let role = self.role_on(user, &t.key);
+        let what = || {
+            query
+                .permission
+                .map_or("any access".to_owned(), |p| p.to_string())
+        };
+        if role >= Some(needed) {
+            trace.record(ROLE, Outcome::Pass, || {
+                format!(
+                    "{user} is {} on {}; {} needs {needed}",
+                    role.unwrap_or(needed),
+                    t.path,
+                    what()
+                )
+            });
+            return None;
+        }
+        trace.record(ROLE, Outcome::Fail, || {
+            let has = role.map_or("has no role".to_owned(), |r| format!("is only {r}"));
+            format!(
+                "{user} {has} on {}; {} needs at least {needed}",
+                t.path,
+                what()
+            )
+        });
+        Some(Verdict {
+            role: Some((role, needed)),
+            ..Verdict::deny(Reason::InsufficientRole)
+        })
+    }
+
+    /// 6. A public or internal target still opens its anonymous-level features.
+    fn anonymous_level_rule<T: Trace>(
+        &self,
+        query: &Query,
+        denial: Reason,
+        trace: &mut T,
+    ) -> Verdict {
+        let t = &self.projects[query.target];
+        if t.visibility == Visibility::Private {
+            trace.record(ANONYMOUS_LEVEL, Outcome::Skip, || {
+                format!("{} is private: nothing is open at anonymous level", t.path)
+            });
+            return Verdict::deny(denial);
+        }
+        match query.permission {
+            Some(permission) if permission.anonymous_level() => {
+                trace.record(ANONYMOUS_LEVEL, Outcome::Pass, || {
+                    format!(
+                        "{} is {}: {permission} is open at anonymous level",
+                        t.path,
+                        t.visibility.as_str()
+                    )
+                });
+                Verdict::allow(Reason::AnonymousLevel)
+            }
+            asked => {
+                trace.record(ANONYMOUS_LEVEL, Outcome::Fail, || {
+                    let asked = asked.map_or("no permission was asked".to_owned(), |p| {
+                        format!("{p} is not one of them")
+                    });
+                    format!(
+                        "{} is {}, but only read_repositories, read_jobs and read_packages are open at anonymous level; {asked}",
+                        t.path,
+                        t.visibility.as_str()
+                    )
+                });
+                Verdict::deny(denial)
+            }
+        }
+    }
+
+    /// The sentence for people; for the inbound denial it is GitLab's own.
+    fn message(&self, query: &Query, verdict: &Verdict) -> String {
+        let (s, t) = (
+            &self.projects[query.source].path,
+            &self.projects[query.target].path,
+        );
+        let asked = query
+            .permission
+            .map_or(String::new(), |p| format!(" for {p}"));
+        match verdict.reason {
+            Reason::SameProject => format!("{s} may always use its own CI/CD job token on itself."),
+            Reason::InboundDisabled => format!(
+                "{t} does not limit CI/CD job token access: {s} may authenticate to it{asked}."
+            ),
+            Reason::AllowlistedProject => format!("{s} is on {t}'s CI/CD job token allowlist."),
+            Reason::AllowlistedGroup => {
+                let group = verdict.group.map_or("", |g| self.groups[g].path.as_str());
+                format!("{s} is in group {group}, which is on {t}'s CI/CD job token allowlist.")
+            }
+            Reason::NoInboundCheck => format!(
+                "GitLab {} has no inbound job token allowlist: {s} may authenticate to {t}{asked}.",
+                self.version
+            ),
+            Reason::AnonymousLevel => format!(
+                "{s} is not on {t}'s allowlist, but {t} is {}: {} is open at anonymous level.",
+                self.projects[query.target].visibility.as_str(),
+                query.permission.map_or("", Permission::name)
+            ),
+            Reason::OutboundNotAllowlisted => format!(
+                "{s} limits its CI/CD job token to its outbound allowlist, which does not include {t}."
+            ),
+            Reason::NotInInboundAllowlist => {
+                format!("Authentication by CI/CD job token not allowed from {s} to {t}.")
+            }
+            Reason::PermissionNotGranted => format!(
+                "{s}'s entry on {t}'s CI/CD job token allowlist does not grant {}.",
+                query.permission.map_or("", Permission::name)
+            ),
+            Reason::InsufficientRole => {
+                let user = query.user.as_deref().unwrap_or("");
+                let (role, needed) = verdict.role.unwrap_or((None, Role::Guest));
+                let has = role.map_or("has no role".to_owned(), |r| format!("is only {r}"));
+                let what = query.permission.map_or("access".to_owned(), |p| p.to_string());
+                format!("{user} {has} on {t}; {what} needs at least {needed}.")
+            }
+        }
+    }
+}
+
+/// A permission by name, or an `invalid_input` error at `at`.
+pub(crate) fn permission(at: &str, name: &str) -> Result<Permission, Error> {
+    Permission::from_name(name).ok_or_else(|| {
+        Error::invalid(
+            at,
+            format!(
+                "unknown permission \"{name}\"; expected one of {}",
+                Permission::names()
+            ),
+        )
+    })
+}

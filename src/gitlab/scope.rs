@@ -1,0 +1,74 @@
+//! `resolveGitlabScope`: everything one project's jobs can reach, and everything that can reach it.
+
+use serde::Serialize;
+
+use super::rules::Query;
+use super::world::World;
+use crate::Error;
+
+/// The reach of one project's job tokens, both ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GitlabScope {
+    pub project: String,
+    /// Other projects this project's jobs may authenticate to, with the reason.
+    pub reachable: Vec<Reach>,
+    /// Other projects whose jobs may authenticate to this project, with the reason.
+    pub reachable_by: Vec<Reach>,
+    /// This project's inbound allowlist is enforced in this release.
+    pub inbound_enforced: bool,
+    /// Entries on its inbound allowlist, as counted against the limit.
+    pub entries: usize,
+    /// The release's allowlist limit (`null` before 15.9: no allowlist).
+    pub limit: Option<usize>,
+}
+
+/// One project and the reason code that admits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    pub project: String,
+    pub reason: &'static str,
+}
+
+impl World {
+    /// The scope of `project` (requests without permission or user; the project itself left out).
+    pub fn resolve_scope(&self, project: &str) -> Result<GitlabScope, Error> {
+        let p = self.require_project(project, "project")?;
+        let mut reachable = Vec::new();
+        let mut reachable_by = Vec::new();
+        for other in (0..self.projects.len()).filter(|&other| other != p) {
+            let path = &self.projects[other].path;
+            let out = self.decide(&query(p, other), &mut ());
+            if out.allowed {
+                reachable.push(Reach {
+                    project: path.clone(),
+                    reason: out.reason.as_str(),
+                });
+            }
+            let back = self.decide(&query(other, p), &mut ());
+            if back.allowed {
+                reachable_by.push(Reach {
+                    project: path.clone(),
+                    reason: back.reason.as_str(),
+                });
+            }
+        }
+        Ok(GitlabScope {
+            project: self.projects[p].path.clone(),
+            reachable,
+            reachable_by,
+            inbound_enforced: self.inbound_enforced(p),
+            entries: self.entry_count(p),
+            limit: self.profile.allowlist_limit,
+        })
+    }
+}
+
+fn query(source: usize, target: usize) -> Query {
+    Query {
+        source,
+        target,
+        permission: None,
+        user: None,
+    }
+}

@@ -1,0 +1,358 @@
+//! A GitLab world compiled once from its input: paths normalised and interned, groups implied by
+//! project paths, allowlist entries resolved to the projects and groups they name.
+//!
+//! Everything the rules need is looked up here by index; nothing here decides.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::input::{EntryInput, Visibility, WorldInput};
+use super::permission::{PermissionSet, Role};
+use super::version::{self, Profile, Version};
+use crate::Error;
+
+/// Index of a project in [`World::projects`].
+pub type ProjectId = usize;
+/// Index of an implied group in [`World::groups`].
+pub type GroupId = usize;
+
+/// A compiled GitLab world: decide with [`World::explain`] / [`World::check`].
+#[derive(Debug, Clone)]
+pub struct World {
+    pub(crate) version: Version,
+    pub(crate) profile: &'static Profile,
+    /// Inbound allowlists are enforced instance-wide, whatever each project's toggle says.
+    pub(crate) instance_enforces: bool,
+    pub(crate) projects: Vec<Project>,
+    project_index: HashMap<String, ProjectId>,
+    pub(crate) groups: Vec<Group>,
+    group_index: HashMap<String, GroupId>,
+    /// user key → (project or group key → role)
+    users: HashMap<String, HashMap<String, Role>>,
+}
+
+/// One project with its Token Access settings.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The path as the world spells it (trimmed of `/`).
+    pub path: String,
+    /// The lower-case path used for every comparison.
+    pub key: String,
+    pub visibility: Visibility,
+    /// Ancestor groups, nearest first.
+    pub groups: Vec<GroupId>,
+    /// "Limit access to this project" toggle.
+    pub inbound_enabled: bool,
+    pub inbound_projects: Vec<Entry>,
+    pub inbound_groups: Vec<Entry>,
+    /// Deprecated outbound "Limit CI_JOB_TOKEN access" toggle.
+    pub outbound_enabled: bool,
+    pub outbound_projects: Vec<Entry>,
+}
+
+/// A group implied by the project paths below it.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The path as first spelled by a project below it.
+    pub path: String,
+    pub key: String,
+}
+
+/// An allowlist entry, resolved against the world.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub path: String,
+    pub key: String,
+    /// The project (project lists) or group (group lists) it names; `None` when not in the world.
+    pub target: Option<usize>,
+    pub default_permissions: bool,
+    pub policies: Vec<String>,
+    /// What `policies` grant (with `admin_X ⇒ read_X`); unknown policies grant nothing.
+    pub granted: PermissionSet,
+}
+
+/// The comparison key of a path: trimmed of spaces and `/`, lower case. Borrows when already a key.
+pub(crate) fn path_key(raw: &str) -> Cow<'_, str> {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        Cow::Owned(trimmed.to_lowercase())
+    } else {
+        Cow::Borrowed(trimmed)
+    }
+}
+
+/// User names compare case-insensitively, as GitLab usernames do.
+fn user_key(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+/// Checks a path (non-empty segments) and returns it trimmed, as spelled.
+fn checked_path<'a>(raw: &'a str, path: &str, min_segments: usize) -> Result<&'a str, Error> {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return Err(Error::invalid(path, "empty path"));
+    }
+    if trimmed.split('/').any(|segment| segment.trim().is_empty()) {
+        return Err(Error::invalid(
+            path,
+            format!("\"{raw}\" has an empty path segment"),
+        ));
+    }
+    if trimmed.split('/').count() < min_segments {
+        return Err(Error::invalid(
+            path,
+            format!("\"{raw}\" is not a project path: GitLab projects live in a namespace (\"group/project\")"),
+        ));
+    }
+    Ok(trimmed)
+}
+
+/// The parent of a key (`a/b/c` → `a/b`), if any.
+pub(crate) fn parent(key: &str) -> Option<&str> {
+    key.rsplit_once('/').map(|(parent, _)| parent)
+}
+
+impl World {
+    /// Compiles a world, or says what and where its input is wrong.
+    pub fn from_input(input: WorldInput) -> Result<World, Error> {
+        let version = match &input.version {
+            Some(text) => Version::parse(&text.0, "version")?,
+            None => version::latest().since,
+        };
+        let profile = version::profile(version);
+        let instance_enforces = input
+            .instance
+            .as_ref()
+            .and_then(|instance| instance.enforce_inbound_scope)
+            .unwrap_or(profile.instance_enforcement);
+
+        let mut world = World {
+            version,
+            profile,
+            instance_enforces,
+            projects: Vec::with_capacity(input.projects.len()),
+            project_index: HashMap::with_capacity(input.projects.len()),
+            groups: Vec::new(),
+            group_index: HashMap::new(),
+            users: HashMap::new(),
+        };
+
+        // Projects and the groups their paths imply.
+        for (i, project) in input.projects.iter().enumerate() {
+            let at = format!("projects[{i}].path");
+            let path = checked_path(&project.path, &at, 2)?;
+            let key = path_key(path).into_owned();
+            if let Some(&first) = world.project_index.get(&key) {
+                return Err(Error::invalid(
+                    at,
+                    format!("duplicate project \"{path}\" (also projects[{first}])"),
+                ));
+            }
+            let mut groups = Vec::new();
+            let mut spelled = path;
+            while let Some(group_path) = parent(spelled) {
+                groups.push(world.intern_group(group_path));
+                spelled = group_path;
+            }
+            world.project_index.insert(key.clone(), i);
+            world.projects.push(Project {
+                path: path.to_owned(),
+                key,
+                visibility: project.visibility,
+                groups,
+                inbound_enabled: project.inbound.enabled,
+                inbound_projects: Vec::new(),
+                inbound_groups: Vec::new(),
+                outbound_enabled: project.outbound.enabled,
+                outbound_projects: Vec::new(),
+            });
+        }
+        // A project cannot hold other projects: its path would be both.
+        for (i, project) in world.projects.iter().enumerate() {
+            for &group in &project.groups {
+                if world.project_index.contains_key(&world.groups[group].key) {
+                    return Err(Error::invalid(
+                        format!("projects[{i}].path"),
+                        format!(
+                            "\"{}\" lies inside project \"{}\"; a project cannot contain other projects",
+                            project.path, world.groups[group].path
+                        ),
+                    ));
+                }
+            }
+        }
+
+        // Allowlist entries, resolved now so the rules compare indices.
+        for (i, project) in input.projects.iter().enumerate() {
+            let at = format!("projects[{i}]");
+            let inbound_projects = world.entries(
+                &project.inbound.projects,
+                &format!("{at}.inbound.projects"),
+                Target::Project,
+            )?;
+            let inbound_groups = world.entries(
+                &project.inbound.groups,
+                &format!("{at}.inbound.groups"),
+                Target::Group,
+            )?;
+            let outbound: Vec<EntryInput> = project
+                .outbound
+                .projects
+                .iter()
+                .map(|path| EntryInput {
+                    path: path.clone(),
+                    default_permissions: true,
+                    policies: Vec::new(),
+                })
+                .collect();
+            let outbound_projects = world.entries(
+                &outbound,
+                &format!("{at}.outbound.projects"),
+                Target::Project,
+            )?;
+            let compiled = &mut world.projects[i];
+            compiled.inbound_projects = inbound_projects;
+            compiled.inbound_groups = inbound_groups;
+            compiled.outbound_projects = outbound_projects;
+        }
+
+        for (user, roles) in &input.users {
+            let user_key = user_key(user);
+            if user_key.is_empty() {
+                return Err(Error::invalid("users", "empty user name"));
+            }
+            let table = world.users.entry(user_key).or_default();
+            for (path, &role) in roles {
+                let key =
+                    path_key(checked_path(path, &format!("users.{user}.{path}"), 1)?).into_owned();
+                // Two spellings of one path: the higher role counts, as GitLab's max over memberships does.
+                let slot = table.entry(key).or_insert(role);
+                *slot = (*slot).max(role);
+            }
+        }
+        Ok(world)
+    }
+
+    fn intern_group(&mut self, path: &str) -> GroupId {
+        let key = path_key(path).into_owned();
+        if let Some(&id) = self.group_index.get(&key) {
+            return id;
+        }
+        let id = self.groups.len();
+        self.groups.push(Group {
+            path: path.to_owned(),
+            key: key.clone(),
+        });
+        self.group_index.insert(key, id);
+        id
+    }
+
+    fn entries(
+        &self,
+        inputs: &[EntryInput],
+        at: &str,
+        target: Target,
+    ) -> Result<Vec<Entry>, Error> {
+        inputs
+            .iter()
+            .enumerate()
+            .map(|(j, entry)| {
+                let path = checked_path(&entry.path, &format!("{at}[{j}]"), 1)?;
+                let key = path_key(path).into_owned();
+                let target = match target {
+                    Target::Project => self.project_index.get(&key),
+                    Target::Group => self.group_index.get(&key),
+                };
+                Ok(Entry {
+                    path: path.to_owned(),
+                    target: target.copied(),
+                    key,
+                    default_permissions: entry.default_permissions,
+                    granted: PermissionSet::from_policies(
+                        entry.policies.iter().map(String::as_str),
+                    ),
+                    policies: entry.policies.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The GitLab release this world is modelled at.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// What that release does (the row of the version table).
+    pub fn profile(&self) -> &'static Profile {
+        self.profile
+    }
+
+    /// Every project, in input order.
+    pub fn projects(&self) -> &[Project] {
+        &self.projects
+    }
+
+    /// The project at `path` (any case, surrounding `/` ignored).
+    pub fn project_id(&self, path: &str) -> Option<ProjectId> {
+        self.project_index.get(path_key(path).as_ref()).copied()
+    }
+
+    /// The project at `path`, or an `unknown_project` error located at `at`.
+    pub fn require_project(&self, path: &str, at: &str) -> Result<ProjectId, Error> {
+        self.project_id(path)
+            .ok_or_else(|| Error::unknown_project(at, path))
+    }
+
+    /// The implied group at `path`.
+    pub fn group_id(&self, path: &str) -> Option<GroupId> {
+        self.group_index.get(path_key(path).as_ref()).copied()
+    }
+
+    /// Whether project `target` enforces its inbound allowlist in this release.
+    pub fn inbound_enforced(&self, target: ProjectId) -> bool {
+        self.profile.inbound && (self.projects[target].inbound_enabled || self.instance_enforces)
+    }
+
+    /// Entries counted against the allowlist limit: distinct entries other than the project itself;
+    /// group entries only where the release has them.
+    pub fn entry_count(&self, project: ProjectId) -> usize {
+        let p = &self.projects[project];
+        let mut keys: Vec<&str> = p
+            .inbound_projects
+            .iter()
+            .map(|e| e.key.as_str())
+            .filter(|key| *key != p.key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut groups: Vec<&str> = if self.profile.groups {
+            p.inbound_groups.iter().map(|e| e.key.as_str()).collect()
+        } else {
+            Vec::new()
+        };
+        groups.sort_unstable();
+        groups.dedup();
+        keys.len() + groups.len()
+    }
+
+    /// The user's highest role on a project or group: the maximum over it and its ancestors.
+    pub(crate) fn role_on(&self, user: &str, key: &str) -> Option<Role> {
+        let roles = self.users.get(&user_key(user))?;
+        let mut best = None;
+        let mut at = Some(key);
+        while let Some(key) = at {
+            best = best.max(roles.get(key).copied());
+            at = parent(key);
+        }
+        best
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    Project,
+    Group,
+}

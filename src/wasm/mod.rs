@@ -1,0 +1,164 @@
+//! The JS binding: one function per export of SPEC §2, each a few lines — read JS values, run the
+//! engine, return JS values. This is the only module that knows about JS.
+//!
+//! Bad input becomes a thrown `Error` with a `code` property; nothing here can panic on input.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::gitlab::{EditInput, RequestInput, World, WorldInput};
+use crate::Error;
+
+/// A JS `Error` whose `message` says what and where, with `code` set.
+fn js_error(error: Error) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(
+        &js,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(error.code.as_str()),
+    );
+    js.into()
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    crate::parse(serde_wasm_bindgen::Deserializer::from(value)).map_err(js_error)
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    // json_compatible: maps become plain objects, as the contract's JSON shapes say.
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(Error::invalid("", e.to_string())))
+}
+
+fn world(value: JsValue) -> Result<World, JsValue> {
+    World::from_input(from_js::<WorldInput>(value)?).map_err(js_error)
+}
+
+fn string_arg(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| js_error(Error::invalid(name, "expected a string")))
+}
+
+fn optional_string_arg(value: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        string_arg(value, name).map(Some)
+    }
+}
+
+/// May a job in `request.source` use its token against `request.target`? With the full trace.
+#[wasm_bindgen(js_name = checkGitlabAccess)]
+pub fn check_gitlab_access(world_value: JsValue, request: JsValue) -> Result<JsValue, JsValue> {
+    let world = world(world_value)?;
+    let request: RequestInput = from_js(request)?;
+    let query = world.query(&request).map_err(js_error)?;
+    to_js(&world.explain(&query))
+}
+
+/// Every project `project`'s jobs may reach, and every project whose jobs may reach it.
+#[wasm_bindgen(js_name = resolveGitlabScope)]
+pub fn resolve_gitlab_scope(world_value: JsValue, project: JsValue) -> Result<JsValue, JsValue> {
+    let world = world(world_value)?;
+    let project = string_arg(&project, "project")?;
+    to_js(&world.resolve_scope(&project).map_err(js_error)?)
+}
+
+/// The settings GitLab would refuse or flag, as problems (empty when valid).
+#[wasm_bindgen(js_name = validateGitlabWorld)]
+pub fn validate_gitlab_world(world_value: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&world(world_value)?.validate())
+}
+
+/// `project`'s allowlist brought within `limit` (default: the release's) by group entries.
+#[wasm_bindgen(js_name = compactGitlabAllowlist)]
+pub fn compact_gitlab_allowlist(
+    world_value: JsValue,
+    project: JsValue,
+    limit: JsValue,
+) -> Result<JsValue, JsValue> {
+    let world = world(world_value)?;
+    let project = string_arg(&project, "project")?;
+    let limit = if limit.is_undefined() || limit.is_null() {
+        None
+    } else {
+        match limit.as_f64() {
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 1e9 => Some(n as usize),
+            _ => {
+                return Err(js_error(Error::invalid(
+                    "limit",
+                    "expected a whole number of entries, 0 or more",
+                )))
+            }
+        }
+    };
+    to_js(&world.compact(&project, limit).map_err(js_error)?)
+}
+
+/// May `edit.user` make this change to `edit.project`'s Token Access settings?
+#[wasm_bindgen(js_name = checkGitlabEdit)]
+pub fn check_gitlab_edit(world_value: JsValue, edit: JsValue) -> Result<JsValue, JsValue> {
+    let world = world(world_value)?;
+    let edit: EditInput = from_js(edit)?;
+    to_js(&world.check_edit(&edit).map_err(js_error)?)
+}
+
+/// A world compiled once, for many checks (edge gate, access matrices).
+#[wasm_bindgen]
+pub struct GitlabPolicy {
+    world: World,
+}
+
+#[wasm_bindgen]
+impl GitlabPolicy {
+    #[wasm_bindgen(constructor)]
+    pub fn new(world_value: JsValue) -> Result<GitlabPolicy, JsValue> {
+        Ok(GitlabPolicy {
+            world: world(world_value)?,
+        })
+    }
+
+    /// Allowed or not; no trace is built.
+    pub fn check(
+        &self,
+        source: JsValue,
+        target: JsValue,
+        permission: JsValue,
+    ) -> Result<bool, JsValue> {
+        let (source, target) = (
+            string_arg(&source, "source")?,
+            string_arg(&target, "target")?,
+        );
+        let permission = optional_string_arg(&permission, "permission")?;
+        self.world
+            .check_paths(&source, &target, permission.as_deref())
+            .map_err(js_error)
+    }
+
+    /// The full decision with its trace.
+    pub fn explain(
+        &self,
+        source: JsValue,
+        target: JsValue,
+        permission: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let request = RequestInput {
+            source: string_arg(&source, "source")?,
+            target: string_arg(&target, "target")?,
+            permission: optional_string_arg(&permission, "permission")?,
+            user: None,
+        };
+        let query = self.world.query(&request).map_err(js_error)?;
+        to_js(&self.world.explain(&query))
+    }
+}
+
+/// The crate's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_owned()
+}
