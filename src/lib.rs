@@ -41,3 +41,8 @@ mod wasm;
 
 /// The crate's version, as `version()` reports it to JS.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+// The README's Rust examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

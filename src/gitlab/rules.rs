@@ -25,6 +25,20 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, allowing ones first.
+    pub const ALL: [Reason; 10] = [
+        Reason::SameProject,
+        Reason::InboundDisabled,
+        Reason::AllowlistedProject,
+        Reason::AllowlistedGroup,
+        Reason::NoInboundCheck,
+        Reason::AnonymousLevel,
+        Reason::OutboundNotAllowlisted,
+        Reason::NotInInboundAllowlist,
+        Reason::PermissionNotGranted,
+        Reason::InsufficientRole,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::SameProject => "same_project",
