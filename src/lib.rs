@@ -27,6 +27,7 @@
 //! assert_eq!(decision.reason, "allowlisted_project");
 //! ```
 
+pub mod azure;
 pub mod decision;
 pub mod error;
 pub mod gitlab;

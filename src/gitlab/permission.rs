@@ -72,7 +72,7 @@ const PERMISSIONS: &[PermissionRow] = &[
     row("admin_terraform_state", Role::Maintainer, false),
     row("read_merge_requests", Role::Reporter, false),
     row("read_repositories", Role::Reporter, true),
-    row("read_work_items", Role::Guest, true),
+    row("read_work_items", Role::Guest, false),
 ];
 
 /// A fine-grained job token permission such as `read_packages`.

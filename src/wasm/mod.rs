@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::azure::{AzureConfig, AzurePipeline, AzureResource};
 use crate::gitlab::{EditInput, RequestInput, World, WorldInput};
 use crate::Error;
 
@@ -155,6 +156,30 @@ impl GitlabPolicy {
         let query = self.world.query(&request).map_err(js_error)?;
         to_js(&self.world.explain(&query))
     }
+}
+
+fn pipeline(value: JsValue) -> Result<AzurePipeline, JsValue> {
+    AzurePipeline::from_config(from_js::<AzureConfig>(value)?).map_err(js_error)
+}
+
+/// The job authorization scope, identity and repositories of an Azure pipeline's job access token.
+#[wasm_bindgen(js_name = resolveAzureScope)]
+pub fn resolve_azure_scope(config: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&pipeline(config)?.resolve_scope())
+}
+
+/// May the pipeline's job access token touch `resource`?
+#[wasm_bindgen(js_name = checkAzureAccess)]
+pub fn check_azure_access(config: JsValue, resource: JsValue) -> Result<JsValue, JsValue> {
+    let pipeline = pipeline(config)?;
+    let resource: AzureResource = from_js(resource)?;
+    to_js(&pipeline.check_access(&resource))
+}
+
+/// Settings the product lacks, the organization locks, or that cannot take effect.
+#[wasm_bindgen(js_name = validateAzureConfig)]
+pub fn validate_azure_config(config: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&pipeline(config)?.validate())
 }
 
 /// The crate's version.

@@ -1,0 +1,96 @@
+//! Azure DevOps products and which job-scope settings each one has, with their UI labels: ONE table,
+//! read by every rule.
+
+use crate::Error;
+
+/// An Azure DevOps product (the cloud service or an on-premises Server release).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Product {
+    Services,
+    Server2022,
+    Server2020,
+    Server2019,
+}
+
+/// What one product offers for job access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductProfile {
+    pub product: Product,
+    /// The `product` value in a config.
+    pub id: &'static str,
+    pub name: &'static str,
+    /// Label of the scope limit for YAML and classic build pipelines (`limitJobScopeNonRelease`).
+    pub non_release_setting: Option<&'static str>,
+    /// Label of the scope limit for classic release pipelines (`limitJobScopeRelease`).
+    pub release_setting: Option<&'static str>,
+    /// Classic release pipelines always run with collection scope (Server 2020 and below).
+    pub release_always_collection: bool,
+    /// Label of the repository protection setting (`protectRepos`).
+    pub protect_repos_setting: Option<&'static str>,
+}
+
+/// Every product, newest first.
+pub const PRODUCTS: &[ProductProfile] = &[
+    ProductProfile {
+        product: Product::Services,
+        id: "services",
+        name: "Azure DevOps Services",
+        non_release_setting: Some(
+            "Limit job authorization scope to current project for non-release pipelines",
+        ),
+        release_setting: Some(
+            "Limit job authorization scope to current project for release pipelines",
+        ),
+        release_always_collection: false,
+        protect_repos_setting: Some("Protect access to repositories in YAML pipelines"),
+    },
+    ProductProfile {
+        product: Product::Server2022,
+        id: "server-2022",
+        name: "Azure DevOps Server 2022",
+        non_release_setting: Some(
+            "Limit job authorization scope to current project for non-release pipelines",
+        ),
+        release_setting: Some(
+            "Limit job authorization scope to current project for release pipelines",
+        ),
+        release_always_collection: false,
+        protect_repos_setting: Some(
+            "Limit job authorization scope to referenced Azure DevOps repositories",
+        ),
+    },
+    ProductProfile {
+        product: Product::Server2020,
+        id: "server-2020",
+        name: "Azure DevOps Server 2020",
+        non_release_setting: Some("Limit job authorization scope to current project"),
+        release_setting: None,
+        release_always_collection: true,
+        protect_repos_setting: None,
+    },
+    ProductProfile {
+        product: Product::Server2019,
+        id: "server-2019",
+        name: "Azure DevOps Server 2019",
+        non_release_setting: None,
+        release_setting: None,
+        release_always_collection: true,
+        protect_repos_setting: None,
+    },
+];
+
+impl ProductProfile {
+    /// The profile for a config's `product` value.
+    pub fn parse(id: &str, path: &str) -> Result<&'static ProductProfile, Error> {
+        PRODUCTS.iter().find(|p| p.id == id).ok_or_else(|| {
+            let known: Vec<&str> = PRODUCTS.iter().map(|p| p.id).collect();
+            Error::unsupported_version(
+                path,
+                format!(
+                    "unknown product \"{id}\"; expected one of {}",
+                    known.join(", ")
+                ),
+            )
+        })
+    }
+}
