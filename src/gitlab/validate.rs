@@ -44,12 +44,14 @@ impl World {
                 "project",
                 &mut problems,
             );
-            if !p.inbound_groups.is_empty() && !self.profile.groups {
-                problems.push(problem(
-                    GROUPS_UNSUPPORTED,
-                    format!("{at}.inbound.groups"),
-                    format!("groups can be added to the allowlist from GitLab 17.0 (this is {version}); these entries are ignored"),
-                ));
+            if !self.profile.groups {
+                for (j, entry) in p.inbound_groups.iter().enumerate() {
+                    problems.push(problem(
+                        GROUPS_UNSUPPORTED,
+                        format!("{at}.inbound.groups[{j}]"),
+                        format!("groups can be added to the allowlist from GitLab 17.0 (this is {version}); {} is ignored", entry.path),
+                    ));
+                }
             }
             self.validate_list(
                 &p.inbound_groups,
