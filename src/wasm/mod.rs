@@ -3,6 +3,8 @@
 //!
 //! Bad input becomes a thrown `Error` with a `code` property; nothing here can panic on input.
 
+mod de;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -24,7 +26,7 @@ fn js_error(error: Error) -> JsValue {
 }
 
 fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    crate::parse(serde_wasm_bindgen::Deserializer::from(value)).map_err(js_error)
+    crate::parse(de::JsDeserializer::new(value)).map_err(js_error)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {

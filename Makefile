@@ -1,0 +1,53 @@
+# Build, test and serve job-token-scope (Rust -> WebAssembly -> npm package in pkg/).
+#   make setup   install the tools (idempotent, fast when done)
+#   make pkg     build the npm package into pkg/
+#   make test    fmt, clippy, cargo test, pkg, node tests — fails on the first failing step
+#   make start   build and serve the simulator on http://127.0.0.1:$(PORT)
+#   make clean   remove build output
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DELETE_ON_ERROR:
+
+export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
+
+PORT        ?= 8080
+CRATE       := job_token_scope
+TARGET      := wasm32-unknown-unknown
+RAW_WASM    := target/$(TARGET)/release/$(CRATE).wasm
+PKG_WASM    := pkg/$(CRATE)_bg.wasm
+WASM_OPT    := node_modules/.bin/wasm-opt
+WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+                 --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+.PHONY: all setup pkg test start clean
+
+all: pkg
+
+setup:
+	@bash scripts/setup.sh
+
+pkg: setup
+	cargo build --release --target $(TARGET) --lib
+	rm -rf pkg
+	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
+	$(WASM_OPT) -Oz $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
+	cp pkg.json pkg/package.json
+	cp src/wasm/index.js pkg/index.js
+	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
+	  echo "$(PKG_WASM): $$raw bytes raw, $$gz bytes gzip"
+
+test: setup
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target $(TARGET) --lib -- -D warnings
+	cargo test
+	$(MAKE) --no-print-directory pkg
+	node --test tests/js/
+
+start: pkg
+	node scripts/serve.mjs $(PORT)
+
+clean:
+	cargo clean
+	rm -rf pkg

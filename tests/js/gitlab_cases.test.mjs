@@ -1,0 +1,209 @@
+// Runs every rule table in tests/cases/gitlab/*.json against the built npm package (pkg/).
+// Format: tests/cases/README.md. The native runner (tests/gitlab_cases.rs) reads the same files.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+const PKG = new URL("../../pkg/index.js", import.meta.url);
+const CASES_DIR = fileURLToPath(new URL("../cases/gitlab/", import.meta.url));
+const OPERATIONS = ["request", "edit", "validate", "scope", "compact"];
+
+let api;
+try {
+  api = await import(PKG);
+} catch (err) {
+  throw new Error(`cannot import ${fileURLToPath(PKG)} — build it with "make pkg" first: ${err?.message ?? err}`);
+}
+const {
+  checkGitlabAccess, checkGitlabEdit, validateGitlabWorld, resolveGitlabScope, compactGitlabAllowlist, GitlabPolicy,
+} = api;
+
+const files = readdirSync(CASES_DIR).filter((f) => f.endsWith(".json")).sort();
+
+test("tests/cases/gitlab holds rule tables", () => {
+  assert.ok(files.length > 0, `no *.json rule tables in ${CASES_DIR}`);
+});
+
+/** A plain object (not a Map, not an array), as SPEC §2 promises for every output. */
+function assertPlainObject(value, what) {
+  assert.ok(!(value instanceof Map), `${what} is a Map; SPEC §2 wants a plain object`);
+  assert.equal(typeof value, "object", `${what} is not an object: ${value}`);
+  assert.ok(value !== null && !Array.isArray(value), `${what} is not a plain object: ${JSON.stringify(value)}`);
+}
+
+function traceSteps(decision) {
+  assert.ok(Array.isArray(decision.trace), `decision.trace is not an array: ${JSON.stringify(decision.trace)}`);
+  return decision.trace.map((t) => [t.step, t.outcome]);
+}
+
+function checkDecision(decision, expect, what) {
+  assertPlainObject(decision, what);
+  const shown = JSON.stringify(decision);
+  if ("allowed" in expect) assert.equal(decision.allowed, expect.allowed, `${what}.allowed; got ${shown}`);
+  if ("reason" in expect) assert.equal(decision.reason, expect.reason, `${what}.reason; got ${shown}`);
+  if ("message" in expect) assert.equal(decision.message, expect.message, `${what}.message`);
+  if ("trace" in expect) assert.deepEqual(traceSteps(decision), expect.trace, `${what}.trace [step, outcome]; got ${shown}`);
+}
+
+function assertThrowsCode(fn, expect, what) {
+  let thrown;
+  let result;
+  try {
+    result = fn();
+  } catch (err) {
+    thrown = err;
+  }
+  assert.ok(thrown !== undefined, `${what} should throw ${expect.error} but returned ${JSON.stringify(result)}`);
+  assert.ok(thrown instanceof Error, `${what} threw a non-Error: ${String(thrown)}`);
+  assert.ok(!(thrown instanceof WebAssembly.RuntimeError), `${what} trapped: ${thrown.message}`);
+  assert.equal(thrown.code, expect.error, `${what} error code (message: ${thrown.message})`);
+  if ("errorPath" in expect) {
+    const prefix = `${expect.errorPath}: `;
+    assert.ok(
+      thrown.message.startsWith(prefix),
+      `${what} error message should start with ${JSON.stringify(prefix)}: ${JSON.stringify(thrown.message)}`,
+    );
+  }
+}
+
+/** GitlabPolicy.check/explain take (source, target, permission): only requests of that shape compare. */
+function policyComparable(request) {
+  return (
+    request !== null && typeof request === "object" && !Array.isArray(request) &&
+    Object.keys(request).every((k) => k === "source" || k === "target" || k === "permission") &&
+    typeof request.source === "string" && typeof request.target === "string" &&
+    (request.permission === undefined || typeof request.permission === "string")
+  );
+}
+
+function policyArgs(request) {
+  return request.permission === undefined
+    ? [request.source, request.target]
+    : [request.source, request.target, request.permission];
+}
+
+function runRequest(world, request, expect) {
+  if ("error" in expect) {
+    assertThrowsCode(() => checkGitlabAccess(world, request), expect, "checkGitlabAccess");
+    if (policyComparable(request)) {
+      let policy;
+      try {
+        policy = new GitlabPolicy(world);
+      } catch (err) {
+        assert.ok(err instanceof Error, `new GitlabPolicy threw a non-Error: ${String(err)}`);
+        assert.equal(err.code, expect.error, `new GitlabPolicy error code (message: ${err.message})`);
+        return;
+      }
+      try {
+        const codeOnly = { error: expect.error };
+        assertThrowsCode(() => policy.check(...policyArgs(request)), codeOnly, "GitlabPolicy.check");
+        assertThrowsCode(() => policy.explain(...policyArgs(request)), codeOnly, "GitlabPolicy.explain");
+      } finally {
+        policy.free();
+      }
+    }
+    return;
+  }
+  const decision = checkGitlabAccess(world, request);
+  checkDecision(decision, expect, "checkGitlabAccess");
+  if (!policyComparable(request)) return; // e.g. a `user`: the policy handle has no user argument
+  const policy = new GitlabPolicy(world);
+  try {
+    const allowed = policy.check(...policyArgs(request));
+    assert.equal(allowed, expect.allowed ?? decision.allowed, "GitlabPolicy.check");
+    const explained = policy.explain(...policyArgs(request));
+    assertPlainObject(explained, "GitlabPolicy.explain");
+    assert.equal(explained.reason, decision.reason, "GitlabPolicy.explain reason vs checkGitlabAccess");
+    assert.equal(explained.allowed, decision.allowed, "GitlabPolicy.explain allowed vs checkGitlabAccess");
+  } finally {
+    policy.free();
+  }
+}
+
+function runEdit(world, edit, expect) {
+  if ("error" in expect) return assertThrowsCode(() => checkGitlabEdit(world, edit), expect, "checkGitlabEdit");
+  checkDecision(checkGitlabEdit(world, edit), expect, "checkGitlabEdit");
+}
+
+function runValidate(world, expect) {
+  if ("error" in expect) return assertThrowsCode(() => validateGitlabWorld(world), expect, "validateGitlabWorld");
+  const problems = validateGitlabWorld(world);
+  assert.ok(Array.isArray(problems), `validateGitlabWorld returned ${JSON.stringify(problems)}`);
+  const key = (p) => JSON.stringify([p.code, p.path]);
+  const got = problems.map(key).sort();
+  const want = (expect.problems ?? []).map(key).sort();
+  assert.deepEqual(got, want, `problems as [code, path] multiset; got ${JSON.stringify(problems)}`);
+}
+
+function runScope(world, project, expect) {
+  if ("error" in expect) return assertThrowsCode(() => resolveGitlabScope(world, project), expect, "resolveGitlabScope");
+  const scope = resolveGitlabScope(world, project);
+  assertPlainObject(scope, "resolveGitlabScope");
+  const pairs = (list, what) => {
+    assert.ok(Array.isArray(list), `${what} is not an array: ${JSON.stringify(list)}`);
+    return list.map((r) => [r.project, r.reason]);
+  };
+  if ("reachable" in expect) assert.deepEqual(pairs(scope.reachable, "reachable"), expect.reachable, "reachable");
+  if ("reachableBy" in expect) assert.deepEqual(pairs(scope.reachableBy, "reachableBy"), expect.reachableBy, "reachableBy");
+  for (const key of ["inboundEnforced", "entries", "limit"]) {
+    if (key in expect) assert.equal(scope[key], expect[key], key);
+  }
+}
+
+function runCompact(world, compact, expect) {
+  const call = () =>
+    compact.limit === undefined
+      ? compactGitlabAllowlist(world, compact.project)
+      : compactGitlabAllowlist(world, compact.project, compact.limit);
+  if ("error" in expect) return assertThrowsCode(call, expect, "compactGitlabAllowlist");
+  const result = call();
+  assertPlainObject(result, "compactGitlabAllowlist");
+  const paths = (list, what) => {
+    assert.ok(Array.isArray(list), `${what} is not an array: ${JSON.stringify(list)}`);
+    return list.map((e) => (typeof e === "string" ? e : e.path)).sort();
+  };
+  if ("projects" in expect) assert.deepEqual(paths(result.projects, "projects"), [...expect.projects].sort(), "projects");
+  if ("groups" in expect) assert.deepEqual(paths(result.groups, "groups"), [...expect.groups].sort(), "groups");
+  if ("admitsAlso" in expect) {
+    assertPlainObject(result.admitsAlso, "admitsAlso");
+    const norm = (obj) =>
+      Object.fromEntries(Object.keys(obj).sort().map((k) => [k, [...obj[k]].sort()]));
+    assert.deepEqual(norm(result.admitsAlso), norm(expect.admitsAlso), "admitsAlso");
+  }
+}
+
+for (const file of files) {
+  const table = JSON.parse(readFileSync(join(CASES_DIR, file), "utf8"));
+  const cases = table.cases;
+  if (!Array.isArray(cases) || cases.length === 0) {
+    test(`${file}`, () => assert.fail(`${file} has no "cases" array (or it is empty)`));
+    continue;
+  }
+  const seen = new Set();
+  for (const [i, c] of cases.entries()) {
+    const name = `${file}: ${c?.name ?? `case #${i} (unnamed)`}`;
+    test(name, () => {
+      assert.ok(typeof c?.name === "string" && c.name.length > 0, `case #${i} has no name`);
+      assert.ok(!seen.has(c.name), `duplicate case name ${JSON.stringify(c.name)}`);
+      seen.add(c.name);
+      const ops = OPERATIONS.filter((op) => op in c);
+      assert.equal(ops.length, 1, `a case needs exactly one operation of ${OPERATIONS.join("/")}, found [${ops.join(", ")}]`);
+      const expect = c.expect;
+      assert.ok(expect && typeof expect === "object", `case has no "expect" object`);
+      let world = "world" in c ? c.world : table.world;
+      assert.ok(world !== undefined, `no world: neither the case nor ${file} has one`);
+      if ("version" in c) world = { ...world, version: c.version };
+
+      switch (ops[0]) {
+        case "request": return runRequest(world, c.request, expect);
+        case "edit": return runEdit(world, c.edit, expect);
+        case "validate": return runValidate(world, expect);
+        case "scope": return runScope(world, c.scope, expect);
+        case "compact": return runCompact(world, c.compact, expect);
+      }
+    });
+  }
+}
