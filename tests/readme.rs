@@ -26,3 +26,30 @@ fn readme_lists_every_reason_code() {
         );
     }
 }
+
+#[test]
+fn readme_lists_every_azure_reason_code_and_product() {
+    let readme = readme();
+    for reason in job_token_scope::azure::AzureReason::ALL {
+        assert!(
+            readme.contains(&format!("| `{}` |", reason.as_str())),
+            "README lacks {}",
+            reason.as_str()
+        );
+    }
+    for product in job_token_scope::azure::PRODUCTS {
+        let setting = |label: Option<&str>| label.unwrap_or("—").to_owned();
+        let row = format!(
+            "| `{}` | {} |",
+            product.id,
+            setting(product.non_release_setting)
+        );
+        assert!(readme.contains(&row), "README lacks the product row: {row}");
+        if let Some(label) = product.protect_repos_setting {
+            assert!(
+                readme.contains(&format!("| {label} |")),
+                "README lacks {label}"
+            );
+        }
+    }
+}
