@@ -33,7 +33,7 @@ pkg: setup
 	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
 	$(WASM_OPT) -Oz $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
 	cp pkg.json pkg/package.json
-	cp src/wasm/index.js pkg/index.js
+	cp src/wasm/index.js src/wasm/index.d.ts pkg/
 	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
 	  echo "$(PKG_WASM): $$raw bytes raw, $$gz bytes gzip"
 
@@ -44,6 +44,7 @@ test: setup
 	cargo test
 	$(MAKE) --no-print-directory pkg
 	node --test tests/js/
+	node_modules/.bin/tsc -p tests/types
 
 start: pkg
 	node scripts/serve.mjs $(PORT)

@@ -232,3 +232,11 @@ test("Azure: bad input throws coded errors that say where", () => {
   assert.equal(thrown(() => api.resolveAzureScope({ ...AZURE, product: "server-2017" }), "product").code, "unsupported_version");
   assert.equal(thrown(() => api.checkAzureAccess(AZURE, { kind: "wiki", project: "P", name: "n", action: "read" }), "kind").code, "invalid_input");
 });
+
+test("index.d.ts declares exactly the package's runtime exports", () => {
+  const dts = readFileSync(new URL("../../pkg/index.d.ts", import.meta.url), "utf8");
+  const declared = [...dts.matchAll(/^export (?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
+  // initSync is the Node/bundler escape hatch of the glue; it is not part of the documented API.
+  const runtime = Object.keys(api).filter((name) => name !== "initSync").sort();
+  assert.deepEqual(declared, runtime);
+});

@@ -1,0 +1,52 @@
+// Type-checked (never run) by `tsc --noEmit` in `make test`: the package's types fit real use, and
+// mistakes are caught.
+import {
+  checkGitlabAccess, checkAzureAccess, compactGitlabAllowlist, GitlabPolicy, resolveAzureScope,
+  resolveGitlabScope, validateGitlabWorld, checkGitlabEdit, version,
+  type Decision, type GitlabReason, type GitlabWorld, type AzureConfig, type JobTokenScopeError,
+} from "job-token-scope";
+
+const world: GitlabWorld = {
+  version: "18.3",
+  instance: { enforceInboundScope: true },
+  projects: [
+    { path: "acme/ci" },
+    { path: "acme/api", visibility: "internal", inbound: { projects: ["acme/ci", { path: "acme/x", defaultPermissions: false, policies: ["read_packages"] }], groups: [{ path: "acme" }] } },
+  ],
+  users: { alice: { acme: "maintainer" } },
+};
+const decision: Decision<GitlabReason> = checkGitlabAccess(world, { source: "acme/ci", target: "acme/api", permission: "admin_packages", user: "alice" });
+const why: string[] = decision.trace.map((step) => `${step.step}: ${step.outcome} ${step.detail}`);
+const reachable: string[] = resolveGitlabScope(world, "acme/ci").reachable.map((r) => r.project);
+const codes: string[] = validateGitlabWorld(world).map((p) => p.code);
+const groups = compactGitlabAllowlist(world, "acme/api", 1).groups.map((g) => g.path);
+const edit = checkGitlabEdit(world, { user: "alice", project: "acme/api", action: "add", entry: "acme", kind: "group" });
+const policy = new GitlabPolicy(world);
+const fast: boolean = policy.check("acme/ci", "acme/api", "read_jobs");
+policy.free();
+
+const config: AzureConfig = {
+  product: "server-2022",
+  organization: { name: "fabrikam-tailspin", limitJobScopeNonRelease: true },
+  project: { name: "SpaceGameWeb", protectRepos: true },
+  pipeline: { kind: "classic-build", buildJobAuthorizationScope: "collection", hasRun: false },
+  grants: [{ identity: "SpaceGameWeb Build Service (fabrikam-tailspin)", project: "FabrikamFiber", viewProjectInfo: true, feeds: { shared: ["read"] } }],
+};
+const scope: "project" | "collection" = resolveAzureScope(config).scope;
+const azure = checkAzureAccess(config, { kind: "feed", project: "FabrikamFiber", name: "shared", action: "read" });
+
+try {
+  checkGitlabAccess(world, { source: "acme/ci", target: "nowhere/x" });
+} catch (error) {
+  const code: JobTokenScopeError["code"] = (error as JobTokenScopeError).code;
+  console.log(code);
+}
+
+// @ts-expect-error: misspelled permissions are caught at compile time
+checkGitlabAccess(world, { source: "acme/ci", target: "acme/api", permission: "read_pakages" });
+// @ts-expect-error: unknown keys are caught at compile time too
+checkGitlabAccess({ projects: [], verison: "18.3" }, { source: "a/b", target: "a/b" });
+// @ts-expect-error: Azure resource kinds are a closed set
+checkAzureAccess(config, { kind: "wiki", project: "P", name: "n", action: "read" });
+
+console.log(why, reachable, codes, groups, edit.reason, fast, scope, azure.allowed, version());
