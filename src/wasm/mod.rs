@@ -26,7 +26,8 @@ fn js_error(error: Error) -> JsValue {
 }
 
 fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    crate::parse(de::JsDeserializer::new(value)).map_err(js_error)
+    T::deserialize(de::JsDeserializer::new(value))
+        .map_err(|e| js_error(Error::invalid(e.path(), e.message())))
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
