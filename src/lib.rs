@@ -32,6 +32,7 @@ pub mod decision;
 pub mod error;
 pub mod gitlab;
 mod input;
+pub mod value;
 
 pub use decision::{Decision, Outcome, Problem, TraceStep};
 pub use error::{Error, ErrorCode};

@@ -1,58 +1,101 @@
-//! The GitLab input shapes as JSON gives them (SPEC §3), before any checking beyond types.
+//! The GitLab input shapes as JSON gives them (SPEC §3), before any checking beyond shapes.
 //!
 //! Unknown keys are refused everywhere so that a typo never silently changes a decision.
 
 use std::collections::BTreeMap;
-use std::fmt;
-
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
 
 use super::permission::Role;
+use crate::value::{boolean, list, map, one_of, string, Fields, FromValue, Path, Value};
+use crate::Error;
 
 /// A whole GitLab instance as far as job tokens care: version, instance setting, projects, users.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a GitLab world: an object with \"projects\" (and optionally \"version\", \"instance\", \"users\")"
-)]
+#[derive(Debug, Clone)]
 pub struct WorldInput {
-    #[serde(default)]
     pub version: Option<VersionText>,
-    #[serde(default)]
     pub instance: Option<InstanceInput>,
     pub projects: Vec<ProjectInput>,
     /// user name → (project or group path → role)
-    #[serde(default)]
     pub users: BTreeMap<String, BTreeMap<String, Role>>,
 }
 
+impl FromValue for WorldInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(
+            value,
+            at,
+            &["version", "instance", "projects", "users"],
+            "a GitLab world: an object with \"projects\" (and optionally \"version\", \"instance\", \"users\")",
+        )?;
+        Ok(WorldInput {
+            version: f.optional("version", at, VersionText::from_value)?,
+            instance: f.optional("instance", at, InstanceInput::from_value)?,
+            projects: f.required("projects", at, |v, at| {
+                list(v, at, ProjectInput::from_value)
+            })?,
+            users: f
+                .optional("users", at, |v, at| {
+                    map(v, at, |v, at| {
+                        map(v, at, |v, at| one_of(v, at, Role::NAMES))
+                    })
+                })?
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(user, roles)| (user, roles.into_iter().collect()))
+                .collect(),
+        })
+    }
+}
+
 /// Instance-wide settings (Admin area).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct InstanceInput {
     /// "Enable and enforce job token allowlist for all projects"; default: on from 18.0.
-    #[serde(default)]
     pub enforce_inbound_scope: Option<bool>,
 }
 
+impl FromValue for InstanceInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(value, at, &["enforceInboundScope"], "an object")?;
+        Ok(InstanceInput {
+            enforce_inbound_scope: f.optional("enforceInboundScope", at, boolean)?,
+        })
+    }
+}
+
 /// One project and its Token Access settings.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ProjectInput {
     pub path: String,
-    #[serde(default)]
     pub visibility: Visibility,
-    #[serde(default)]
     pub inbound: InboundInput,
-    #[serde(default)]
     pub outbound: OutboundInput,
 }
 
+impl FromValue for ProjectInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(
+            value,
+            at,
+            &["path", "visibility", "inbound", "outbound"],
+            "a project: { \"path\", \"visibility\"?, \"inbound\"?, \"outbound\"? }",
+        )?;
+        Ok(ProjectInput {
+            path: f.required("path", at, string)?,
+            visibility: f
+                .optional("visibility", at, |v, at| one_of(v, at, Visibility::NAMES))?
+                .unwrap_or_default(),
+            inbound: f
+                .optional("inbound", at, InboundInput::from_value)?
+                .unwrap_or_default(),
+            outbound: f
+                .optional("outbound", at, OutboundInput::from_value)?
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// Project visibility level.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Visibility {
     #[default]
     Private,
@@ -61,6 +104,12 @@ pub enum Visibility {
 }
 
 impl Visibility {
+    const NAMES: &'static [(&'static str, Visibility)] = &[
+        ("private", Visibility::Private),
+        ("internal", Visibility::Internal),
+        ("public", Visibility::Public),
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Visibility::Private => "private",
@@ -71,15 +120,11 @@ impl Visibility {
 }
 
 /// "Allow access to this project with a CI_JOB_TOKEN" and its allowlist (15.9+).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct InboundInput {
     /// On by default: new projects since 15.9 have it enabled.
-    #[serde(default = "yes")]
     pub enabled: bool,
-    #[serde(default)]
     pub projects: Vec<EntryInput>,
-    #[serde(default)]
     pub groups: Vec<EntryInput>,
 }
 
@@ -93,18 +138,38 @@ impl Default for InboundInput {
     }
 }
 
+impl FromValue for InboundInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(value, at, &["enabled", "projects", "groups"], "an object")?;
+        Ok(InboundInput {
+            enabled: f.optional("enabled", at, boolean)?.unwrap_or(true),
+            projects: f
+                .optional("projects", at, |v, at| list(v, at, EntryInput::from_value))?
+                .unwrap_or_default(),
+            groups: f
+                .optional("groups", at, |v, at| list(v, at, EntryInput::from_value))?
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// The deprecated outbound "Limit CI_JOB_TOKEN access" (14.1–17.11).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct OutboundInput {
-    #[serde(default)]
     pub enabled: bool,
-    #[serde(default)]
     pub projects: Vec<String>,
 }
 
-fn yes() -> bool {
-    true
+impl FromValue for OutboundInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(value, at, &["enabled", "projects"], "an object")?;
+        Ok(OutboundInput {
+            enabled: f.optional("enabled", at, boolean)?.unwrap_or(false),
+            projects: f
+                .optional("projects", at, |v, at| list(v, at, string))?
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// An allowlist entry: a path, or `{ "path", "defaultPermissions", "policies" }`.
@@ -115,41 +180,30 @@ pub struct EntryInput {
     pub policies: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct EntryObject {
-    path: String,
-    #[serde(default = "yes")]
-    default_permissions: bool,
-    #[serde(default)]
-    policies: Vec<String>,
-}
-
-impl<'de> Deserialize<'de> for EntryInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntryVisitor;
-        impl<'de> Visitor<'de> for EntryVisitor {
-            type Value = EntryInput;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a path string or { \"path\", \"defaultPermissions\", \"policies\" }")
-            }
-            fn visit_str<E: de::Error>(self, path: &str) -> Result<EntryInput, E> {
-                Ok(EntryInput {
-                    path: path.to_owned(),
-                    default_permissions: true,
-                    policies: Vec::new(),
-                })
-            }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<EntryInput, M::Error> {
-                let entry = EntryObject::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(EntryInput {
-                    path: entry.path,
-                    default_permissions: entry.default_permissions,
-                    policies: entry.policies,
-                })
-            }
+impl FromValue for EntryInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        if let Value::String(path) = value {
+            return Ok(EntryInput {
+                path: path.clone(),
+                default_permissions: true,
+                policies: Vec::new(),
+            });
         }
-        deserializer.deserialize_any(EntryVisitor)
+        let f = Fields::of(
+            value,
+            at,
+            &["path", "defaultPermissions", "policies"],
+            "a path string or { \"path\", \"defaultPermissions\", \"policies\" }",
+        )?;
+        Ok(EntryInput {
+            path: f.required("path", at, string)?,
+            default_permissions: f
+                .optional("defaultPermissions", at, boolean)?
+                .unwrap_or(true),
+            policies: f
+                .optional("policies", at, |v, at| list(v, at, string))?
+                .unwrap_or_default(),
+        })
     }
 }
 
@@ -157,64 +211,96 @@ impl<'de> Deserialize<'de> for EntryInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionText(pub String);
 
-impl<'de> Deserialize<'de> for VersionText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct VersionVisitor;
-        impl Visitor<'_> for VersionVisitor {
-            type Value = VersionText;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a version string such as \"17.10\" or \"latest\" (a number cannot tell 17.1 from 17.10)")
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<VersionText, E> {
-                Ok(VersionText(text.to_owned()))
-            }
+impl FromValue for VersionText {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        match value {
+            Value::String(text) => Ok(VersionText(text.clone())),
+            other => Err(at.error(format!(
+                "expected a version string such as \"17.10\" or \"latest\", found {} (a number cannot tell 17.1 from 17.10)",
+                other.kind()
+            ))),
         }
-        deserializer.deserialize_any(VersionVisitor)
     }
 }
 
 /// May a job in `source` use its token against `target` (for `permission`, as `user`)?
-#[derive(Debug, Clone, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a request: { \"source\", \"target\", \"permission\"?, \"user\"? }"
-)]
+#[derive(Debug, Clone)]
 pub struct RequestInput {
     pub source: String,
     pub target: String,
-    #[serde(default)]
     pub permission: Option<String>,
-    #[serde(default)]
     pub user: Option<String>,
 }
 
+impl FromValue for RequestInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(
+            value,
+            at,
+            &["source", "target", "permission", "user"],
+            "a request: { \"source\", \"target\", \"permission\"?, \"user\"? }",
+        )?;
+        Ok(RequestInput {
+            source: f.required("source", at, string)?,
+            target: f.required("target", at, string)?,
+            permission: f.optional("permission", at, string)?,
+            user: f.optional("user", at, string)?,
+        })
+    }
+}
+
 /// A change to a project's Token Access settings, made by `user`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "an edit: { \"user\", \"project\", \"action\", \"entry\"?, \"kind\"? }"
-)]
+#[derive(Debug, Clone)]
 pub struct EditInput {
     pub user: String,
     pub project: String,
     pub action: EditAction,
-    #[serde(default)]
     pub entry: Option<String>,
-    #[serde(default)]
     pub kind: EntryKind,
-    /// For `setPolicies`: the entry's new "default permissions" switch (default true when `policies` is absent).
-    #[serde(default)]
+    /// For `setPolicies`: the entry's new "default permissions" switch.
     pub default_permissions: Option<bool>,
     /// For `setPolicies`: the entry's new fine-grained policies.
-    #[serde(default)]
     pub policies: Option<Vec<String>>,
 }
 
+impl FromValue for EditInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(
+            value,
+            at,
+            &[
+                "user",
+                "project",
+                "action",
+                "entry",
+                "kind",
+                "defaultPermissions",
+                "policies",
+            ],
+            "an edit: { \"user\", \"project\", \"action\", \"entry\"?, \"kind\"? }",
+        )?;
+        Ok(EditInput {
+            user: f.required("user", at, string)?,
+            project: f.required("project", at, string)?,
+            action: f.required("action", at, |v, at| one_of(v, at, EditAction::NAMES))?,
+            entry: f.optional("entry", at, string)?,
+            kind: f
+                .optional("kind", at, |v, at| {
+                    one_of(
+                        v,
+                        at,
+                        &[("project", EntryKind::Project), ("group", EntryKind::Group)],
+                    )
+                })?
+                .unwrap_or_default(),
+            default_permissions: f.optional("defaultPermissions", at, boolean)?,
+            policies: f.optional("policies", at, |v, at| list(v, at, string))?,
+        })
+    }
+}
+
 /// What the edit does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditAction {
     Add,
     Remove,
@@ -224,20 +310,24 @@ pub enum EditAction {
 }
 
 impl EditAction {
+    const NAMES: &'static [(&'static str, EditAction)] = &[
+        ("add", EditAction::Add),
+        ("remove", EditAction::Remove),
+        ("enable", EditAction::Enable),
+        ("disable", EditAction::Disable),
+        ("setPolicies", EditAction::SetPolicies),
+    ];
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            EditAction::Add => "add",
-            EditAction::Remove => "remove",
-            EditAction::Enable => "enable",
-            EditAction::Disable => "disable",
-            EditAction::SetPolicies => "setPolicies",
-        }
+        EditAction::NAMES
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(name, _)| name)
     }
 }
 
 /// Whether an allowlist entry is a project or a group.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum EntryKind {
     #[default]
     Project,

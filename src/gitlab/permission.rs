@@ -2,11 +2,8 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-
 /// A project role, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Guest,
     Planner,
@@ -17,6 +14,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role by its input name, weakest first.
+    pub const NAMES: &'static [(&'static str, Role)] = &[
+        ("guest", Role::Guest),
+        ("planner", Role::Planner),
+        ("reporter", Role::Reporter),
+        ("developer", Role::Developer),
+        ("maintainer", Role::Maintainer),
+        ("owner", Role::Owner),
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Guest => "guest",

@@ -3,14 +3,14 @@
 //!
 //! Bad input becomes a thrown `Error` with a `code` property; nothing here can panic on input.
 
-mod de;
+mod value;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::azure::{AzureConfig, AzurePipeline, AzureResource};
 use crate::gitlab::{EditInput, RequestInput, World, WorldInput};
+use crate::value::{FromValue, Path};
 use crate::Error;
 
 /// A JS `Error` whose `message` says what and where, with `code` set.
@@ -25,9 +25,8 @@ fn js_error(error: Error) -> JsValue {
     js.into()
 }
 
-fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    T::deserialize(de::JsDeserializer::new(value))
-        .map_err(|e| js_error(Error::invalid(e.path(), e.message())))
+fn from_js<T: FromValue>(value: JsValue) -> Result<T, JsValue> {
+    T::from_value(&value::from_js(&value), &Path::ROOT).map_err(js_error)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {

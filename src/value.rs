@@ -1,0 +1,307 @@
+//! Input as a plain JSON-like tree, and the readers every input shape is built with.
+//!
+//! Both doors lead here: natively any serde format becomes a [`Value`] (`serde_json::Value`, a string
+//! via `serde_json::from_str`), and in wasm the binding converts a JS value. The readers then build the
+//! typed inputs with the same rules on both sides: unknown keys are refused, and every error names
+//! where it happened (`projects[3].inbound.groups[0]: ...`). Hand-written readers rather than serde
+//! derive keep the wasm small: one non-generic reader per shape instead of a visitor per shape and
+//! deserializer.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::Error;
+
+/// A JSON-like value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Value>),
+    /// Keys in input order.
+    Object(Vec<(String, Value)>),
+    /// Something JSON cannot hold (a function, a symbol, NaN, a value nested too deep): what it is.
+    Unsupported(&'static str),
+}
+
+impl Value {
+    /// What the value is, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+            Value::Unsupported(kind) => kind,
+        }
+    }
+}
+
+/// Where a value sits in the input; printed only when an error needs it.
+#[derive(Clone, Copy)]
+pub struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    step: Step<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Root(&'a str),
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    /// The top of an input (printed as nothing).
+    pub const ROOT: Path<'static> = Path {
+        parent: None,
+        step: Step::Root(""),
+    };
+
+    /// The top of a named argument (`request`, `limit`): printed as that name.
+    pub fn named(name: &'a str) -> Path<'a> {
+        Path {
+            parent: None,
+            step: Step::Root(name),
+        }
+    }
+
+    pub fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            step: Step::Key(key),
+        }
+    }
+
+    pub fn index(&'a self, index: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            step: Step::Index(index),
+        }
+    }
+
+    /// An `invalid_input` error here.
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::invalid(self.to_string(), message)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            parent.fmt(f)?;
+        }
+        let at_top = self.parent.map_or(true, |p| {
+            matches!(p.step, Step::Root("")) && p.parent.is_none()
+        });
+        match self.step {
+            Step::Root(name) => f.write_str(name),
+            Step::Key(key) if at_top => f.write_str(key),
+            Step::Key(key) => write!(f, ".{key}"),
+            Step::Index(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// A shape that can be read from a [`Value`].
+pub trait FromValue: Sized {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error>;
+}
+
+/// An object's fields, checked against the keys the shape knows.
+pub struct Fields<'v> {
+    fields: &'v [(String, Value)],
+}
+
+impl<'v> Fields<'v> {
+    /// Reads `value` as an object whose keys are all in `known`; `what` names the shape.
+    pub fn of(
+        value: &'v Value,
+        at: &Path,
+        known: &[&str],
+        what: &str,
+    ) -> Result<Fields<'v>, Error> {
+        let Value::Object(fields) = value else {
+            return Err(at.error(format!("expected {what}, found {}", value.kind())));
+        };
+        for (key, _) in fields {
+            if !known.contains(&key.as_str()) {
+                let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+                return Err(at.key(key).error(format!(
+                    "unknown field `{key}`, expected one of {}",
+                    expected.join(", ")
+                )));
+            }
+        }
+        Ok(Fields { fields })
+    }
+
+    /// The value at `key`; absent and `null` are the same (`undefined` in JS).
+    pub fn get(&self, key: &str) -> Option<&'v Value> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .filter(|v| !matches!(v, Value::Null))
+    }
+
+    /// A field that must be there.
+    pub fn required<T>(
+        &self,
+        key: &str,
+        at: &Path,
+        read: impl FnOnce(&Value, &Path) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match self.get(key) {
+            Some(value) => read(value, &at.key(key)),
+            None => Err(at.error(format!("missing field `{key}`"))),
+        }
+    }
+
+    /// A field that may be absent.
+    pub fn optional<T>(
+        &self,
+        key: &str,
+        at: &Path,
+        read: impl FnOnce(&Value, &Path) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
+        self.get(key)
+            .map(|value| read(value, &at.key(key)))
+            .transpose()
+    }
+}
+
+/// A string.
+pub fn string(value: &Value, at: &Path) -> Result<String, Error> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(at.error(format!("expected a string, found {}", other.kind()))),
+    }
+}
+
+/// A boolean.
+pub fn boolean(value: &Value, at: &Path) -> Result<bool, Error> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        other => Err(at.error(format!("expected a boolean, found {}", other.kind()))),
+    }
+}
+
+/// An array, each item read by `read`.
+pub fn list<T>(
+    value: &Value,
+    at: &Path,
+    read: impl Fn(&Value, &Path) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| read(item, &at.index(i)))
+            .collect(),
+        other => Err(at.error(format!("expected an array, found {}", other.kind()))),
+    }
+}
+
+/// An object used as a map (any keys), each value read by `read`.
+pub fn map<T>(
+    value: &Value,
+    at: &Path,
+    read: impl Fn(&Value, &Path) -> Result<T, Error>,
+) -> Result<Vec<(String, T)>, Error> {
+    match value {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(key, item)| Ok((key.clone(), read(item, &at.key(key))?)))
+            .collect(),
+        other => Err(at.error(format!("expected an object, found {}", other.kind()))),
+    }
+}
+
+/// One of a fixed set of strings.
+pub fn one_of<T: Copy>(value: &Value, at: &Path, options: &[(&str, T)]) -> Result<T, Error> {
+    let found = match value {
+        Value::String(s) => s,
+        other => return Err(at.error(format!("expected a string, found {}", other.kind()))),
+    };
+    options
+        .iter()
+        .find(|(name, _)| name == found)
+        .map(|&(_, v)| v)
+        .ok_or_else(|| {
+            let expected: Vec<String> = options
+                .iter()
+                .map(|(name, _)| format!("`{name}`"))
+                .collect();
+            at.error(format!(
+                "unknown variant `{found}`, expected one of {}",
+                expected.join(", ")
+            ))
+        })
+}
+
+// ───────── serde: any self-describing format becomes a Value (native callers, tests) ─────────
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n as f64))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n as f64))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Number(n))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut fields: Vec<(String, Value)> = Vec::new();
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            // A repeated key: the last one wins, as in JS objects.
+            fields.retain(|(k, _)| *k != key);
+            fields.push((key, value));
+        }
+        Ok(Value::Object(fields))
+    }
+}
