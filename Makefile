@@ -17,6 +17,8 @@ TARGET      := wasm32-unknown-unknown
 RAW_WASM    := target/$(TARGET)/release/$(CRATE).wasm
 PKG_WASM    := pkg/$(CRATE)_bg.wasm
 WASM_OPT    := node_modules/.bin/wasm-opt
+# Hand-written package entries (src/wasm/): one per runtime, plus index.js for this repo's own imports.
+PKG_ENTRIES := node.js web.js workerd.js index.js
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
@@ -33,7 +35,7 @@ pkg: setup
 	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
 	$(WASM_OPT) -Oz $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
 	cp pkg.json pkg/package.json
-	cp src/wasm/index.js src/wasm/index.d.ts pkg/
+	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts pkg/
 	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
 	  echo "$(PKG_WASM): $$raw bytes raw, $$gz bytes gzip"
 

@@ -198,14 +198,15 @@ pub fn list<T>(
     at: &Path,
     read: impl Fn(&Value, &Path) -> Result<T, Error>,
 ) -> Result<Vec<T>, Error> {
-    match value {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| read(item, &at.index(i)))
-            .collect(),
-        other => Err(at.error(format!("expected an array, found {}", other.kind()))),
+    let Value::Array(items) = value else {
+        return Err(at.error(format!("expected an array, found {}", value.kind())));
+    };
+    // A plain loop: `collect::<Result<Vec<_>, _>>()` costs the wasm an adapter per item type.
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        out.push(read(item, &at.index(i))?);
     }
+    Ok(out)
 }
 
 /// An object used as a map (any keys), each value read by `read`.
@@ -214,13 +215,14 @@ pub fn map<T>(
     at: &Path,
     read: impl Fn(&Value, &Path) -> Result<T, Error>,
 ) -> Result<Vec<(String, T)>, Error> {
-    match value {
-        Value::Object(fields) => fields
-            .iter()
-            .map(|(key, item)| Ok((key.clone(), read(item, &at.key(key))?)))
-            .collect(),
-        other => Err(at.error(format!("expected an object, found {}", other.kind()))),
+    let Value::Object(fields) = value else {
+        return Err(at.error(format!("expected an object, found {}", value.kind())));
+    };
+    let mut out = Vec::with_capacity(fields.len());
+    for (key, item) in fields {
+        out.push((key.clone(), read(item, &at.key(key))?));
     }
+    Ok(out)
 }
 
 /// One of a fixed set of strings.

@@ -2,8 +2,6 @@
 //! switching the inbound limit off never denies more, a project always reaches itself, the fast and the
 //! traced decision agree, and no generated input makes the engine panic.
 
-use std::collections::BTreeMap;
-
 use job_token_scope::gitlab::input::{
     EntryInput, InboundInput, InstanceInput, OutboundInput, ProjectInput, VersionText, Visibility,
 };
@@ -95,7 +93,7 @@ fn project(path: &'static str) -> impl Strategy<Value = ProjectInput> {
         )
 }
 
-fn roles() -> impl Strategy<Value = BTreeMap<String, BTreeMap<String, Role>>> {
+fn roles() -> impl Strategy<Value = Vec<(String, Vec<(String, Role)>)>> {
     let role = prop::sample::select(
         &[
             Role::Guest,
@@ -107,9 +105,9 @@ fn roles() -> impl Strategy<Value = BTreeMap<String, BTreeMap<String, Role>>> {
         ][..],
     );
     let place = prop::sample::select([PROJECTS, GROUPS].concat());
-    prop::collection::btree_map(
-        prop::sample::select(USERS).prop_map(str::to_owned),
-        prop::collection::btree_map(place.prop_map(str::to_owned), role, 0..4),
+    let roles = prop::collection::vec((place.prop_map(str::to_owned), role), 0..4);
+    prop::collection::vec(
+        (prop::sample::select(USERS).prop_map(str::to_owned), roles),
         0..3,
     )
 }

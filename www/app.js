@@ -107,9 +107,9 @@ async function main() {
 
   let api;
   try {
-    api = await import("/pkg/index.js");
+    api = await import("/pkg/web.js");
   } catch (err) {
-    showError(new Error(`Could not load /pkg/index.js (run "make start"): ${err?.message ?? err}`));
+    showError(new Error(`Could not load /pkg/web.js (run "make start"): ${err?.message ?? err}`));
     return;
   }
   $("engine-version").textContent = api.version();

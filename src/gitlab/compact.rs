@@ -3,7 +3,7 @@
 //!
 //! Compaction widens access on purpose; `admitsAlso` is there so nobody does it blind.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -100,14 +100,15 @@ impl World {
             entries = kept;
             let was_entry = merged.iter().any(|w| w.group && w.key == group && !w.new);
             let default_permissions = merged.iter().any(|w| w.entry.default_permissions);
-            let policies: BTreeSet<String> = if default_permissions {
-                BTreeSet::new()
-            } else {
-                merged
+            let mut policies: Vec<String> = Vec::new();
+            if !default_permissions {
+                policies = merged
                     .iter()
                     .flat_map(|w| w.entry.policies.iter().cloned())
-                    .collect()
-            };
+                    .collect();
+                policies.sort_unstable();
+                policies.dedup();
+            }
             let path = self
                 .group_id(&group)
                 .map(|g| self.groups[g].path.clone())
@@ -117,7 +118,7 @@ impl World {
                 entry: CompactEntry {
                     path,
                     default_permissions,
-                    policies: policies.into_iter().collect(),
+                    policies,
                 },
                 group: true,
                 new: !was_entry,

@@ -2,8 +2,6 @@
 //!
 //! Unknown keys are refused everywhere so that a typo never silently changes a decision.
 
-use std::collections::BTreeMap;
-
 use super::permission::Role;
 use crate::value::{boolean, list, map, one_of, string, Fields, FromValue, Path, Value};
 use crate::Error;
@@ -14,8 +12,8 @@ pub struct WorldInput {
     pub version: Option<VersionText>,
     pub instance: Option<InstanceInput>,
     pub projects: Vec<ProjectInput>,
-    /// user name → (project or group path → role)
-    pub users: BTreeMap<String, BTreeMap<String, Role>>,
+    /// user name → (project or group path → role), in input order.
+    pub users: Vec<(String, Vec<(String, Role)>)>,
 }
 
 impl FromValue for WorldInput {
@@ -38,10 +36,7 @@ impl FromValue for WorldInput {
                         map(v, at, |v, at| one_of(v, at, Role::NAMES))
                     })
                 })?
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(user, roles)| (user, roles.into_iter().collect()))
-                .collect(),
+                .unwrap_or_default(),
         })
     }
 }

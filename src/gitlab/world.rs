@@ -225,7 +225,7 @@ impl World {
                 return Err(Error::invalid("users", "empty user name"));
             }
             let table = world.users.entry(user_key).or_default();
-            for (path, &role) in roles {
+            for &(ref path, role) in roles {
                 let key =
                     path_key(checked_path(path, &format!("users.{user}.{path}"), 1)?).into_owned();
                 // Two spellings of one path: the higher role counts, as GitLab's max over memberships does.

@@ -1,0 +1,15 @@
+// `job-token-scope` for browsers and bundlers (`browser`, `import` and `default` conditions).
+// Copied to pkg/web.js by `make pkg`. Fetches and instantiates the .wasm once, at import time (top-level
+// await). The URL is written as `new URL("./job_token_scope_bg.wasm", import.meta.url)` so that bundlers
+// that understand the pattern (Vite, webpack, Rollup plugins, Parcel) emit the file and rewrite the URL;
+// with esbuild, put the file next to the bundle (README, "Install and import").
+
+import init from "./job_token_scope.js";
+
+await init({ module_or_path: new URL("./job_token_scope_bg.wasm", import.meta.url) });
+
+// The documented API (SPEC §2), and nothing else of the glue.
+export {
+  checkGitlabAccess, resolveGitlabScope, validateGitlabWorld, compactGitlabAllowlist, checkGitlabEdit, GitlabPolicy,
+  version, resolveAzureScope, checkAzureAccess, validateAzureConfig,
+} from "./job_token_scope.js";
