@@ -46,9 +46,10 @@ impl AzurePipeline {
     }
 }
 
-/// Azure DevOps names compare case-insensitively.
+/// Azure DevOps names compare case-insensitively. ASCII letters fold; other characters must match
+/// exactly (Unicode case tables would double the wasm for names that are ASCII in practice).
 fn same_name(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 pub use access::AzureReason;

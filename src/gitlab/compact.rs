@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::permission::{Permission, PermissionSet};
 use super::world::{parent, World};
 use crate::Error;
 
@@ -35,6 +36,8 @@ struct Working {
     entry: CompactEntry,
     group: bool,
     new: bool,
+    /// What the entry grants when it does not keep the default permissions.
+    granted: PermissionSet,
 }
 
 fn depth(key: &str) -> usize {
@@ -77,6 +80,7 @@ impl World {
                     },
                     group,
                     new: false,
+                    granted: e.granted,
                 });
             }
         }
@@ -100,15 +104,19 @@ impl World {
             entries = kept;
             let was_entry = merged.iter().any(|w| w.group && w.key == group && !w.new);
             let default_permissions = merged.iter().any(|w| w.entry.default_permissions);
-            let mut policies: Vec<String> = Vec::new();
-            if !default_permissions {
-                policies = merged
-                    .iter()
-                    .flat_map(|w| w.entry.policies.iter().cloned())
-                    .collect();
-                policies.sort_unstable();
-                policies.dedup();
-            }
+            // The union of what the merged entries grant, in permission-table order (unknown policies
+            // grant nothing, so they are not carried over).
+            let granted = merged
+                .iter()
+                .fold(PermissionSet::default(), |set, w| set.union(w.granted));
+            let policies: Vec<String> = if default_permissions {
+                Vec::new()
+            } else {
+                Permission::all()
+                    .filter(|&p| granted.contains(p))
+                    .map(|p| p.name().to_owned())
+                    .collect()
+            };
             let path = self
                 .group_id(&group)
                 .map(|g| self.groups[g].path.clone())
@@ -122,6 +130,7 @@ impl World {
                 },
                 group: true,
                 new: !was_entry,
+                granted,
             });
         }
 

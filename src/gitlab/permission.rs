@@ -156,6 +156,10 @@ impl PermissionSet {
         self.0 |= 1 << permission.0;
     }
 
+    pub fn union(self, other: PermissionSet) -> PermissionSet {
+        PermissionSet(self.0 | other.0)
+    }
+
     pub fn contains(self, permission: Permission) -> bool {
         self.0 & (1 << permission.0) != 0
     }

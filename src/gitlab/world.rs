@@ -4,7 +4,7 @@
 //! Everything the rules need is looked up here by index; nothing here decides.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::input::{EntryInput, Visibility, WorldInput};
 use super::permission::{PermissionSet, Role};
@@ -72,26 +72,35 @@ pub struct Entry {
 }
 
 /// The comparison key of a path: trimmed of spaces and `/`, lower case. Borrows when already a key.
+///
+/// GitLab paths and usernames are ASCII (letters, digits, `_`, `-`, `.`), so ASCII case folding is
+/// GitLab's own comparison — and keeps Unicode case tables out of the wasm.
 pub(crate) fn path_key(raw: &str) -> Cow<'_, str> {
-    let trimmed = raw.trim().trim_matches('/');
-    if trimmed
-        .bytes()
-        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-    {
-        Cow::Owned(trimmed.to_lowercase())
+    let trimmed = trim_path(raw);
+    if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(trimmed.to_ascii_lowercase())
     } else {
         Cow::Borrowed(trimmed)
     }
 }
 
+/// A path without surrounding spaces and `/`.
+fn trim_path(raw: &str) -> &str {
+    // `get` rather than slicing: no panic path (and its formatting code) in the wasm.
+    let keep = |b: &u8| *b != b'/' && !b.is_ascii_whitespace();
+    let start = raw.bytes().position(|b| keep(&b)).unwrap_or(raw.len());
+    let end = raw.bytes().rposition(|b| keep(&b)).map_or(start, |i| i + 1);
+    raw.get(start..end).unwrap_or("")
+}
+
 /// User names compare case-insensitively, as GitLab usernames do.
 fn user_key(raw: &str) -> String {
-    raw.trim().to_lowercase()
+    raw.trim().to_ascii_lowercase()
 }
 
 /// Checks a path (non-empty segments) and returns it trimmed, as spelled.
 fn checked_path<'a>(raw: &'a str, path: &str, min_segments: usize) -> Result<&'a str, Error> {
-    let trimmed = raw.trim().trim_matches('/');
+    let trimmed = trim_path(raw);
     if trimmed.is_empty() {
         return Err(Error::invalid(path, "empty path"));
     }
@@ -320,22 +329,21 @@ impl World {
     /// group entries only where the release has them.
     pub fn entry_count(&self, project: ProjectId) -> usize {
         let p = &self.projects[project];
-        let mut keys: Vec<&str> = p
-            .inbound_projects
-            .iter()
-            .map(|e| e.key.as_str())
-            .filter(|key| *key != p.key)
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut groups: Vec<&str> = if self.profile.groups {
-            p.inbound_groups.iter().map(|e| e.key.as_str()).collect()
+        let mut projects = HashSet::new();
+        let mut groups = HashSet::new();
+        let project_entries = p.inbound_projects.iter().filter(|e| e.key != p.key);
+        let project_count = project_entries
+            .filter(|e| projects.insert(e.key.as_str()))
+            .count();
+        let group_count = if self.profile.groups {
+            p.inbound_groups
+                .iter()
+                .filter(|e| groups.insert(e.key.as_str()))
+                .count()
         } else {
-            Vec::new()
+            0
         };
-        groups.sort_unstable();
-        groups.dedup();
-        keys.len() + groups.len()
+        project_count + group_count
     }
 
     /// The user's highest role on a project or group: the maximum over it and its ancestors.
