@@ -102,6 +102,7 @@ fn run(world: Value, case: &Value) -> Result<Value, Error> {
             };
             let admits: Map<String, Value> = out
                 .admits_also
+                .0
                 .iter()
                 .map(|(group, projects)| {
                     let mut projects = projects.clone();

@@ -3,12 +3,14 @@
 //!
 //! Compaction widens access on purpose; `admitsAlso` is there so nobody does it blind.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+use serde::ser::Serializer;
 
 use serde::Serialize;
 
 use super::permission::{Permission, PermissionSet};
-use super::world::{parent, World};
+use super::world::{parent, within, World};
 use crate::Error;
 
 /// A compacted allowlist and what its new group entries admit beyond the old one.
@@ -18,7 +20,7 @@ pub struct Compaction {
     pub projects: Vec<CompactEntry>,
     pub groups: Vec<CompactEntry>,
     /// New group entry → projects of the world it admits that the old allowlist did not.
-    pub admits_also: BTreeMap<String, Vec<String>>,
+    pub admits_also: AdmitsAlso,
 }
 
 /// An allowlist entry in the input's own shape.
@@ -28,6 +30,16 @@ pub struct CompactEntry {
     pub path: String,
     pub default_permissions: bool,
     pub policies: Vec<String>,
+}
+
+/// Group path → projects, an object in JSON (a list of pairs here: no map code in the wasm).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdmitsAlso(pub Vec<(String, Vec<String>)>);
+
+impl Serialize for AdmitsAlso {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(group, projects)| (group, projects)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -42,11 +54,6 @@ struct Working {
 
 fn depth(key: &str) -> usize {
     key.split('/').count()
-}
-
-/// `key` is `group` or lies below it.
-fn within(key: &str, group: &str) -> bool {
-    key == group || (key.starts_with(group) && key.as_bytes().get(group.len()) == Some(&b'/'))
 }
 
 impl World {
@@ -145,7 +152,7 @@ impl World {
                     }
                 })
         };
-        let mut admits_also = BTreeMap::new();
+        let mut admits_also = AdmitsAlso::default();
         for w in entries.iter().filter(|w| w.new) {
             let extra: Vec<String> = self
                 .projects
@@ -153,7 +160,7 @@ impl World {
                 .filter(|q| within(&q.key, &w.key) && !admitted_before(&q.key))
                 .map(|q| q.path.clone())
                 .collect();
-            admits_also.insert(w.entry.path.clone(), extra);
+            admits_also.0.push((w.entry.path.clone(), extra));
         }
         let (groups, projects): (Vec<Working>, Vec<Working>) =
             entries.into_iter().partition(|w| w.group);
@@ -167,7 +174,7 @@ impl World {
 
 /// The deepest group holding at least two entries (ties: more entries, then alphabetical).
 fn best_group(entries: &[Working]) -> Option<String> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
     for w in entries {
         // A group entry counts for itself (so its own descendants merge into it) and its ancestors.
         let mut at = if w.group {

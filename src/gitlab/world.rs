@@ -27,8 +27,8 @@ pub struct World {
     project_index: HashMap<String, ProjectId>,
     pub(crate) groups: Vec<Group>,
     group_index: HashMap<String, GroupId>,
-    /// user key → (project or group key → role)
-    users: HashMap<String, HashMap<String, Role>>,
+    /// user key → (project or group key, role) memberships
+    users: HashMap<String, Vec<(String, Role)>>,
 }
 
 /// One project with its Token Access settings.
@@ -117,6 +117,11 @@ fn checked_path<'a>(raw: &'a str, path: &str, min_segments: usize) -> Result<&'a
         ));
     }
     Ok(trimmed)
+}
+
+/// `key` is `group` or lies below it (`acme/api` within `acme`, not within `ac`).
+pub(crate) fn within(key: &str, group: &str) -> bool {
+    key == group || (key.starts_with(group) && key.as_bytes().get(group.len()) == Some(&b'/'))
 }
 
 /// The parent of a key (`a/b/c` → `a/b`), if any.
@@ -233,13 +238,11 @@ impl World {
             if user_key.is_empty() {
                 return Err(Error::invalid("users", "empty user name"));
             }
-            let table = world.users.entry(user_key).or_default();
+            let memberships = world.users.entry(user_key).or_default();
             for &(ref path, role) in roles {
                 let key =
                     path_key(checked_path(path, &format!("users.{user}.{path}"), 1)?).into_owned();
-                // Two spellings of one path: the higher role counts, as GitLab's max over memberships does.
-                let slot = table.entry(key).or_insert(role);
-                *slot = (*slot).max(role);
+                memberships.push((key, role));
             }
         }
         Ok(world)
@@ -265,28 +268,24 @@ impl World {
         at: &str,
         target: Target,
     ) -> Result<Vec<Entry>, Error> {
-        inputs
-            .iter()
-            .enumerate()
-            .map(|(j, entry)| {
-                let path = checked_path(&entry.path, &format!("{at}[{j}]"), 1)?;
-                let key = path_key(path).into_owned();
-                let target = match target {
-                    Target::Project => self.project_index.get(&key),
-                    Target::Group => self.group_index.get(&key),
-                };
-                Ok(Entry {
-                    path: path.to_owned(),
-                    target: target.copied(),
-                    key,
-                    default_permissions: entry.default_permissions,
-                    granted: PermissionSet::from_policies(
-                        entry.policies.iter().map(String::as_str),
-                    ),
-                    policies: entry.policies.clone(),
-                })
-            })
-            .collect()
+        let mut entries = Vec::with_capacity(inputs.len());
+        for (j, entry) in inputs.iter().enumerate() {
+            let path = checked_path(&entry.path, &format!("{at}[{j}]"), 1)?;
+            let key = path_key(path).into_owned();
+            let target = match target {
+                Target::Project => self.project_index.get(&key),
+                Target::Group => self.group_index.get(&key),
+            };
+            entries.push(Entry {
+                path: path.to_owned(),
+                target: target.copied(),
+                key,
+                default_permissions: entry.default_permissions,
+                granted: PermissionSet::from_policies(entry.policies.iter().map(String::as_str)),
+                policies: entry.policies.clone(),
+            });
+        }
+        Ok(entries)
     }
 
     /// The GitLab release this world is modelled at.
@@ -348,14 +347,13 @@ impl World {
 
     /// The user's highest role on a project or group: the maximum over it and its ancestors.
     pub(crate) fn role_on(&self, user: &str, key: &str) -> Option<Role> {
-        let roles = self.users.get(&user_key(user))?;
-        let mut best = None;
-        let mut at = Some(key);
-        while let Some(key) = at {
-            best = best.max(roles.get(key).copied());
-            at = parent(key);
-        }
-        best
+        // GitLab's highest membership: on the project itself or any group above it.
+        let memberships = self.users.get(&user_key(user))?;
+        memberships
+            .iter()
+            .filter(|(place, _)| within(key, place))
+            .map(|&(_, role)| role)
+            .max()
     }
 }
 
