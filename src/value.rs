@@ -108,6 +108,10 @@ impl fmt::Display for Path<'_> {
     }
 }
 
+/// Reads one value. A plain function pointer, not a generic closure: one copy of each reader per
+/// result type in the wasm, instead of one per call site.
+pub type Reader<T> = fn(&Value, &Path) -> Result<T, Error>;
+
 /// A shape that can be read from a [`Value`].
 pub trait FromValue: Sized {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error>;
@@ -151,12 +155,7 @@ impl<'v> Fields<'v> {
     }
 
     /// A field that must be there.
-    pub fn required<T>(
-        &self,
-        key: &str,
-        at: &Path,
-        read: impl FnOnce(&Value, &Path) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    pub fn required<T>(&self, key: &str, at: &Path, read: Reader<T>) -> Result<T, Error> {
         match self.get(key) {
             Some(value) => read(value, &at.key(key)),
             None => Err(at.error(format!("missing field `{key}`"))),
@@ -164,12 +163,7 @@ impl<'v> Fields<'v> {
     }
 
     /// A field that may be absent.
-    pub fn optional<T>(
-        &self,
-        key: &str,
-        at: &Path,
-        read: impl FnOnce(&Value, &Path) -> Result<T, Error>,
-    ) -> Result<Option<T>, Error> {
+    pub fn optional<T>(&self, key: &str, at: &Path, read: Reader<T>) -> Result<Option<T>, Error> {
         self.get(key)
             .map(|value| read(value, &at.key(key)))
             .transpose()
@@ -193,11 +187,7 @@ pub fn boolean(value: &Value, at: &Path) -> Result<bool, Error> {
 }
 
 /// An array, each item read by `read`.
-pub fn list<T>(
-    value: &Value,
-    at: &Path,
-    read: impl Fn(&Value, &Path) -> Result<T, Error>,
-) -> Result<Vec<T>, Error> {
+pub fn list<T>(value: &Value, at: &Path, read: Reader<T>) -> Result<Vec<T>, Error> {
     let Value::Array(items) = value else {
         return Err(at.error(format!("expected an array, found {}", value.kind())));
     };
@@ -210,11 +200,7 @@ pub fn list<T>(
 }
 
 /// An object used as a map (any keys), each value read by `read`.
-pub fn map<T>(
-    value: &Value,
-    at: &Path,
-    read: impl Fn(&Value, &Path) -> Result<T, Error>,
-) -> Result<Vec<(String, T)>, Error> {
+pub fn map<T>(value: &Value, at: &Path, read: Reader<T>) -> Result<Vec<(String, T)>, Error> {
     let Value::Object(fields) = value else {
         return Err(at.error(format!("expected an object, found {}", value.kind())));
     };

@@ -1,6 +1,6 @@
 //! The Azure Pipelines input shapes as JSON gives them (SPEC §4). Unknown keys are refused.
 
-use crate::value::{boolean, list, map, one_of, string, Fields, FromValue, Path, Value};
+use crate::value::{boolean, list, map, one_of, string, Fields, FromValue, Path, Reader, Value};
 use crate::Error;
 
 /// One pipeline in its organization and project, with the settings and grants that shape its token.
@@ -291,9 +291,9 @@ impl FromValue for GrantInput {
             "a grant: { \"identity\", \"project\", \"viewProjectInfo\"?, \"repositories\"?, \"feeds\"?, ... }",
         )?;
         let permissions = |key: &str| -> Result<Vec<(String, Vec<Action>)>, Error> {
-            let actions = |v: &Value, at: &Path| list(v, at, |v, at| one_of(v, at, ACTIONS));
-            Ok(f.optional(key, at, |v, at| map(v, at, actions))?
-                .unwrap_or_default())
+            let permissions: Reader<Vec<(String, Vec<Action>)>> =
+                |v, at| map(v, at, |v, at| list(v, at, |v, at| one_of(v, at, ACTIONS)));
+            Ok(f.optional(key, at, permissions)?.unwrap_or_default())
         };
         Ok(GrantInput {
             identity: f.required("identity", at, string)?,

@@ -13,8 +13,10 @@ pub enum Product {
 }
 
 /// What one product offers for job access tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProductProfile {
+    #[serde(skip)]
     pub product: Product,
     /// The `product` value in a config.
     pub id: &'static str,

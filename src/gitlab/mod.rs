@@ -16,7 +16,7 @@ mod world;
 pub use compact::{CompactEntry, Compaction};
 pub use edit::INSUFFICIENT_PERMISSIONS_MESSAGE;
 pub use input::{EditInput, RequestInput, WorldInput};
-pub use permission::{Permission, Role};
+pub use permission::{Permission, PermissionInfo, Role};
 pub use rules::{Query, Reason};
 pub use scope::{GitlabScope, Reach};
 pub use version::{Profile, Version, PROFILES};

@@ -135,6 +135,28 @@ impl fmt::Display for Permission {
     }
 }
 
+/// One permission as the simulator and docs show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionInfo {
+    pub name: &'static str,
+    pub minimum_role: &'static str,
+    pub anonymous_level: bool,
+}
+
+impl Permission {
+    /// Every permission with the role it needs and whether it is open at anonymous level.
+    pub fn table() -> Vec<PermissionInfo> {
+        Permission::all()
+            .map(|p| PermissionInfo {
+                name: p.name(),
+                minimum_role: p.minimum_role().as_str(),
+                anonymous_level: p.anonymous_level(),
+            })
+            .collect()
+    }
+}
+
 /// The permissions one allowlist entry grants, with `admin_X ⇒ read_X` already applied.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PermissionSet(u32);

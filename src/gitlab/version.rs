@@ -49,6 +49,13 @@ impl Version {
     }
 }
 
+/// As JSON a version is its `"major.minor"` text.
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
@@ -59,7 +66,8 @@ impl fmt::Display for Version {
 pub const NEWEST_MAJOR: u16 = 18;
 
 /// What job token scope looks like from one release on (until the next row).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// First release with this behaviour.
     pub since: Version,

@@ -268,5 +268,56 @@ export function checkAzureAccess(config: AzureConfig, resource: AzureResource): 
 /** Settings the product lacks, the organization locks, or that cannot take effect. */
 export function validateAzureConfig(config: AzureConfig): Problem<AzureProblemCode>[];
 
+// ───────────────────────────── reference tables (for UIs and docs) ─────────────────────────────
+
+/** One GitLab release that changed job token scope (the engine's own version table). */
+export interface GitlabVersionProfile {
+  /** First release with this behaviour, `"major.minor"`. */
+  since: string;
+  /** What changed, for people. */
+  change: string;
+  /** The outbound "Limit CI_JOB_TOKEN access" setting exists. */
+  outbound: boolean;
+  /** The inbound allowlist exists. */
+  inbound: boolean;
+  /** Most allowlist entries (`null`: no allowlist). */
+  allowlistLimit: number | null;
+  /** Groups may be allowlist entries. */
+  groups: boolean;
+  /** Instance-wide enforcement is on by default and locks the project toggle. */
+  instanceEnforcement: boolean;
+  /** Entries carry fine-grained permissions. */
+  fineGrained: boolean;
+  authenticationLog: boolean;
+  autopopulate: boolean;
+}
+
+export interface GitlabPermissionInfo {
+  name: GitlabPermission;
+  minimumRole: GitlabRole;
+  /** Open to anyone on a public project (any signed-in user on an internal one). */
+  anonymousLevel: boolean;
+}
+
+export interface AzureProductProfile {
+  id: AzureProduct;
+  name: string;
+  /** UI label of `limitJobScopeNonRelease` (`null`: the product has no such setting). */
+  nonReleaseSetting: string | null;
+  /** UI label of `limitJobScopeRelease`. */
+  releaseSetting: string | null;
+  /** Classic release pipelines always run with collection scope. */
+  releaseAlwaysCollection: boolean;
+  /** UI label of `protectRepos`. */
+  protectReposSetting: string | null;
+}
+
+/** GitLab releases and what each changed, oldest first. */
+export function gitlabVersions(): GitlabVersionProfile[];
+/** Every fine-grained job token permission with the role it needs. */
+export function gitlabPermissions(): GitlabPermissionInfo[];
+/** Azure DevOps products and their settings' labels, newest first. */
+export function azureProducts(): AzureProductProfile[];
+
 /** The crate's version. */
 export function version(): string;

@@ -184,6 +184,24 @@ pub fn validate_azure_config(config: JsValue) -> Result<JsValue, JsValue> {
     to_js(&pipeline(config)?.validate())
 }
 
+/// GitLab's releases and what each changed (the engine's version table), oldest first.
+#[wasm_bindgen(js_name = gitlabVersions)]
+pub fn gitlab_versions() -> Result<JsValue, JsValue> {
+    to_js(&crate::gitlab::PROFILES)
+}
+
+/// Every fine-grained job token permission with its minimum role.
+#[wasm_bindgen(js_name = gitlabPermissions)]
+pub fn gitlab_permissions() -> Result<JsValue, JsValue> {
+    to_js(&crate::gitlab::Permission::table())
+}
+
+/// Azure DevOps products with their settings' UI labels.
+#[wasm_bindgen(js_name = azureProducts)]
+pub fn azure_products() -> Result<JsValue, JsValue> {
+    to_js(&crate::azure::PRODUCTS)
+}
+
 /// The crate's version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -8,8 +8,5 @@ import { initSync } from "./job_token_scope.js";
 
 initSync({ module: wasm });
 
-// The documented API (SPEC §2), and nothing else of the glue.
-export {
-  checkGitlabAccess, resolveGitlabScope, validateGitlabWorld, compactGitlabAllowlist, checkGitlabEdit, GitlabPolicy,
-  version, resolveAzureScope, checkAzureAccess, validateAzureConfig,
-} from "./job_token_scope.js";
+// The documented API (index.d.ts), and nothing else of the glue.
+export * from "./api.js";
