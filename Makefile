@@ -1,7 +1,8 @@
 # Build, test and serve job-token-scope (Rust -> WebAssembly -> npm package in pkg/).
 #   make setup   install the tools (idempotent, fast when done)
 #   make pkg     build the npm package into pkg/
-#   make test    fmt, clippy, cargo test, pkg, node tests — fails on the first failing step
+#   make test    fmt, clippy, cargo test, wasm binding tests, pkg, node tests (package, browser, workerd), tsc
+#                — fails on the first failing step
 #   make start   build and serve the simulator on http://127.0.0.1:$(PORT)
 #   make clean   remove build output
 
@@ -17,11 +18,14 @@ TARGET      := wasm32-unknown-unknown
 RAW_WASM    := target/$(TARGET)/release/$(CRATE).wasm
 PKG_WASM    := pkg/$(CRATE)_bg.wasm
 WASM_OPT    := node_modules/.bin/wasm-opt
-# Hand-written package entries (src/wasm/): one per runtime, plus index.js for this repo's own imports.
-PKG_ENTRIES := node.js web.js workerd.js index.js
+# Hand-written package files (src/wasm/): an entry per runtime, the API list they re-export, and index.js
+# (this repo's own import path, not published).
+PKG_ENTRIES := node.js web.js workerd.js api.js index.js
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
+# The binding layer's tests (tests/wasm_bindings.rs), in Node. They call the #[wasm_bindgen] functions of
+# src/wasm/, so they run once src/lib.rs exposes that module (`pub mod wasm;`); until then this says so.
 .PHONY: all setup pkg test start clean
 
 all: pkg
@@ -44,8 +48,11 @@ test: setup
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target $(TARGET) --lib -- -D warnings
 	cargo test
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target $(TARGET) --test wasm_bindings
 	$(MAKE) --no-print-directory pkg
-	node --test tests/js/
+	node --test --test-timeout=300000 tests/js/
+	mkdir -p tests/types/node_modules
+	ln -sfn ../../../pkg tests/types/node_modules/job-token-scope
 	node_modules/.bin/tsc -p tests/types
 
 start: pkg

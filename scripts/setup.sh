@@ -62,3 +62,15 @@ else
   npm ci --no-audit --no-fund
   touch "$STAMP"
 fi
+
+# 5. Chromium for the browser tests (tests/js/browser.test.mjs): Debian's package, driven by playwright-core
+#    (which downloads no browser of its own)
+if command -v chromium >/dev/null 2>&1; then
+  echo "ok chromium"
+else
+  echo "installing chromium (apt-get)"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi

@@ -39,7 +39,8 @@ pub use error::{Error, ErrorCode};
 pub use input::parse;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;
 
 /// The crate's version, as `version()` reports it to JS.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

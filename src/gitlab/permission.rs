@@ -95,6 +95,16 @@ impl Permission {
             .map(|i| Permission(i as u8))
     }
 
+    /// The permission at `index` in table order.
+    pub fn from_index(index: usize) -> Option<Permission> {
+        (index < PERMISSIONS.len()).then_some(Permission(index as u8))
+    }
+
+    /// Its place in table order.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
     /// Every permission, in table order.
     pub fn all() -> impl Iterator<Item = Permission> {
         (0..PERMISSIONS.len()).map(|i| Permission(i as u8))

@@ -5,7 +5,7 @@
 
 use super::input::{RequestInput, Visibility};
 use super::permission::{Permission, Role};
-use super::world::{Entry, GroupId, ProjectId, World};
+use super::world::{entry_for, Entry, GroupId, ProjectId, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
@@ -159,6 +159,29 @@ impl World {
         Ok(self.check(&query))
     }
 
+    /// [`World::check`] by indices (from [`World::project_id`] and [`Permission::index`]), for
+    /// callers that resolve names once and check many times. `None` for an index out of range.
+    pub fn check_indices(
+        &self,
+        source: usize,
+        target: usize,
+        permission: Option<usize>,
+    ) -> Option<bool> {
+        let valid = source < self.projects.len() && target < self.projects.len();
+        let permission = match permission {
+            Some(index) => Some(Permission::from_index(index)?),
+            None => None,
+        };
+        valid.then(|| {
+            self.check(&Query {
+                source,
+                target,
+                permission,
+                user: None,
+            })
+        })
+    }
+
     /// Evaluates the rules in order; `trace` receives every rule evaluated.
     pub(crate) fn decide<T: Trace>(&self, query: &Query, trace: &mut T) -> Verdict {
         let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
@@ -302,10 +325,7 @@ impl World {
             });
             return Ok(Admission::Open(Reason::InboundDisabled));
         }
-        if let Some(entry) = t
-            .inbound_projects
-            .iter()
-            .find(|e| e.target == Some(query.source))
+        if let Some(entry) = entry_for(&t.inbound_projects, &t.inbound_project_index, query.source)
         {
             trace.record(INBOUND, Outcome::Pass, || {
                 format!(
@@ -318,7 +338,7 @@ impl World {
         if self.profile.groups {
             // Nearest group first: it is also the entry whose permissions apply.
             for &group in &s.groups {
-                if let Some(entry) = t.inbound_groups.iter().find(|e| e.target == Some(group)) {
+                if let Some(entry) = entry_for(&t.inbound_groups, &t.inbound_group_index, group) {
                     trace.record(INBOUND, Outcome::Pass, || {
                         format!(
                             "{} is in group {}, which is on {}'s allowlist",

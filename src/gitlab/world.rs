@@ -45,6 +45,10 @@ pub struct Project {
     pub inbound_enabled: bool,
     pub inbound_projects: Vec<Entry>,
     pub inbound_groups: Vec<Entry>,
+    /// (project, position in `inbound_projects`) of the first entry naming each project, by project.
+    pub(crate) inbound_project_index: Vec<(ProjectId, usize)>,
+    /// (group, position in `inbound_groups`) of the first entry naming each group, by group.
+    pub(crate) inbound_group_index: Vec<(GroupId, usize)>,
     /// Deprecated outbound "Limit CI_JOB_TOKEN access" toggle.
     pub outbound_enabled: bool,
     pub outbound_projects: Vec<Entry>,
@@ -99,24 +103,47 @@ fn user_key(raw: &str) -> String {
 }
 
 /// Checks a path (non-empty segments) and returns it trimmed, as spelled.
-fn checked_path<'a>(raw: &'a str, path: &str, min_segments: usize) -> Result<&'a str, Error> {
+fn checked_path(raw: &str, at: impl Fn() -> String, min_segments: usize) -> Result<&str, Error> {
+    // `at` builds the error's location only when there is an error: compiling stays allocation-light.
     let trimmed = trim_path(raw);
     if trimmed.is_empty() {
-        return Err(Error::invalid(path, "empty path"));
+        return Err(Error::invalid(at(), "empty path"));
     }
     if trimmed.split('/').any(|segment| segment.trim().is_empty()) {
         return Err(Error::invalid(
-            path,
+            at(),
             format!("\"{raw}\" has an empty path segment"),
         ));
     }
     if trimmed.split('/').count() < min_segments {
         return Err(Error::invalid(
-            path,
+            at(),
             format!("\"{raw}\" is not a project path: GitLab projects live in a namespace (\"group/project\")"),
         ));
     }
     Ok(trimmed)
+}
+
+/// The entries' targets, sorted for binary search; the first entry of each target wins.
+fn index_of(entries: &[Entry]) -> Vec<(usize, usize)> {
+    let mut index: Vec<(usize, usize)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(position, e)| Some((e.target?, position)))
+        .collect();
+    index.sort_unstable();
+    index.dedup_by_key(|&mut (target, _)| target);
+    index
+}
+
+/// The entry naming `target` in a list indexed by [`index_of`].
+pub(crate) fn entry_for<'e>(
+    entries: &'e [Entry],
+    index: &[(usize, usize)],
+    target: usize,
+) -> Option<&'e Entry> {
+    let found = index.binary_search_by_key(&target, |&(t, _)| t).ok()?;
+    entries.get(index[found].1)
 }
 
 /// `key` is `group` or lies below it (`acme/api` within `acme`, not within `ac`).
@@ -156,12 +183,12 @@ impl World {
 
         // Projects and the groups their paths imply.
         for (i, project) in input.projects.iter().enumerate() {
-            let at = format!("projects[{i}].path");
-            let path = checked_path(&project.path, &at, 2)?;
+            let at = || format!("projects[{i}].path");
+            let path = checked_path(&project.path, at, 2)?;
             let key = path_key(path).into_owned();
             if let Some(&first) = world.project_index.get(&key) {
                 return Err(Error::invalid(
-                    at,
+                    at(),
                     format!("duplicate project \"{path}\" (also projects[{first}])"),
                 ));
             }
@@ -180,6 +207,8 @@ impl World {
                 inbound_enabled: project.inbound.enabled,
                 inbound_projects: Vec::new(),
                 inbound_groups: Vec::new(),
+                inbound_project_index: Vec::new(),
+                inbound_group_index: Vec::new(),
                 outbound_enabled: project.outbound.enabled,
                 outbound_projects: Vec::new(),
             });
@@ -228,6 +257,8 @@ impl World {
                 Target::Project,
             )?;
             let compiled = &mut world.projects[i];
+            compiled.inbound_project_index = index_of(&inbound_projects);
+            compiled.inbound_group_index = index_of(&inbound_groups);
             compiled.inbound_projects = inbound_projects;
             compiled.inbound_groups = inbound_groups;
             compiled.outbound_projects = outbound_projects;
@@ -240,8 +271,8 @@ impl World {
             }
             let memberships = world.users.entry(user_key).or_default();
             for &(ref path, role) in roles {
-                let key =
-                    path_key(checked_path(path, &format!("users.{user}.{path}"), 1)?).into_owned();
+                let key = path_key(checked_path(path, || format!("users.{user}.{path}"), 1)?)
+                    .into_owned();
                 memberships.push((key, role));
             }
         }
@@ -270,7 +301,7 @@ impl World {
     ) -> Result<Vec<Entry>, Error> {
         let mut entries = Vec::with_capacity(inputs.len());
         for (j, entry) in inputs.iter().enumerate() {
-            let path = checked_path(&entry.path, &format!("{at}[{j}]"), 1)?;
+            let path = checked_path(&entry.path, || format!("{at}[{j}]"), 1)?;
             let key = path_key(path).into_owned();
             let target = match target {
                 Target::Project => self.project_index.get(&key),

@@ -3,6 +3,7 @@
 //!
 //! Bad input becomes a thrown `Error` with a `code` property; nothing here can panic on input.
 
+mod ser;
 mod value;
 
 use serde::Serialize;
@@ -30,9 +31,8 @@ fn from_js<T: FromValue>(value: JsValue) -> Result<T, JsValue> {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    // json_compatible: maps become plain objects, as the contract's JSON shapes say.
     value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .serialize(ser::Serializer)
         .map_err(|e| js_error(Error::invalid("", e.to_string())))
 }
 
@@ -140,6 +140,32 @@ impl GitlabPolicy {
         self.world
             .check_paths(&source, &target, permission.as_deref())
             .map_err(js_error)
+    }
+
+    /// The index of the project at `path` (any case), or -1: lets the JS wrapper resolve each
+    /// path string once and then check by numbers, with no string crossing into wasm per check.
+    #[wasm_bindgen(js_name = projectIndex)]
+    pub fn project_index(&self, path: &str) -> i32 {
+        self.world.project_id(path).map_or(-1, |id| id as i32)
+    }
+
+    /// The index of a permission by name, or -1.
+    #[wasm_bindgen(js_name = permissionIndex)]
+    pub fn permission_index(name: &str) -> i32 {
+        crate::gitlab::Permission::from_name(name).map_or(-1, |p| p.index() as i32)
+    }
+
+    /// `check` by indices (`permission` -1 for none): 1 allowed, 0 denied, -1 an index out of range.
+    #[wasm_bindgen(js_name = checkIndices)]
+    pub fn check_indices(&self, source: u32, target: u32, permission: i32) -> i32 {
+        let permission = usize::try_from(permission).ok();
+        match self
+            .world
+            .check_indices(source as usize, target as usize, permission)
+        {
+            Some(allowed) => allowed as i32,
+            None => -1,
+        }
     }
 
     /// The full decision with its trace.

@@ -103,14 +103,14 @@ before(async () => {
   installed = packAndInstall("browser");
   const { chromium } = await import("playwright-core");
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
-});
+}, { timeout: 240_000 });
 after(async () => {
   try {
     if (browser) await within(STEP_MS, "closing Chromium", browser.close());
   } finally {
     installed?.cleanup();
   }
-});
+}, { timeout: 60_000 });
 
 test("esbuild bundle of an app importing the package runs in Chromium", { timeout: 180_000 }, async () => {
   const { build } = await import("esbuild");
