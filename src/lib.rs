@@ -30,6 +30,7 @@
 pub mod azure;
 pub mod decision;
 pub mod error;
+pub mod gate;
 pub mod gitlab;
 mod input;
 pub mod value;

@@ -117,6 +117,13 @@ pub trait FromValue: Sized {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error>;
 }
 
+/// A value read as it is (claims, JWT headers: shapes the gate inspects itself).
+impl FromValue for Value {
+    fn from_value(value: &Value, _: &Path) -> Result<Self, Error> {
+        Ok(value.clone())
+    }
+}
+
 /// An object's fields, checked against the keys the shape knows.
 pub struct Fields<'v> {
     fields: &'v [(String, Value)],
@@ -175,6 +182,14 @@ pub fn string(value: &Value, at: &Path) -> Result<String, Error> {
     match value {
         Value::String(s) => Ok(s.clone()),
         other => Err(at.error(format!("expected a string, found {}", other.kind()))),
+    }
+}
+
+/// A finite number.
+pub fn number(value: &Value, at: &Path) -> Result<f64, Error> {
+    match value {
+        Value::Number(n) => Ok(*n),
+        other => Err(at.error(format!("expected a number, found {}", other.kind()))),
     }
 }
 

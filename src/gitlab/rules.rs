@@ -136,6 +136,27 @@ impl World {
         }
     }
 
+    /// Allowed or not, the reason and the message, without the trace (the edge gate's answer).
+    pub fn verdict(
+        &self,
+        source: ProjectId,
+        target: ProjectId,
+        permission: Option<Permission>,
+    ) -> (bool, &'static str, String) {
+        let query = Query {
+            source,
+            target,
+            permission,
+            user: None,
+        };
+        let verdict = self.decide(&query, &mut ());
+        (
+            verdict.allowed,
+            verdict.reason.as_str(),
+            self.message(&query, &verdict),
+        )
+    }
+
     /// Allowed or not, and nothing else: no trace text is built.
     pub fn check(&self, query: &Query) -> bool {
         self.decide(query, &mut ()).allowed

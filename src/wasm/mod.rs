@@ -210,6 +210,64 @@ pub fn validate_azure_config(config: JsValue) -> Result<JsValue, JsValue> {
     to_js(&pipeline(config)?.validate())
 }
 
+/// The edge gate's engine (SPEC §5): routes, JWT header and claims, decision. `job-token-scope/gate`
+/// wraps it with WebCrypto signature checks; see notes/gate-contract.md.
+#[wasm_bindgen]
+pub struct GateEngine {
+    gate: crate::gate::Gate,
+}
+
+#[wasm_bindgen]
+impl GateEngine {
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<GateEngine, JsValue> {
+        Ok(GateEngine {
+            gate: from_js(config)?,
+        })
+    }
+
+    /// `{ target, permission }` of the first matching route, or null.
+    pub fn route(&self, method: &str, path: &str) -> Result<JsValue, JsValue> {
+        match self.gate.route(method, path) {
+            Some((route, target)) => to_js(&RouteMatch {
+                target,
+                permission: route.permission().map(|p| p.name()),
+            }),
+            None => Ok(JsValue::NULL),
+        }
+    }
+
+    /// `{ alg, kid }` for an acceptable JWT header, else a 401 answer.
+    #[wasm_bindgen(js_name = checkHeader)]
+    pub fn check_header(&self, header: JsValue) -> Result<JsValue, JsValue> {
+        match self.gate.check_header(&value::from_js(&header)) {
+            Ok(accepted) => to_js(&accepted),
+            Err(answer) => to_js(&answer),
+        }
+    }
+
+    /// The answer for a request whose token signature was verified; `now` in seconds.
+    pub fn authorize(
+        &self,
+        method: &str,
+        path: &str,
+        claims: JsValue,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
+        to_js(
+            &self
+                .gate
+                .authorize(method, path, &value::from_js(&claims), now),
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct RouteMatch {
+    target: String,
+    permission: Option<&'static str>,
+}
+
 /// GitLab's releases and what each changed (the engine's version table), oldest first.
 #[wasm_bindgen(js_name = gitlabVersions)]
 pub fn gitlab_versions() -> Result<JsValue, JsValue> {

@@ -1,0 +1,184 @@
+//! The edge gate's decisions (SPEC §5): which route a request takes, whether a verified GitLab
+//! `id_tokens` JWT's claims hold, and whether its project may reach the route's target — decided by the
+//! same GitLab engine as everything else.
+//!
+//! Signatures are not checked here: the JS side verifies them with WebCrypto (no hand-written crypto)
+//! and hands over the header before and the claims after. Everything else a gate decides is here, in
+//! plain Rust, tested natively.
+
+mod claims;
+mod route;
+
+use serde::Serialize;
+
+use crate::gitlab::{World, WorldInput};
+use crate::value::{list, number, string, Fields, FromValue, Path, Value};
+use crate::Error;
+
+pub use claims::Requirements;
+pub use route::Route;
+
+/// What the gate answers: an HTTP status and a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    /// 200 allowed, 401 invalid token, 403 denied, 404 no route.
+    pub status: u16,
+    pub allowed: bool,
+    pub reason: &'static str,
+    pub message: String,
+    pub source: Option<String>,
+    pub target: Option<String>,
+    pub permission: Option<String>,
+}
+
+impl Answer {
+    pub(crate) fn invalid_token(message: impl Into<String>) -> Answer {
+        Answer::denied(401, "invalid_token", message)
+    }
+
+    pub(crate) fn denied(status: u16, reason: &'static str, message: impl Into<String>) -> Answer {
+        Answer {
+            status,
+            allowed: false,
+            reason,
+            message: message.into(),
+            source: None,
+            target: None,
+            permission: None,
+        }
+    }
+}
+
+/// The signing algorithms a gate accepts: never `none`, never HMAC (a public key is no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AcceptedHeader {
+    pub alg: &'static str,
+    pub kid: Option<String>,
+}
+
+/// The gate's configuration, compiled: issuer, audience, routes, requirements and the world.
+#[derive(Debug)]
+pub struct Gate {
+    issuer: String,
+    audience: String,
+    routes: Vec<Route>,
+    require: Requirements,
+    clock_skew: f64,
+    world: World,
+}
+
+/// Most clock skew a config may allow: more would make `exp` meaningless.
+const MAX_SKEW_SECONDS: f64 = 300.0;
+
+impl FromValue for Gate {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(
+            value,
+            at,
+            &["issuer", "audience", "world", "routes", "require", "clockSkewSeconds"],
+            "a gate config: { \"issuer\", \"audience\", \"world\", \"routes\", \"require\"?, \"clockSkewSeconds\"? }",
+        )?;
+        let world = World::from_input(f.required("world", at, WorldInput::from_value)?)
+            .map_err(|e| Error::new(e.code, prefixed("world", &e.path), e.message))?;
+        let clock_skew = match f.optional("clockSkewSeconds", at, number)? {
+            Some(skew) if !(0.0..=MAX_SKEW_SECONDS).contains(&skew) => {
+                return Err(at
+                    .key("clockSkewSeconds")
+                    .error("must be between 0 and 300 seconds"))
+            }
+            Some(skew) => skew,
+            None => 60.0,
+        };
+        let routes = f.required("routes", at, |v, at| list(v, at, Route::from_value))?;
+        if routes.is_empty() {
+            return Err(at.key("routes").error("a gate needs at least one route"));
+        }
+        let issuer = f.required("issuer", at, string)?;
+        let audience = f.required("audience", at, string)?;
+        for (key, text) in [("issuer", &issuer), ("audience", &audience)] {
+            if text.trim().is_empty() {
+                return Err(at.key(key).error("must not be empty"));
+            }
+        }
+        Ok(Gate {
+            issuer,
+            audience,
+            routes,
+            require: f
+                .optional("require", at, Requirements::from_value)?
+                .unwrap_or_default(),
+            clock_skew,
+            world,
+        })
+    }
+}
+
+fn prefixed(prefix: &str, path: &str) -> String {
+    if path.is_empty() {
+        prefix.to_owned()
+    } else if path.starts_with('[') {
+        format!("{prefix}{path}")
+    } else {
+        format!("{prefix}.{path}")
+    }
+}
+
+impl Gate {
+    /// The first route matching `method` and `path`, with the target it names.
+    pub fn route(&self, method: &str, path: &str) -> Option<(&Route, String)> {
+        self.routes
+            .iter()
+            .find_map(|route| route.matches(method, path).map(|target| (route, target)))
+    }
+
+    /// Accepts the JWT header's `alg` (RS256, ES256) and reads its `kid`.
+    pub fn check_header(&self, header: &Value) -> Result<AcceptedHeader, Answer> {
+        claims::check_header(header)
+    }
+
+    /// The answer for a request whose token signature the caller verified; `now` in seconds.
+    pub fn authorize(&self, method: &str, path: &str, claims: &Value, now: f64) -> Answer {
+        let Some((route, target)) = self.route(method, path) else {
+            return Answer::denied(404, "no_route", format!("No route for {method} {path}."));
+        };
+        let source = match claims::check(claims, &self.issuer, &self.audience, now, self.clock_skew)
+        {
+            Ok(source) => source,
+            Err(answer) => return answer,
+        };
+        if let Err(unmet) = self.require.check(claims) {
+            return Answer::denied(403, "requirement_not_met", unmet);
+        }
+        let permission = route.permission();
+        let answer = |status, allowed, reason, message| Answer {
+            status,
+            allowed,
+            reason,
+            message,
+            source: Some(source.clone()),
+            target: Some(target.clone()),
+            permission: permission.map(|p| p.name().to_owned()),
+        };
+        let (Some(s), Some(t)) = (
+            self.world.project_id(&source),
+            self.world.project_id(&target),
+        ) else {
+            let unknown = if self.world.project_id(&source).is_none() {
+                &source
+            } else {
+                &target
+            };
+            return answer(
+                403,
+                false,
+                "unknown_project",
+                format!("{unknown} is not a project this gate knows; nothing is allowed for it."),
+            );
+        };
+        let (allowed, reason, message) = self.world.verdict(s, t, permission);
+        answer(if allowed { 200 } else { 403 }, allowed, reason, message)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,244 @@
+//! The gate's routes, claims and decisions, natively.
+
+use serde_json::json;
+
+use super::Gate;
+use crate::value::Value;
+
+const NOW: f64 = 1_800_000_000.0;
+
+fn value(json: serde_json::Value) -> Value {
+    crate::parse::<Value, _>(json).unwrap()
+}
+
+fn gate(extra: serde_json::Value) -> Gate {
+    let mut config = json!({
+        "issuer": "https://gitlab.example.com",
+        "audience": "https://artifacts.example.com",
+        "world": { "version": "18.3", "projects": [
+            { "path": "acme/ci" },
+            { "path": "acme/tools/deploy" },
+            { "path": "other/x" },
+            { "path": "acme/api", "inbound": {
+                "projects": [ "acme/ci", { "path": "acme/fine", "defaultPermissions": false, "policies": ["read_packages"] } ],
+                "groups": [ { "path": "acme/tools" } ] } },
+            { "path": "acme/fine" }
+        ] },
+        "routes": [
+            { "method": "GET", "path": "/projects/:target/packages/*", "permission": "read_packages" },
+            { "method": "POST", "path": "/deploy", "target": "acme/api", "permission": "admin_deployments" }
+        ]
+    });
+    for (key, v) in extra.as_object().unwrap() {
+        config[key] = v.clone();
+    }
+    crate::parse::<Gate, _>(config).unwrap()
+}
+
+fn claims(project: &str) -> Value {
+    value(json!({
+        "iss": "https://gitlab.example.com", "aud": "https://artifacts.example.com",
+        "exp": NOW + 300.0, "nbf": NOW - 5.0, "iat": NOW - 5.0,
+        "project_path": project, "ref": "main", "ref_type": "branch", "ref_protected": "true",
+        "pipeline_source": "push"
+    }))
+}
+
+fn with(claims: Value, key: &str, v: serde_json::Value) -> Value {
+    let Value::Object(mut fields) = claims else {
+        unreachable!()
+    };
+    fields.retain(|(k, _)| k != key);
+    if !v.is_null() {
+        fields.push((key.to_owned(), value(v)));
+    }
+    Value::Object(fields)
+}
+
+#[test]
+fn routes_capture_url_encoded_targets_and_the_rest() {
+    let gate = gate(json!({}));
+    let (route, target) = gate
+        .route("get", "/projects/acme%2Fapi/packages/npm/x.tgz")
+        .unwrap();
+    assert_eq!(target, "acme/api");
+    assert_eq!(route.permission().map(|p| p.name()), Some("read_packages"));
+    assert_eq!(gate.route("POST", "/deploy").unwrap().1, "acme/api");
+    assert!(gate.route("GET", "/deploy").is_none());
+    assert!(gate.route("POST", "/deploy/extra").is_none());
+    assert!(
+        gate.route("GET", "/projects/acme%2/packages/x").is_none(),
+        "broken escape"
+    );
+    assert!(
+        gate.route("GET", "/projects//packages/x").is_none(),
+        "empty target"
+    );
+}
+
+#[test]
+fn decisions_come_from_the_world() {
+    let gate = gate(json!({}));
+    let get = |project: &str, target: &str| {
+        gate.authorize(
+            "GET",
+            &format!("/projects/{target}/packages/p"),
+            &claims(project),
+            NOW,
+        )
+    };
+    let allowed = get("acme/ci", "acme%2Fapi");
+    assert_eq!(
+        (allowed.status, allowed.reason),
+        (200, "allowlisted_project")
+    );
+    assert_eq!(allowed.source.as_deref(), Some("acme/ci"));
+    assert_eq!(
+        get("acme/tools/deploy", "acme%2Fapi").reason,
+        "allowlisted_group"
+    );
+    let denied = get("other/x", "acme%2Fapi");
+    assert_eq!(
+        (denied.status, denied.reason),
+        (403, "not_in_inbound_allowlist")
+    );
+    assert_eq!(
+        denied.message,
+        "Authentication by CI/CD job token not allowed from other/x to acme/api."
+    );
+    assert_eq!(
+        get("acme/fine", "acme%2Fapi").status,
+        200,
+        "read_packages is in its policies"
+    );
+    let deploy = gate.authorize("POST", "/deploy", &claims("acme/fine"), NOW);
+    assert_eq!(
+        (deploy.status, deploy.reason),
+        (403, "permission_not_granted")
+    );
+    assert_eq!(get("nowhere/x", "acme%2Fapi").reason, "unknown_project");
+    assert_eq!(
+        gate.authorize("GET", "/nope", &claims("acme/ci"), NOW)
+            .status,
+        404
+    );
+}
+
+#[test]
+fn claims_are_checked_with_the_skew() {
+    let gate = gate(json!({}));
+    let path = "/projects/acme%2Fapi/packages/p";
+    let status = |c: Value| gate.authorize("GET", path, &c, NOW);
+    let base = claims("acme/ci");
+    for (key, v, why) in [
+        ("iss", json!("https://evil.example.com"), "wrong issuer"),
+        ("aud", json!("https://other.example.com"), "wrong audience"),
+        ("aud", json!(["a", "b"]), "audience not in list"),
+        ("exp", json!(NOW - 61.0), "expired beyond skew"),
+        ("exp", json!(null), "no exp"),
+        ("exp", json!("soon"), "exp not a number"),
+        ("nbf", json!(NOW + 61.0), "not yet valid"),
+        ("iat", json!(NOW + 61.0), "issued in the future"),
+        ("project_path", json!(null), "no project"),
+    ] {
+        let answer = status(with(base.clone(), key, v));
+        assert_eq!(
+            (answer.status, answer.reason),
+            (401, "invalid_token"),
+            "{why}"
+        );
+    }
+    assert_eq!(
+        status(with(
+            base.clone(),
+            "aud",
+            json!(["x", "https://artifacts.example.com"])
+        ))
+        .status,
+        200
+    );
+    assert_eq!(
+        status(with(base.clone(), "exp", json!(NOW - 59.0))).status,
+        200,
+        "within skew"
+    );
+    assert_eq!(status(value(json!(["not", "an", "object"]))).status, 401);
+}
+
+#[test]
+fn requirements_on_ref_and_pipeline() {
+    let gate = gate(
+        json!({ "require": { "refProtected": true, "refType": "branch", "refs": ["main"], "environments": ["production"], "pipelineSources": ["push"] } }),
+    );
+    let path = "/projects/acme%2Fapi/packages/p";
+    let base = with(claims("acme/ci"), "environment", json!("production"));
+    assert_eq!(gate.authorize("GET", path, &base, NOW).status, 200);
+    for (key, v) in [
+        ("ref_protected", json!("false")),
+        ("ref_type", json!("tag")),
+        ("ref", json!("dev")),
+        ("environment", json!(null)),
+        ("pipeline_source", json!("web")),
+    ] {
+        let answer = gate.authorize("GET", path, &with(base.clone(), key, v), NOW);
+        assert_eq!(
+            (answer.status, answer.reason),
+            (403, "requirement_not_met"),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn headers_accept_only_rs256_and_es256() {
+    let gate = gate(json!({}));
+    let accepted = gate
+        .check_header(&value(json!({ "alg": "ES256", "kid": "k1", "typ": "JWT" })))
+        .unwrap();
+    assert_eq!(
+        (accepted.alg, accepted.kid.as_deref()),
+        ("ES256", Some("k1"))
+    );
+    for header in [
+        json!({ "alg": "none" }),
+        json!({ "alg": "HS256" }),
+        json!({ "kid": "k" }),
+        json!({ "alg": "RS256", "kid": 5 }),
+        json!("RS256"),
+    ] {
+        assert_eq!(
+            gate.check_header(&value(header.clone()))
+                .unwrap_err()
+                .status,
+            401,
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn bad_configs_say_where() {
+    let bad = |extra: serde_json::Value| {
+        let mut config = json!({ "issuer": "i", "audience": "a", "world": { "projects": [] }, "routes": [ { "method": "GET", "path": "/:target" } ] });
+        for (key, v) in extra.as_object().unwrap() {
+            config[key] = v.clone();
+        }
+        crate::parse::<Gate, _>(config).unwrap_err().to_string()
+    };
+    assert!(bad(json!({ "routes": [] })).starts_with("routes: "));
+    assert!(
+        bad(json!({ "routes": [ { "method": "GET", "path": "/x" } ] })).starts_with("routes[0]: ")
+    );
+    assert!(
+        bad(json!({ "routes": [ { "method": "GET", "path": "/:target/*/x" } ] }))
+            .starts_with("routes[0].path: ")
+    );
+    assert!(bad(
+        json!({ "routes": [ { "method": "GET", "path": "/:target", "permission": "read_all" } ] })
+    )
+    .starts_with("routes[0].permission: "));
+    assert!(bad(json!({ "clockSkewSeconds": 100000 })).starts_with("clockSkewSeconds: "));
+    assert!(bad(json!({ "world": { "projects": [ { "path": "x" } ] } }))
+        .starts_with("world.projects[0].path: "));
+    assert!(bad(json!({ "jwks": {} })).starts_with("jwks: unknown field"));
+}
