@@ -3,7 +3,7 @@
 //! A world with problems still decides (the rules read it as given); validation says where it differs
 //! from what GitLab would let you save.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use super::permission::Permission;
 use super::world::{Entry, World};
@@ -96,10 +96,10 @@ impl World {
         kind: &str,
         problems: &mut Vec<Problem>,
     ) {
-        let mut seen = HashSet::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         for (j, entry) in entries.iter().enumerate() {
             let here = format!("{at}[{j}]");
-            if !seen.insert(entry.key.as_str()) {
+            if seen.insert(entry.key.as_str(), j).is_some() {
                 problems.push(problem(
                     DUPLICATE_ENTRY,
                     here.clone(),

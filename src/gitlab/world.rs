@@ -4,7 +4,7 @@
 //! Everything the rules need is looked up here by index; nothing here decides.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::input::{EntryInput, Visibility, WorldInput};
 use super::permission::{PermissionSet, Role};
@@ -28,7 +28,10 @@ pub struct World {
     pub(crate) groups: Vec<Group>,
     group_index: HashMap<String, GroupId>,
     /// user key → (project or group key, role) memberships
-    users: HashMap<String, Vec<(String, Role)>>,
+    users: HashMap<String, usize>,
+    /// Per user (by `users`' index): (project or group key, role) memberships. A map of indices
+    /// rather than of lists keeps one hash map type in the wasm.
+    memberships: Vec<Vec<(String, Role)>>,
 }
 
 /// One project with its Token Access settings.
@@ -179,6 +182,7 @@ impl World {
             groups: Vec::new(),
             group_index: HashMap::new(),
             users: HashMap::new(),
+            memberships: Vec::new(),
         };
 
         // Projects and the groups their paths imply.
@@ -269,7 +273,12 @@ impl World {
             if user_key.is_empty() {
                 return Err(Error::invalid("users", "empty user name"));
             }
-            let memberships = world.users.entry(user_key).or_default();
+            let next = world.memberships.len();
+            let index = *world.users.entry(user_key).or_insert(next);
+            if index == next {
+                world.memberships.push(Vec::new());
+            }
+            let memberships = &mut world.memberships[index];
             for &(ref path, role) in roles {
                 let key = path_key(checked_path(path, || format!("users.{user}.{path}"), 1)?)
                     .into_owned();
@@ -359,16 +368,17 @@ impl World {
     /// group entries only where the release has them.
     pub fn entry_count(&self, project: ProjectId) -> usize {
         let p = &self.projects[project];
-        let mut projects = HashSet::new();
-        let mut groups = HashSet::new();
+        // Maps used as sets: the same map type as elsewhere, so no second hash table in the wasm.
+        let mut projects: HashMap<&str, usize> = HashMap::new();
+        let mut groups: HashMap<&str, usize> = HashMap::new();
         let project_entries = p.inbound_projects.iter().filter(|e| e.key != p.key);
         let project_count = project_entries
-            .filter(|e| projects.insert(e.key.as_str()))
+            .filter(|e| projects.insert(e.key.as_str(), 0).is_none())
             .count();
         let group_count = if self.profile.groups {
             p.inbound_groups
                 .iter()
-                .filter(|e| groups.insert(e.key.as_str()))
+                .filter(|e| groups.insert(e.key.as_str(), 0).is_none())
                 .count()
         } else {
             0
@@ -379,7 +389,7 @@ impl World {
     /// The user's highest role on a project or group: the maximum over it and its ancestors.
     pub(crate) fn role_on(&self, user: &str, key: &str) -> Option<Role> {
         // GitLab's highest membership: on the project itself or any group above it.
-        let memberships = self.users.get(&user_key(user))?;
+        let memberships = &self.memberships[*self.users.get(&user_key(user))?];
         memberships
             .iter()
             .filter(|(place, _)| within(key, place))

@@ -1,0 +1,565 @@
+// `job-token-scope/gate` (SPEC §5): an edge gate in front of an internal service. Copied to pkg/gate.js by
+// `make pkg`; the package's `./gate` entries (gate-workerd.js, gate-node.js, gate-web.js) import their
+// runtime's entry first, which initialises the wasm, and re-export `createGate` from here.
+//
+// What this file does, and only this: read the bearer token, decode it (bounded, never throwing on bad
+// input), find the key (inline JWKS, or fetched from the issuer and cached) and verify the signature
+// with WebCrypto (`crypto.subtle`; no hand-written crypto). Everything else is decided by the engine
+// (`GateEngine`, notes/gate-contract.md): the route, the header's `alg`, the claims, the requirements and
+// the GitLab decision. Anything unexpected fails closed with a 503, never an allow.
+//
+// Only web platform APIs are used (Request, Response, Headers, URL, fetch, TextEncoder/TextDecoder,
+// crypto.subtle, AbortSignal.timeout), so the same file runs in workerd / Cloudflare Workers, Deno and
+// Node 20+.
+
+import { GateEngine } from "./job_token_scope.js";
+
+/** Longest `Authorization` header and token accepted, in bytes (header values are byte strings). */
+const MAX_AUTHORIZATION_BYTES = 8192;
+const MAX_TOKEN_BYTES = 8192;
+/** JWKS fetched from the issuer: time limit, size limit, most keys, cache lifetime (≤ 10 min). */
+const JWKS_TIMEOUT_MS = 5_000;
+const JWKS_MAX_BYTES = 256 * 1024;
+const JWKS_MAX_KEYS = 100;
+const JWKS_TTL_DEFAULT_S = 300;
+const JWKS_TTL_MIN_S = 30;
+const JWKS_TTL_MAX_S = 600;
+/** A token with an unknown `kid` refetches the JWKS at most this often (a rotation needs just one). */
+const JWKS_REFETCH_INTERVAL_MS = 30_000;
+/** After a failed fetch, answer 503 at once for this long instead of fetching again on every request. */
+const JWKS_FAILURE_BACKOFF_MS = 1_000;
+/** Smallest RSA modulus accepted. */
+const RSA_MIN_BITS = 2048;
+
+const CONFIG_KEYS = ["issuer", "audience", "jwks", "world", "routes", "require", "clockSkewSeconds", "handler", "upstream"];
+const ENGINE_KEYS = ["issuer", "audience", "world", "routes", "require", "clockSkewSeconds"];
+
+/** Request headers never passed to the upstream: the client's credentials and hop-by-hop headers. */
+const DROPPED_REQUEST_HEADERS = [
+  "authorization", "proxy-authorization", "cookie",
+  "host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+  "content-length",
+];
+const SCOPE_HEADER = "x-job-token-scope";
+
+const ALGORITHMS = {
+  RS256: {
+    kty: "RSA",
+    import: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+    verify: { name: "RSASSA-PKCS1-v1_5" },
+  },
+  ES256: {
+    kty: "EC",
+    import: { name: "ECDSA", namedCurve: "P-256" },
+    verify: { name: "ECDSA", hash: "SHA-256" },
+  },
+};
+
+/**
+ * The gate for `config` (SPEC §5). Throws a coded `Error` (`code` `invalid_input`, `unknown_project` or
+ * `unsupported_version`) when the config is bad; afterwards nothing throws: every request gets an answer.
+ */
+export function createGate(config) {
+  if (!isPlainObject(config)) throw configError("config", "must be an object");
+  for (const key of Object.keys(config)) {
+    if (!CONFIG_KEYS.includes(key)) {
+      throw configError(`config.${key}`, `unknown field \`${key}\`, expected one of ${CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}`);
+    }
+  }
+  const { handler, upstream } = config;
+  if (handler !== undefined && typeof handler !== "function") throw configError("config.handler", "must be a function");
+  if (handler !== undefined && upstream !== undefined) {
+    throw configError("config", "give `handler` or `upstream`, not both");
+  }
+  if (handler === undefined && upstream === undefined) {
+    throw configError("config", "needs `handler` (answers allowed requests) or `upstream` (where they are forwarded)");
+  }
+  const upstreamBase = upstream === undefined ? null : upstreamBaseOf(upstream);
+
+  const engineConfig = {};
+  for (const key of ENGINE_KEYS) if (config[key] !== undefined) engineConfig[key] = config[key];
+  // The engine checks issuer, audience, world, routes, require and clockSkewSeconds, and throws coded errors.
+  const engine = new GateEngine(engineConfig);
+
+  let keys;
+  try {
+    keys = config.jwks === undefined ? remoteKeys(jwksUrlOf(config.issuer)) : inlineKeys(config.jwks);
+  } catch (error) {
+    engine.free();
+    throw error;
+  }
+
+  async function handle(request) {
+    const url = new URL(request.url);
+    const method = request.method;
+    const path = url.pathname;
+
+    if (engine.route(method, path) === null) {
+      return answer(404, "no_route", `No route for ${method} ${clip(path)}.`);
+    }
+
+    const token = readToken(request.headers.get("authorization"));
+    if (token.invalid) return invalidToken(token.invalid);
+
+    // RFC 7515 §4.1.11: extensions marked critical must be understood, and this gate understands none.
+    if (token.header.crit !== undefined) return invalidToken("The token header lists critical extensions (crit) this gate does not support.");
+    const accepted = engine.checkHeader(token.header);
+    if (accepted === null || typeof accepted !== "object") throw new Error("engine: checkHeader answered nothing");
+    if ("status" in accepted) return engineAnswer(accepted);
+    const algorithm = ALGORITHMS[accepted.alg];
+    if (algorithm === undefined) throw new Error(`engine: accepted an algorithm gate.js cannot verify (${accepted.alg})`);
+    const kid = typeof accepted.kid === "string" ? accepted.kid : null;
+
+    const found = await keys.find(kid, accepted.alg);
+    if (found.invalid) return invalidToken(found.invalid);
+
+    if (accepted.alg === "ES256" && token.signature.length !== 64) {
+      return invalidToken("The ES256 signature is not 64 bytes (r || s).");
+    }
+    let valid;
+    try {
+      valid = await crypto.subtle.verify(algorithm.verify, found.key, token.signature, token.signingInput);
+    } catch {
+      valid = false; // e.g. an RSA signature of the wrong length
+    }
+    if (!valid) return invalidToken("The token's signature does not verify.");
+
+    const decision = engine.authorize(method, path, token.payload, Math.floor(Date.now() / 1000));
+    if (decision === null || typeof decision !== "object") throw new Error("engine: authorize answered nothing");
+    if (decision.status !== 200) return engineAnswer(decision);
+    if (decision.allowed !== true || typeof decision.source !== "string") {
+      throw new Error("engine: status 200 without an allowed decision");
+    }
+    const scope = scopeHeader(decision);
+    const allowed = {
+      allowed: true,
+      reason: decision.reason,
+      message: decision.message,
+      source: decision.source,
+      target: decision.target,
+      permission: decision.permission,
+      claims: token.payload,
+    };
+    if (handler !== undefined) {
+      const response = await handler(request, allowed);
+      if (!isResponse(response)) throw new Error("config.handler did not return a Response");
+      return withHeader(response, SCOPE_HEADER, scope);
+    }
+    return forward(request, url, upstreamBase, scope);
+  }
+
+  return {
+    async fetch(request, _env, _ctx) {
+      try {
+        return await handle(request);
+      } catch (error) {
+        return answer(503, "gate_unavailable", `The gate cannot decide, so it denies: ${messageOf(error)}`);
+      }
+    },
+  };
+}
+
+// ───────────────────────────── answers ─────────────────────────────
+
+function answer(status, reason, message, headers = {}) {
+  return new Response(JSON.stringify({ allowed: false, reason, message }), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
+
+function invalidToken(message) {
+  return answer(401, "invalid_token", message, { "www-authenticate": 'Bearer error="invalid_token"' });
+}
+
+/** A 401, 403 or 404 answer of the engine; anything else is not a denial this gate knows. */
+function engineAnswer(decision) {
+  const { status, reason, message } = decision;
+  if (decision.allowed !== false || typeof reason !== "string" || typeof message !== "string") {
+    throw new Error(`engine: malformed answer (status ${status})`);
+  }
+  if (status === 401) return invalidToken(message);
+  if (status === 403 || status === 404) return answer(status, reason, message);
+  throw new Error(`engine: unexpected status ${status}`);
+}
+
+/** `allowed; reason=<code>; source=<path>` — a header value, so nothing outside visible ASCII. */
+function scopeHeader(decision) {
+  const safe = (text) => (/^[\x21-\x7e]*$/.test(text) && !/[;,]/.test(text) ? text : encodeURIComponent(text));
+  return `allowed; reason=${safe(decision.reason)}; source=${safe(decision.source)}`;
+}
+
+function clip(text) {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function messageOf(error) {
+  return clip(error instanceof Error ? error.message : String(error));
+}
+
+function isResponse(value) {
+  return value instanceof Response ||
+    (value !== null && typeof value === "object" && typeof value.status === "number" && typeof value.headers?.set === "function");
+}
+
+/** `response` with one more header; a copy when its headers are immutable (e.g. a fetch() answer in workerd). */
+function withHeader(response, name, value) {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+// ───────────────────────────── forwarding ─────────────────────────────
+
+function upstreamBaseOf(upstream) {
+  if (typeof upstream !== "string") throw configError("config.upstream", "must be a URL string");
+  let url;
+  try {
+    url = new URL(upstream);
+  } catch {
+    throw configError("config.upstream", `not a URL: ${JSON.stringify(upstream)}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw configError("config.upstream", "must be an http(s) URL");
+  if (url.search || url.hash || url.username || url.password) {
+    throw configError("config.upstream", "must have no query, fragment or credentials");
+  }
+  // A base path is kept as a prefix: upstream "https://internal/api" + "/deploy" → "https://internal/api/deploy".
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+/**
+ * Forwards an allowed request: same method, path and query (after the upstream's base path), body and
+ * headers — without the client's credentials (`Authorization`, `Proxy-Authorization`, `Cookie`: the job
+ * token stops at the gate) and hop-by-hop headers, with `X-Job-Token-Scope` set by the gate (a client's own
+ * is replaced), and `Accept-Encoding: identity` (Node's and Deno's fetch decode a compressed body but keep
+ * its `Content-Encoding`, which would corrupt what is passed on). Redirects are passed back, not followed.
+ */
+async function forward(request, url, base, scope) {
+  const headers = new Headers(request.headers);
+  for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
+  headers.set(SCOPE_HEADER, scope);
+  headers.set("accept-encoding", "identity");
+  const init = { method: request.method, headers, redirect: "manual" };
+  if (request.method !== "GET" && request.method !== "HEAD" && request.body !== null) {
+    init.body = request.body;
+    init.duplex = "half"; // required by Node's fetch for a streamed body
+  }
+  let response;
+  try {
+    response = await fetch(base + url.pathname + url.search, init);
+  } catch (error) {
+    return answer(502, "upstream_unavailable", `The request was allowed, but the upstream did not answer: ${messageOf(error)}`);
+  }
+  const out = new Response(response.body, response);
+  out.headers.set(SCOPE_HEADER, scope);
+  return out;
+}
+
+// ───────────────────────────── the token ─────────────────────────────
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const ascii = new TextEncoder();
+
+/**
+ * The bearer token of an `Authorization` header, decoded: `{ header, payload, signature, signingInput }`,
+ * or `{ invalid: message }`. Never throws.
+ */
+function readToken(authorization) {
+  if (authorization === null) return { invalid: "No bearer token: send Authorization: Bearer <CI job ID token>." };
+  if (authorization.length > MAX_AUTHORIZATION_BYTES) {
+    return { invalid: `The Authorization header is longer than ${MAX_AUTHORIZATION_BYTES} bytes.` };
+  }
+  const match = /^([A-Za-z]+)[ ]+([^ \t]+)[ \t]*$/.exec(authorization.replace(/^[ \t]+/, ""));
+  if (match === null || match[1].toLowerCase() !== "bearer") {
+    return { invalid: "The Authorization header is not Bearer <token>." };
+  }
+  const jwt = match[2];
+  if (jwt.length > MAX_TOKEN_BYTES) return { invalid: `The token is longer than ${MAX_TOKEN_BYTES} bytes.` };
+  const parts = jwt.split(".");
+  if (parts.length !== 3 || parts.some((part) => part.length === 0)) {
+    return { invalid: "The token is not a signed JWT (three non-empty base64url parts)." };
+  }
+  const header = jsonObject(parts[0]);
+  if (header === null) return { invalid: "The token header is not base64url-encoded JSON object." };
+  const payload = jsonObject(parts[1]);
+  if (payload === null) return { invalid: "The token payload is not base64url-encoded JSON object." };
+  const signature = base64url(parts[2]);
+  if (signature === null) return { invalid: "The token signature is not base64url." };
+  return { header, payload, signature, signingInput: ascii.encode(`${parts[0]}.${parts[1]}`) };
+}
+
+function jsonObject(part) {
+  const bytes = base64url(part);
+  if (bytes === null) return null;
+  let value;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    return null;
+  }
+  return isPlainObject(value) ? value : null;
+}
+
+const BASE64URL = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
+
+/** base64url without padding (RFC 7515 §2) → bytes; null for anything else (never throws). */
+function base64url(text) {
+  if (typeof text !== "string" || text.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let buffer = 0;
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? BASE64URL[code] : -1;
+    if (value < 0) return null;
+    buffer = ((buffer << 6) | value) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (buffer >> bits) & 0xff;
+    }
+  }
+  // The unused low bits of the last character must be zero: one encoding per byte string.
+  if (bits > 0 && (buffer & ((1 << bits) - 1)) !== 0) return null;
+  return out;
+}
+
+// ───────────────────────────── keys ─────────────────────────────
+
+/**
+ * The usable signing keys of a JWKS document: `{ byKid: Map<kid, entry[]>, usable: entry[] }`, where an
+ * entry is `{ kid, alg, jwk, problem, key }` (`alg` RS256 or ES256 as the key's type allows, `problem`
+ * why it is unusable, `key` the imported CryptoKey once imported). Throws on a malformed document.
+ */
+function keySet(document, where) {
+  if (!isPlainObject(document) || !Array.isArray(document.keys)) throw jwksError(where, "not a JWKS ({ keys: [...] })");
+  if (document.keys.length > JWKS_MAX_KEYS) throw jwksError(where, `more than ${JWKS_MAX_KEYS} keys`);
+  const byKid = new Map();
+  const usable = [];
+  document.keys.forEach((jwk, i) => {
+    if (!isPlainObject(jwk)) throw jwksError(`${where}.keys[${i}]`, "not an object");
+    const entry = keyEntry(jwk);
+    if (entry.kid !== null) {
+      const same = byKid.get(entry.kid);
+      if (same) same.push(entry);
+      else byKid.set(entry.kid, [entry]);
+    }
+    if (entry.problem === null) usable.push(entry);
+  });
+  return { byKid, usable };
+}
+
+/** One JWK, judged: RS256 ↔ RSA (≥ 2048 bits), ES256 ↔ EC P-256; `alg` absent or matching; for signing. */
+function keyEntry(jwk) {
+  const kid = typeof jwk.kid === "string" ? jwk.kid : null;
+  const entry = { kid, alg: null, jwk: null, problem: null, key: null };
+  const unusable = (problem) => ({ ...entry, problem });
+  if (jwk.use !== undefined && jwk.use !== "sig") return unusable(`its use is ${JSON.stringify(jwk.use)}, not "sig"`);
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes("verify"))) {
+    return unusable("its key_ops do not include verify");
+  }
+  if (jwk.kty === "RSA") {
+    if (jwk.alg !== undefined && jwk.alg !== "RS256") return unusable(`it is for ${JSON.stringify(jwk.alg)}, not RS256`);
+    const n = base64url(jwk.n);
+    const e = base64url(jwk.e);
+    if (n === null || e === null || e.length === 0) return unusable("its n or e is not base64url");
+    let bits = n.length * 8;
+    for (let i = 0; i < n.length && n[i] === 0; i++) bits -= 8;
+    if (bits < RSA_MIN_BITS - 7) return unusable(`its RSA modulus is shorter than ${RSA_MIN_BITS} bits`);
+    return { ...entry, alg: "RS256", jwk: { kty: "RSA", n: jwk.n, e: jwk.e } };
+  }
+  if (jwk.kty === "EC") {
+    if (jwk.crv !== "P-256") return unusable(`its curve is ${JSON.stringify(jwk.crv)}, not P-256`);
+    if (jwk.alg !== undefined && jwk.alg !== "ES256") return unusable(`it is for ${JSON.stringify(jwk.alg)}, not ES256`);
+    const x = base64url(jwk.x);
+    const y = base64url(jwk.y);
+    if (x === null || y === null || x.length !== 32 || y.length !== 32) return unusable("its x or y is not a P-256 coordinate");
+    return { ...entry, alg: "ES256", jwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } };
+  }
+  return unusable(`its kty is ${JSON.stringify(jwk.kty)}, not RSA or EC`);
+}
+
+/**
+ * The key for a token's `kid` and `alg` in `set`: `{ entry }`, `{ invalid }` (401), or `{ unknown: true }`
+ * when the kid is not in the set at all (a fetched JWKS is then refetched once).
+ */
+function pick(set, kid, alg) {
+  let entry;
+  if (kid === null) {
+    if (set.usable.length !== 1) {
+      return { invalid: `The token names no key (kid) and the issuer's JWKS has ${set.usable.length} usable keys, not exactly one.` };
+    }
+    entry = set.usable[0];
+  } else {
+    const candidates = set.byKid.get(kid);
+    if (candidates === undefined) return { unknown: true };
+    entry = candidates.find((c) => c.problem === null && c.alg === alg);
+    if (entry === undefined) {
+      const other = candidates[0];
+      const why = other.problem !== null ? `is unusable: ${other.problem}` : `is an ${other.alg} key, and the token says ${alg}`;
+      return { invalid: `Key ${JSON.stringify(clip(kid))} ${why}.` };
+    }
+  }
+  if (entry.alg !== alg) {
+    return { invalid: `The issuer's only key is an ${entry.alg} key, and the token says ${alg}.` };
+  }
+  return { entry };
+}
+
+/** The entry's CryptoKey, imported once (an import failure is the JWKS's fault: the gate is unavailable). */
+async function cryptoKey(entry) {
+  if (entry.key === null) {
+    try {
+      entry.key = await crypto.subtle.importKey("jwk", entry.jwk, ALGORITHMS[entry.alg].import, false, ["verify"]);
+    } catch (error) {
+      throw new Error(`the JWKS key ${JSON.stringify(entry.kid)} cannot be imported: ${messageOf(error)}`);
+    }
+  }
+  return entry.key;
+}
+
+function inlineKeys(jwks) {
+  const set = keySet(jwks, "config.jwks");
+  if (set.usable.length === 0) throw configError("config.jwks", "holds no usable RS256 or ES256 signing key");
+  return {
+    async find(kid, alg) {
+      const found = pick(set, kid, alg);
+      if (found.unknown) return { invalid: `No key ${JSON.stringify(clip(kid))} in the gate's JWKS.` };
+      if (found.invalid) return found;
+      return { key: await cryptoKey(found.entry) };
+    },
+  };
+}
+
+function jwksUrlOf(issuer) {
+  let url;
+  try {
+    url = new URL(`${String(issuer).replace(/\/+$/, "")}/oauth/discovery/keys`);
+  } catch {
+    throw configError("config.issuer", "must be a URL when the keys are fetched from it (no `jwks` given)");
+  }
+  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (!(url.protocol === "https:" || (url.protocol === "http:" && loopback))) {
+    throw configError("config.issuer", "keys are fetched over https only (http only for localhost)");
+  }
+  return url.href;
+}
+
+/**
+ * Keys fetched from the issuer's JWKS endpoint, cached for the response's `max-age` clamped to 30 s–10 min
+ * (5 min without one). An unknown `kid` refetches once, at most every 30 s. No fetch is shared between
+ * requests (workerd cancels a request's I/O with it), so a cold cache may see a few parallel fetches.
+ */
+function remoteKeys(url) {
+  let cached = null; // { set, expires, fetched }
+  let refetchedAt = -Infinity;
+  let failedAt = -Infinity;
+  let failure = "";
+
+  async function load() {
+    const now = Date.now();
+    if (now - failedAt < JWKS_FAILURE_BACKOFF_MS) throw new Error(failure);
+    try {
+      const response = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`${response.status} ${response.statusText}`.trim());
+      }
+      const text = await readLimited(response, JWKS_MAX_BYTES);
+      let document;
+      try {
+        document = JSON.parse(text);
+      } catch {
+        throw new Error("not JSON");
+      }
+      const set = keySet(document, "jwks");
+      const fetched = Date.now();
+      cached = { set, fetched, expires: fetched + ttlOf(response.headers.get("cache-control")) * 1000 };
+      return cached.set;
+    } catch (error) {
+      failedAt = Date.now();
+      failure = `the issuer's keys (${url}) are unavailable: ${messageOf(error)}`;
+      throw new Error(failure);
+    }
+  }
+
+  return {
+    async find(kid, alg) {
+      const set = cached !== null && Date.now() < cached.expires ? cached.set : await load();
+      let found = pick(set, kid, alg);
+      const now = Date.now();
+      if (found.unknown && now - cached.fetched >= JWKS_REFETCH_INTERVAL_MS && now - refetchedAt >= JWKS_REFETCH_INTERVAL_MS) {
+        refetchedAt = now; // set before the fetch: concurrent unknown kids do not all refetch
+        found = pick(await load(), kid, alg);
+      }
+      if (found.unknown) return { invalid: `No key ${JSON.stringify(clip(kid))} in the issuer's JWKS.` };
+      if (found.invalid) return found;
+      return { key: await cryptoKey(found.entry) };
+    },
+  };
+}
+
+function ttlOf(cacheControl) {
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cacheControl ?? "");
+  const seconds = match === null ? JWKS_TTL_DEFAULT_S : Number(match[1]);
+  return Math.min(JWKS_TTL_MAX_S, Math.max(JWKS_TTL_MIN_S, seconds));
+}
+
+/** The body as text, or an error past `limit` bytes (read in chunks: a huge body is not buffered). */
+async function readLimited(response, limit) {
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw new Error(`larger than ${limit} bytes`);
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error(`larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return utf8.decode(bytes);
+}
+
+// ───────────────────────────── errors ─────────────────────────────
+
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** An error of the package's kind (SPEC §2): `code` invalid_input, `message` says what and where. */
+function configError(where, what) {
+  const error = new Error(`${where}: ${what}`);
+  error.code = "invalid_input";
+  return error;
+}
+
+/** A malformed JWKS: a config error when inline, an unavailable gate when fetched. */
+function jwksError(where, what) {
+  return where.startsWith("config.") ? configError(where, what) : new Error(`${where}: ${what}`);
+}
