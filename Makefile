@@ -51,6 +51,7 @@ test: setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target $(TARGET) --test wasm_bindings
 	$(MAKE) --no-print-directory pkg
 	node --test --test-timeout=300000 tests/js/
+	node --test --test-timeout=300000 tests/e2e/
 	mkdir -p tests/types/node_modules
 	ln -sfn ../../../pkg tests/types/node_modules/job-token-scope
 	node_modules/.bin/tsc -p tests/types

@@ -1,0 +1,234 @@
+// Unit tests of www/import.js (data translation from API JSON to the simulator's scenario), run
+// directly in Node: `node --test tests/e2e/`.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import {
+  AZURE_FIELDS, ImportError, SCENARIO_FORMAT, detectKind, importAzure, importGitlab, importText, lineColumn,
+  locateJsonError, parseJson, readScenario,
+} from "../../www/import.js";
+import { exampleScenario } from "../../www/examples.js";
+import { decodeFragment, encodeFragment } from "../../www/share.js";
+
+const world = () => ({
+  version: "18.3",
+  projects: [
+    { path: "acme/ci" },
+    { path: "acme/api", inbound: { enabled: true, projects: [{ path: "acme/ci", defaultPermissions: false, policies: ["read_jobs"] }] } },
+  ],
+  users: { alice: { acme: "maintainer" } },
+});
+const scenario = () => ({ format: SCENARIO_FORMAT, view: "gitlab", gitlab: { world: world(), ui: {} }, azure: exampleScenario().azure });
+
+/** Runs `fn`, which must throw an ImportError; returns it. */
+function importError(fn) {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ImportError, `not an ImportError: ${err?.stack ?? err}`);
+    return err;
+  }
+  assert.fail("no error thrown");
+}
+
+test("parseJson: valid JSON, with or without a byte order mark", () => {
+  assert.deepEqual(parseJson('{"a": [1, true, null, "x"]}'), { a: [1, true, null, "x"] });
+  assert.deepEqual(parseJson("\ufeff[]"), []);
+});
+
+test("parseJson: a syntax error says its line and column", () => {
+  const text = '{\n  "inbound_enabled": true\n  "outbound_enabled": false\n}';
+  const err = importError(() => parseJson(text));
+  assert.equal(err.where, "line 3, column 3");
+  assert.equal(err.line, 3);
+  assert.equal(err.column, 3);
+  assert.match(err.message, /^line 3, column 3: invalid JSON: expected ',' or '}'/);
+});
+
+test("parseJson: other syntax errors are located too", () => {
+  const cases = [
+    ['[1, 2,]', 1, 7],
+    ['{"a": tru}', 1, 7],
+    ['{"a": 1} x', 1, 10],
+    ['[\n  "unterminated', 2, 16],
+    ["{'a': 1}", 1, 2],
+    ['{"a": 01}', 1, 8],
+    ['[1,\n\n', 3, 1],
+  ];
+  for (const [text, line, column] of cases) {
+    const err = importError(() => parseJson(text));
+    assert.deepEqual([err.line, err.column], [line, column], `${JSON.stringify(text)}: ${err.message}`);
+  }
+  assert.equal(importError(() => parseJson("   ")).message, "the file is empty");
+});
+
+test("locateJsonError agrees with JSON.parse on what is valid", () => {
+  const valid = ['{}', '[]', '0', '-1.5e+3', '"\\u00e9\\n"', '{"a":{"b":[{"c":null}]}}', ' [ true , false ] '];
+  for (const text of valid) assert.equal(locateJsonError(text), null, text);
+  const invalid = ['', '{', '[1 2]', '"\\x"', '{"a" 1}', 'nul', '1.', '"a\tb"'];
+  for (const text of invalid) {
+    assert.throws(() => JSON.parse(text));
+    assert.notEqual(locateJsonError(text), null, text);
+  }
+  assert.deepEqual(lineColumn("ab\ncd", 4), { line: 2, column: 2 });
+});
+
+test("detectKind tells the REST responses, combined files, Azure settings and scenarios apart", () => {
+  assert.equal(detectKind({ inbound_enabled: true, outbound_enabled: false }), "gitlab-scope");
+  assert.equal(detectKind([{ id: 1, path_with_namespace: "acme/ci" }]), "gitlab-allowlist");
+  assert.equal(detectKind([{ id: 2, full_path: "acme/tools" }]), "gitlab-groups-allowlist");
+  assert.equal(detectKind({ project: "acme/api", allowlist: [] }), "gitlab-combined");
+  assert.equal(detectKind([{ project: "acme/api" }]), "gitlab-combined");
+  assert.equal(detectKind({ enforceJobAuthScope: true, statusBadgesArePrivate: true }), "azure-settings");
+  assert.equal(detectKind({ format: SCENARIO_FORMAT }), "scenario");
+  assert.equal(detectKind([]), null);
+  assert.equal(detectKind({ hello: 1 }), null);
+  assert.equal(detectKind("text"), null);
+});
+
+test("GitLab job_token_scope response sets the project's inbound and outbound switches", () => {
+  const before = world();
+  const { world: after, notes } = importGitlab(before, { inbound_enabled: false, outbound_enabled: true, extra: 1 },
+    { kind: "gitlab-scope", project: "acme/api" });
+  assert.equal(after.projects[1].inbound.enabled, false);
+  assert.deepEqual(after.projects[1].inbound.projects, before.projects[1].inbound.projects, "the allowlist is kept");
+  assert.equal(after.projects[1].outbound.enabled, true);
+  assert.deepEqual(before, world(), "the input world is not modified");
+  assert.ok(notes.some((n) => n.includes("extra")), notes.join("\n"));
+});
+
+test("GitLab allowlist response: entries in order, the project itself implicit, new projects created, fine-grained entries kept", () => {
+  const response = [
+    { id: 7, path_with_namespace: "acme/api", visibility: "private" },
+    { id: 1, path_with_namespace: "ACME/CI", visibility: "private" },
+    { id: 9, path_with_namespace: "acme/docs", visibility: "public" },
+  ];
+  const { world: after, notes } = importGitlab(world(), response, { kind: "gitlab-allowlist", project: "acme/api" });
+  const api = after.projects.find((p) => p.path === "acme/api");
+  assert.deepEqual(api.inbound.projects, [{ path: "acme/ci", defaultPermissions: false, policies: ["read_jobs"] }, "acme/docs"]);
+  assert.deepEqual(after.projects.find((p) => p.path === "acme/docs"), { path: "acme/docs", visibility: "public" });
+  assert.equal(after.projects.length, 3, "acme/ci matched case-insensitively, not duplicated");
+  assert.ok(notes.some((n) => n.includes("stays implicit")), notes.join("\n"));
+});
+
+test("GitLab groups_allowlist response becomes group entries", () => {
+  const { world: after } = importGitlab(world(), [{ id: 3, full_path: "acme/tools", name: "tools" }],
+    { kind: "gitlab-groups-allowlist", project: "acme/api" });
+  assert.deepEqual(after.projects[1].inbound.groups, [{ path: "acme/tools" }]);
+});
+
+test("a one-endpoint GitLab file for a project not in the world creates it", () => {
+  const { world: after } = importGitlab(world(), { inbound_enabled: true, outbound_enabled: false },
+    { kind: "gitlab-scope", project: " /acme/new/ " });
+  assert.deepEqual(after.projects[2], { path: "acme/new", inbound: { enabled: true }, outbound: { enabled: false } });
+});
+
+test("a one-endpoint GitLab file needs the project path", () => {
+  const err = importError(() => importGitlab(world(), [], { kind: "gitlab-allowlist", project: "  " }));
+  assert.equal(err.where, "project path");
+});
+
+test("GitLab combined file (and arrays of them)", () => {
+  const file = [
+    {
+      project: "acme/web",
+      job_token_scope: { inbound_enabled: true, outbound_enabled: false },
+      allowlist: [{ path_with_namespace: "acme/ci" }],
+      groups_allowlist: [{ full_path: "acme" }],
+    },
+    { project: "acme/ci", job_token_scope: { inbound_enabled: false } },
+  ];
+  const { world: after } = importGitlab(world(), file, { kind: "gitlab-combined" });
+  const web = after.projects.find((p) => p.path === "acme/web");
+  assert.deepEqual(web, { path: "acme/web", inbound: { enabled: true, projects: ["acme/ci"], groups: [{ path: "acme" }] }, outbound: { enabled: false } });
+  assert.equal(after.projects[0].inbound.enabled, false);
+});
+
+test("replace: the GitLab projects start empty, version, instance and users stay", () => {
+  const { world: after } = importGitlab(world(), { project: "x/y" }, { kind: "gitlab-combined", replace: true });
+  assert.deepEqual(after.projects, [{ path: "x/y" }]);
+  assert.equal(after.version, "18.3");
+  assert.deepEqual(after.users, world().users);
+});
+
+test("field errors name the field path", () => {
+  const cases = [
+    [[{ path_with_namespace: 42 }], "gitlab-allowlist", "[0].path_with_namespace", /expected a string, found number 42/],
+    [[{ id: 1 }], "gitlab-allowlist", "[0]", /missing "path_with_namespace"/],
+    [[{ path_with_namespace: "a/b", visibility: "secret" }], "gitlab-allowlist", "[0].visibility", /expected one of private, internal, public/],
+    [{ inbound_enabled: "yes" }, "gitlab-scope", "inbound_enabled", /expected true or false/],
+    [{ nothing: 1 }, "gitlab-scope", "", /neither "inbound_enabled" nor "outbound_enabled"/],
+    [[{ full_path: "" }], "gitlab-groups-allowlist", "[0].full_path", /empty string/],
+    [{ project: "a/b", allowlist: {} }, "gitlab-combined", "allowlist", /expected an array/],
+    [[{ project: "a/b" }, { project: "c/d", allowlists: [] }], "gitlab-combined", "[1].allowlists", /unknown field/],
+    [[{ project: "a/b" }, { project: "c/d", allowlist: [{ path_with_namespace: null }] }], "gitlab-combined", "[1].allowlist[0].path_with_namespace", /found null/],
+    [{ allowlist: [] }, "gitlab-combined", "", /missing "project"/],
+  ];
+  for (const [value, kind, where, message] of cases) {
+    const err = importError(() => importGitlab(world(), value, { kind, project: "acme/api" }));
+    assert.equal(err.where, where, `${JSON.stringify(value)}: ${err.message}`);
+    assert.match(err.message, message);
+  }
+});
+
+test("Azure general settings map to the three settings at the chosen level; other fields are ignored", () => {
+  const config = exampleScenario().azure.config;
+  const settings = {
+    enforceJobAuthScope: true, enforceJobAuthScopeForReleases: false, enforceReferencedRepoScopedToken: true,
+    enforceSettableVar: true, publishPipelineMetadata: false,
+  };
+  const { config: org, notes } = importAzure(config, settings, { level: "organization" });
+  assert.equal(org.organization.limitJobScopeNonRelease, true);
+  assert.equal(org.organization.limitJobScopeRelease, false);
+  assert.equal(org.organization.protectRepos, true);
+  assert.deepEqual(org.project, config.project, "project untouched");
+  assert.ok(notes.some((n) => n.includes("enforceSettableVar")), notes.join("\n"));
+  const { config: project } = importAzure(config, { enforceJobAuthScopeForReleases: true }, { level: "project" });
+  assert.equal(project.project.limitJobScopeRelease, true);
+  assert.equal(project.project.limitJobScopeNonRelease, config.project.limitJobScopeNonRelease);
+  assert.deepEqual(Object.values(AZURE_FIELDS).sort(), ["limitJobScopeNonRelease", "limitJobScopeRelease", "protectRepos"]);
+});
+
+test("Azure settings errors", () => {
+  const config = exampleScenario().azure.config;
+  assert.equal(importError(() => importAzure(config, { enforceJobAuthScope: "true" })).where, "enforceJobAuthScope");
+  assert.match(importError(() => importAzure(config, { other: 1 })).message, /none of enforceJobAuthScope/);
+  assert.match(importError(() => importAzure(config, [])).message, /found an array/);
+});
+
+test("importText: detects the kind, imports into a copy, says which platform changed", () => {
+  const before = scenario();
+  const result = importText(before, '[{"path_with_namespace": "acme/new"}]', { project: "acme/api" });
+  assert.equal(result.kind, "gitlab-allowlist");
+  assert.equal(result.platform, "gitlab");
+  assert.deepEqual(result.scenario.gitlab.world.projects[1].inbound.projects, ["acme/new"]);
+  assert.deepEqual(before, scenario(), "the scenario given is not modified");
+
+  const azure = importText(before, '{"enforceJobAuthScope": true}', { level: "organization" });
+  assert.equal(azure.platform, "azure");
+  assert.equal(azure.scenario.azure.config.organization.limitJobScopeNonRelease, true);
+
+  const err = importError(() => importText(before, "[]", {}));
+  assert.match(err.message, /empty array/);
+  assert.deepEqual(importText(before, "[]", { kind: "gitlab-groups-allowlist", project: "acme/api" }).scenario.gitlab.world.projects[1].inbound.groups, []);
+});
+
+test("importText: an exported scenario replaces everything; its outer shape is checked", () => {
+  const exported = { ...scenario(), view: "azure" };
+  const result = importText(scenario(), JSON.stringify(exported));
+  assert.equal(result.kind, "scenario");
+  assert.equal(result.scenario.view, "azure");
+  assert.deepEqual(result.scenario.gitlab.world, world());
+  assert.equal(importError(() => readScenario({ format: SCENARIO_FORMAT, gitlab: {}, azure: { config: {} } })).where, "gitlab.world");
+  assert.equal(importError(() => readScenario({ ...scenario(), view: "jenkins" })).where, "view");
+});
+
+test("share link codec: a scenario survives encode → decode, and the fragment is URL-safe", async () => {
+  const value = exampleScenario();
+  const fragment = await encodeFragment(value);
+  assert.match(fragment, /^s=[A-Za-z0-9_-]+$/);
+  assert.deepEqual(await decodeFragment(`#${fragment}`), value);
+  assert.equal(await decodeFragment("#other"), null);
+  await assert.rejects(decodeFragment("#s=AAAA"), /cannot be decompressed/);
+});

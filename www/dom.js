@@ -1,0 +1,131 @@
+// DOM helpers. Every node is built with createElement and every piece of data goes in as text
+// (textContent / text nodes / attributes): nothing from a scenario is ever parsed as HTML.
+
+const PROPERTIES = new Set(["checked", "disabled", "value", "selected", "hidden", "multiple", "required", "indeterminate", "open"]);
+
+/**
+ * `el("button", { class, text, on: { click }, dataset: {...}, "aria-label": "..." }, ...children)`.
+ * Attributes set to `false`, `null` or `undefined` are left out; `true` sets an empty attribute.
+ */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "on") for (const [event, handler] of Object.entries(value)) node.addEventListener(event, handler);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (PROPERTIES.has(key)) node[key] = value;
+    else if (value === false) continue;
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** A `<select>` of `[value, label]` pairs (or plain values) with `selected` chosen. */
+export function select(props, options, selected) {
+  const node = el("select", props);
+  for (const option of options) {
+    const [value, label] = Array.isArray(option) ? option : [option, option];
+    node.append(el("option", { value, text: label, selected: value === selected }));
+  }
+  return node;
+}
+
+/** A labelled control in a `.field` box: `field("Label", control, hint?)`; the control needs an id. */
+export function field(label, control, hint) {
+  const hintId = hint ? `${control.id}-hint` : null;
+  if (hintId) control.setAttribute("aria-describedby", hintId);
+  return el("div", { class: "field" },
+    el("label", { for: control.id, text: label }),
+    control,
+    hint ? el("p", { class: "hint", id: hintId, text: hint }) : null);
+}
+
+/** A checkbox with its label to the right, GitLab/Azure style; `hint` is read with it. */
+export function checkbox(id, label, checked, onChange, { disabled = false, hint, badge } = {}) {
+  const input = el("input", { type: "checkbox", id, checked, disabled, on: { change: (e) => onChange(e.target.checked) } });
+  const hintId = hint ? `${id}-hint` : null;
+  if (hintId) input.setAttribute("aria-describedby", hintId);
+  return el("div", { class: `check${disabled ? " locked" : ""}` },
+    input,
+    el("label", { for: id }, label, badge ? el("span", { class: "badge", text: badge }) : null),
+    hint ? el("p", { class: "hint", id: hintId, text: hint }) : null);
+}
+
+/** Text for screen readers only. */
+export const srOnly = (text) => el("span", { class: "sr-only", text });
+
+/** Says `text` through the page's polite live region (it stays in the DOM across re-renders). */
+export function announce(text) {
+  const region = document.getElementById("announcer");
+  if (!region) return;
+  region.textContent = "";
+  // a new text node in a later task is announced even when the text repeats
+  setTimeout(() => (region.textContent = text), 30);
+}
+
+/** A `Decision`'s trace as a table: #, rule, outcome, detail. */
+export function traceTable(trace, caption) {
+  return el("table", { class: "trace" },
+    el("caption", { text: caption }),
+    el("thead", {}, el("tr", {},
+      el("th", { scope: "col", text: "#" }),
+      el("th", { scope: "col", text: "Rule" }),
+      el("th", { scope: "col", text: "Outcome" }),
+      el("th", { scope: "col", text: "Detail" }))),
+    el("tbody", {}, (trace ?? []).map((step, i) => el("tr", {},
+      el("td", { text: String(i + 1) }),
+      el("th", { scope: "row" }, el("code", { text: step.step })),
+      el("td", {}, el("span", { class: `outcome ${step.outcome}`, text: step.outcome })),
+      el("td", { text: step.detail ?? "" })))));
+}
+
+/** An error box (role=alert) for a thrown engine or import error. */
+export function errorBox(err, title = "Error") {
+  return el("div", { class: "error", role: "alert" },
+    el("p", {}, el("strong", { text: title }), err?.code ? ` (${err.code})` : "", ": ", err?.message ?? String(err)));
+}
+
+/**
+ * Problem paths (`projects[1].inbound.groups[0].policies[0]`) are shown next to the element whose
+ * `data-path` is their longest prefix inside `root`; the rest are returned (no element shows them).
+ */
+export function attachProblems(root, problems) {
+  const anchors = [...(root.dataset?.path !== undefined ? [root] : []), ...root.querySelectorAll("[data-path]")];
+  const left = [];
+  for (const problem of problems) {
+    let best = null;
+    for (const anchor of anchors) {
+      const path = anchor.dataset.path;
+      const boundary = problem.path.length === path.length || ".[".includes(problem.path[path.length]);
+      if (problem.path.startsWith(path) && boundary && (!best || path.length > best.dataset.path.length)) best = anchor;
+    }
+    if (!best) {
+      left.push(problem);
+      continue;
+    }
+    let list = best.querySelector(":scope > .problems");
+    if (!list) {
+      list = el("ul", { class: "problems", "aria-label": "Problems" });
+      best.append(list);
+    }
+    list.append(problemItem(problem));
+  }
+  return left;
+}
+
+export function problemItem(problem) {
+  return el("li", { class: "problem" },
+    el("span", { class: "problem-icon", "aria-hidden": "true", text: "⚠ " }),
+    el("code", { text: problem.code }), " ", problem.message,
+    el("span", { class: "problem-path" }, " (", el("code", { text: problem.path }), ")"));
+}

@@ -1,0 +1,74 @@
+// The built-in scenarios loaded on a first visit (and by "Load the example"). Plain data in the
+// package's input shapes (index.d.ts); no rule lives here.
+
+import { SCENARIO_FORMAT } from "./import.js";
+
+/** GitLab 18.3: groups acme, acme/platform, acme/tools; a public and an internal project. */
+export function gitlabExample() {
+  return {
+    world: {
+      version: "18.3",
+      // The release default is on from 18.0; this instance has not switched enforcement on yet, so the
+      // per-project "Limit access to this project" toggle decides.
+      instance: { enforceInboundScope: false },
+      projects: [
+        { path: "acme/ci", visibility: "private" },
+        {
+          path: "acme/platform/api",
+          visibility: "private",
+          inbound: {
+            enabled: true,
+            projects: ["acme/ci"],
+            // a group entry with fine-grained permissions: its projects may only read packages and jobs
+            groups: [{ path: "acme/tools", defaultPermissions: false, policies: ["read_packages", "read_jobs"] }],
+          },
+        },
+        {
+          path: "acme/platform/web",
+          visibility: "internal",
+          inbound: { enabled: true, groups: [{ path: "acme/platform", defaultPermissions: true, policies: [] }] },
+        },
+        { path: "acme/tools/deployer", visibility: "private", inbound: { enabled: false } },
+        { path: "acme/docs", visibility: "public", inbound: { enabled: true } },
+      ],
+      users: {
+        alice: { acme: "developer", "acme/platform/api": "maintainer" },
+        bob: { "acme/ci": "developer", "acme/platform": "developer" },
+        carol: { "acme/tools": "guest" },
+        dana: { acme: "owner" },
+      },
+    },
+    ui: { project: "acme/platform/api", actingUser: "alice", matrixPermission: "", matrixUser: "" },
+  };
+}
+
+/** The seed's example: SpaceGameWeb's project build identity granted access to FabrikamFiber. */
+export function azureExample() {
+  return {
+    config: {
+      product: "services",
+      organization: {
+        name: "fabrikam-tailspin", limitJobScopeNonRelease: false, limitJobScopeRelease: false, protectRepos: false,
+      },
+      project: {
+        name: "SpaceGameWeb", visibility: "private", limitJobScopeNonRelease: true, limitJobScopeRelease: false,
+        protectRepos: true,
+      },
+      pipeline: { kind: "yaml", repositories: ["self", "FabrikamFiber/FabrikamFiber"], hasRun: true },
+      grants: [
+        {
+          identity: "SpaceGameWeb Build Service (fabrikam-tailspin)",
+          project: "FabrikamFiber",
+          viewProjectInfo: true,
+          repositories: { FabrikamFiber: ["read"] },
+          feeds: { shared: ["read"] },
+        },
+      ],
+    },
+    ui: { resource: { kind: "repository", project: "FabrikamFiber", name: "FabrikamFiber", action: "read" } },
+  };
+}
+
+export function exampleScenario() {
+  return { format: SCENARIO_FORMAT, view: "gitlab", gitlab: gitlabExample(), azure: azureExample() };
+}

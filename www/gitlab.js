@@ -1,0 +1,653 @@
+// The GitLab view: the instance (version, enforcement), a project tree, the selected project's job
+// token settings as GitLab shows them, users and roles, the access matrix and the request checker.
+// Which settings a release shows comes from gitlabVersions(); every decision, edit check, scope,
+// validation and compaction from the package. This module only shapes data into DOM.
+
+import { el, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem } from "./dom.js";
+import { renderMatrix, renderCheck, flips } from "./matrix.js";
+
+/** GitlabRole and GitlabVisibility of index.d.ts: the input vocabulary (the engine refuses anything else). */
+export const ROLES = ["guest", "planner", "reporter", "developer", "maintainer", "owner"];
+const VISIBILITIES = ["private", "internal", "public"];
+/** The "acting as" value for edits made as the scenario's author, without GitLab's permission check. */
+const AUTHOR = "";
+
+const numbers = (v) => v.split(".").map(Number);
+
+/** The row of the engine's version table that `version` ("major.minor" or "latest") falls in. */
+export function profileFor(versions, version) {
+  if (!version || version === "latest") return versions[versions.length - 1];
+  const [major, minor] = numbers(version);
+  let found = versions[0];
+  for (const row of versions) {
+    const [a, b] = numbers(row.since);
+    if (a < major || (a === major && b <= minor)) found = row;
+  }
+  return found;
+}
+
+const entryPath = (e) => (typeof e === "string" ? e : e.path);
+
+/** Group paths implied by the projects' paths (`acme/platform/api` → `acme`, `acme/platform`), sorted. */
+export function groupsOf(world) {
+  const seen = new Map();
+  for (const project of world.projects) {
+    const parts = project.path.split("/").filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      const group = parts.slice(0, i).join("/");
+      if (!seen.has(group.toLowerCase())) seen.set(group.toLowerCase(), group);
+    }
+  }
+  return [...seen.values()].sort();
+}
+
+/** The nested group → project tree of the world's projects, for the sidebar. */
+function tree(world) {
+  const root = { name: "", path: "", groups: new Map(), projects: [] };
+  world.projects.forEach((project, index) => {
+    const parts = project.path.split("/").filter(Boolean);
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const key = parts[i].toLowerCase();
+      if (!node.groups.has(key)) {
+        node.groups.set(key, { name: parts[i], path: parts.slice(0, i + 1).join("/"), groups: new Map(), projects: [] });
+      }
+      node = node.groups.get(key);
+    }
+    node.projects.push({ name: parts[parts.length - 1], index, project });
+  });
+  return root;
+}
+
+/** The index in `world.projects` of the project at `path` (exact spelling), else 0. */
+function selectedIndex(world, path) {
+  const i = world.projects.findIndex((p) => p.path === path);
+  return i >= 0 ? i : 0;
+}
+
+// ───────────────────────────── view ─────────────────────────────
+
+export function renderGitlab(app) {
+  const { api } = app;
+  const world = app.gitlabWorld();
+  const ui = app.scenario.gitlab.ui;
+  const profile = profileFor(app.versions, world.version);
+  let problems = [];
+  let problemsError = null;
+  try {
+    problems = api.validateGitlabWorld(world);
+  } catch (err) {
+    problemsError = err;
+  }
+
+  const view = el("div", { class: "gitlab" });
+  view.append(instancePanel(app, world, profile));
+  view.append(draftBar(app));
+  if (problemsError) view.append(errorBox(problemsError, "The scenario is not a valid GitLab world"));
+
+  const columns = el("div", { class: "columns" });
+  columns.append(projectTree(app, world, problems));
+  const index = selectedIndex(world, ui.project);
+  const settings = world.projects.length
+    ? projectSettings(app, world, index, profile)
+    : el("section", { class: "panel" }, el("p", { text: "No projects yet: add one on the left, or import a file." }));
+  columns.append(settings);
+  view.append(columns);
+
+  // problems go next to the setting they point at (data-path); the others are listed here
+  const left = attachProblems(settings, problems.filter((p) => p.path.startsWith(`projects[${index}]`)));
+  const elsewhere = problems.filter((p) => !p.path.startsWith(`projects[${index}]`)).concat(left);
+  view.append(renderMatrix(app, world));
+  view.append(renderCheck(app, world));
+  view.append(usersPanel(app, world));
+  view.append(problemsPanel(app, world, problems, elsewhere));
+  return view;
+}
+
+// ───────────────────────────── instance and version ─────────────────────────────
+
+function instancePanel(app, world, profile) {
+  const versions = app.versions;
+  // the first row is "everything before the next one" (since 0.0)
+  const options = versions.map((row, i) => [row.since, i === 0 && versions[1] ? `before GitLab ${versions[1].since}` : `GitLab ${row.since}`]);
+  options.push(["latest", `latest (GitLab ${versions[versions.length - 1].since})`]);
+  const current = world.version ?? "latest";
+  if (!options.some(([v]) => v === current)) options.push([current, `GitLab ${current}`]);
+  const versionSelect = select({
+    id: "gl-version",
+    on: { change: (e) => app.editGitlab((w) => (w.version = e.target.value), "instance") },
+  }, options, current);
+
+  const enforced = world.instance?.enforceInboundScope ?? profile.instanceEnforcement;
+  const panel = el("section", { class: "panel instance", "aria-labelledby": "gl-instance-heading" },
+    el("h2", { id: "gl-instance-heading", text: "GitLab instance" }),
+    el("div", { class: "row" },
+      field("GitLab version", versionSelect, `What this release changed: ${profile.change}`),
+      el("dl", { class: "flags", "aria-label": "What this release has" },
+        flag("Outbound “Limit CI_JOB_TOKEN access”", profile.outbound),
+        flag("Inbound allowlist", profile.inbound ? `yes, up to ${profile.allowlistLimit} entries` : false),
+        flag("Groups on the allowlist", profile.groups),
+        flag("Fine-grained permissions", profile.fineGrained),
+        flag("Authentication log", profile.authenticationLog),
+        flag("Auto-populate allowlist", profile.autopopulate))));
+  if (profile.inbound) {
+    const box = checkbox("gl-instance-enforce", "Enable and enforce job token allowlist for all projects", enforced,
+      (checked) => app.editGitlab((w) => (w.instance = { ...w.instance, enforceInboundScope: checked }), "instance"),
+      { hint: `Admin area › Settings › CI/CD › Job token permissions. This release's default: ${profile.instanceEnforcement ? "on" : "off"}${world.instance?.enforceInboundScope === undefined ? " (in use)" : ""}.` });
+    box.dataset.path = "instance";
+    panel.append(box);
+    if (world.instance?.enforceInboundScope !== undefined) {
+      panel.append(el("button", {
+        type: "button", id: "gl-instance-default", class: "secondary", text: "Use the release's default",
+        on: { click: () => app.editGitlab((w) => delete w.instance, "instance") },
+      }));
+    }
+  }
+  panel.append(slotError(app, "instance"));
+  return panel;
+}
+
+function flag(label, value) {
+  return [el("dt", { text: label }), el("dd", { class: value ? "yes" : "no", text: value === true ? "yes" : value || "no" })];
+}
+
+function slotError(app, slot) {
+  const err = app.transient.errors?.[slot];
+  return err ? errorBox(err, "Not changed") : document.createDocumentFragment();
+}
+
+function draftBar(app) {
+  const bar = el("section", { class: `panel draft-bar${app.draft ? " active" : ""}`, "aria-labelledby": "gl-draft-heading" },
+    el("h2", { id: "gl-draft-heading", text: "What-if" }));
+  if (!app.draft) {
+    bar.append(el("p", { text: "Stage changes in a draft to see which access-matrix cells they flip before applying them." }),
+      el("button", { type: "button", id: "gl-draft-start", text: "Start a what-if draft", on: { click: () => app.startDraft() } }));
+  } else {
+    let count = null;
+    try {
+      count = flips(app).length;
+    } catch {
+      // the matrix section shows the error
+    }
+    bar.append(
+      el("p", {}, el("strong", { text: "Draft: " }),
+        "settings you change now go into a draft. The matrix below marks the cells the draft flips; nothing is applied until you choose Apply."),
+      count === null ? null : el("p", { class: "draft-summary" },
+        el("a", { href: "#gl-diff", text: `The draft flips ${count} matrix cell${count === 1 ? "" : "s"}` }),
+        " (for the matrix's permission and user)."),
+      el("div", { class: "buttons" },
+        el("button", { type: "button", id: "gl-draft-apply", text: "Apply the draft", on: { click: () => app.applyDraft() } }),
+        el("button", { type: "button", id: "gl-draft-discard", class: "secondary", text: "Discard the draft", on: { click: () => app.discardDraft() } })));
+  }
+  return bar;
+}
+
+// ───────────────────────────── project tree ─────────────────────────────
+
+function projectTree(app, world, problems) {
+  const ui = app.scenario.gitlab.ui;
+  const selected = world.projects[selectedIndex(world, ui.project)]?.path;
+  const counts = new Map();
+  for (const p of problems) {
+    const m = /^projects\[(\d+)\]/.exec(p.path);
+    if (m) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
+  }
+  const render = (node) => {
+    const list = el("ul", {});
+    for (const group of [...node.groups.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      list.append(el("li", { class: "group" },
+        el("span", { class: "group-name" }, el("span", { "aria-hidden": "true", text: "▾ " }), group.name,
+          el("span", { class: "sr-only", text: ` (group ${group.path})` })),
+        render(group)));
+    }
+    for (const { name, index, project } of node.projects) {
+      const problemsHere = counts.get(index) ?? 0;
+      list.append(el("li", {},
+        el("button", {
+          type: "button", class: "project", id: `gl-tree-${index}`, "aria-current": project.path === selected ? "true" : null,
+          "aria-label": `${project.path}, ${project.visibility ?? "private"}${problemsHere ? `, ${problemsHere} problem${problemsHere > 1 ? "s" : ""}` : ""}`,
+          on: { click: () => {
+            Object.assign(app.transient, { editResult: null, editing: null, addPath: "" });
+            app.setGitlabUi({ project: project.path });
+          } },
+        }, name,
+        el("span", { class: `vis ${project.visibility ?? "private"}`, text: project.visibility ?? "private" }),
+        problemsHere ? el("span", { class: "count", text: `⚠ ${problemsHere}` }) : null)));
+    }
+    return list;
+  };
+
+  const newPath = el("input", { id: "gl-new-project", type: "text", placeholder: "group/project", autocomplete: "off",
+    value: app.transient.newProject ?? "", on: { input: (e) => (app.transient.newProject = e.target.value) } });
+  const newVisibility = select({ id: "gl-new-visibility" }, VISIBILITIES, "private");
+  const form = el("form", { class: "stack", "aria-label": "Add a project", on: { submit: (e) => {
+    e.preventDefault();
+    const path = newPath.value.trim();
+    if (!path) return;
+    app.editGitlab((w) => w.projects.push({ path, visibility: newVisibility.value }), "new-project", () => {
+      app.transient.newProject = "";
+      app.scenario.gitlab.ui.project = path;
+    });
+  } } },
+  field("New project path", newPath),
+  field("Visibility", newVisibility),
+  el("button", { type: "submit", id: "gl-new-project-add", text: "Add project" }),
+  slotError(app, "new-project"));
+
+  return el("nav", { class: "panel tree", "aria-labelledby": "gl-tree-heading" },
+    el("h2", { id: "gl-tree-heading", text: "Projects" }),
+    el("div", { class: "tree-list" }, render(tree(world))),
+    el("details", { open: !!app.transient.newProject || !!app.transient.errors?.["new-project"] }, el("summary", { text: "Add a project" }), form));
+}
+
+// ───────────────────────────── the selected project ─────────────────────────────
+
+function projectSettings(app, world, index, profile) {
+  const { api } = app;
+  const project = world.projects[index];
+  const base = `projects[${index}]`;
+  const section = el("section", { class: "panel settings", "aria-labelledby": "gl-settings-heading", dataset: { path: base } },
+    el("h2", { id: "gl-settings-heading" }, el("span", { class: "muted", text: "Settings of " }), el("code", { text: project.path })));
+
+  const visibility = select({
+    id: "gl-visibility",
+    on: { change: (e) => app.editGitlab((w) => (w.projects[index].visibility = e.target.value), "project") },
+  }, VISIBILITIES, project.visibility ?? "private");
+  section.append(el("div", { class: "row", dataset: { path: `${base}.visibility` } },
+    field("Project visibility (Settings › General)", visibility),
+    el("button", { type: "button", id: "gl-remove-project", class: "secondary danger",
+      text: "Remove project from scenario",
+      on: { click: () => app.editGitlab((w) => w.projects.splice(index, 1), "project") } })));
+  section.append(slotError(app, "project"));
+
+  let scope = null;
+  try {
+    scope = api.resolveGitlabScope(world, project.path);
+  } catch (err) {
+    section.append(errorBox(err));
+  }
+
+  if (profile.inbound) section.append(inboundPanel(app, world, index, profile, scope));
+  else {
+    const first = app.versions.find((row) => row.inbound);
+    section.append(el("p", { class: "note", text: `GitLab ${world.version ?? "latest"} has no inbound job token allowlist${first ? ` (it came in ${first.since})` : ""}.` }));
+  }
+  if (profile.outbound) section.append(outboundPanel(app, world, index));
+  if (scope) section.append(scopePanel(scope));
+  return section;
+}
+
+function actingUser(app, world) {
+  const ui = app.scenario.gitlab.ui;
+  const users = Object.keys(world.users ?? {});
+  if (ui.actingUser === AUTHOR || users.includes(ui.actingUser)) return ui.actingUser;
+  return users[0] ?? AUTHOR;
+}
+
+function inboundPanel(app, world, index, profile, scope) {
+  const { api } = app;
+  const project = world.projects[index];
+  const base = `projects[${index}].inbound`;
+  const users = Object.keys(world.users ?? {});
+  const acting = actingUser(app, world);
+  const panel = el("section", { class: "subpanel", "aria-labelledby": "gl-inbound-heading", dataset: { path: base } },
+    el("h3", { id: "gl-inbound-heading", text: "Settings › CI/CD › Job token permissions" }));
+
+  const actingSelect = select({ id: "gl-acting-user", on: { change: (e) => app.setGitlabUi({ actingUser: e.target.value }) } },
+    [...users.map((u) => [u, memberships(world, u)]), [AUTHOR, "Scenario author (no GitLab permission check)"]], acting);
+  panel.append(field("Acting as (who makes the changes below)", actingSelect, acting === AUTHOR
+    ? "Changes are made without GitLab's permission checks; add a user with a role to act as them."
+    : "Changes are checked with GitLab's own rules for this user (checkGitlabEdit)."));
+
+  // the project's own "Limit access" value, as the engine reads it (instance enforcement set aside)
+  const own = (() => {
+    const copy = structuredClone(world);
+    copy.instance = { enforceInboundScope: false };
+    try {
+      return api.resolveGitlabScope(copy, project.path).inboundEnforced;
+    } catch {
+      return project.inbound?.enabled ?? true;
+    }
+  })();
+  const instanceOn = world.instance?.enforceInboundScope ?? profile.instanceEnforcement;
+  const toggle = checkbox("gl-inbound-enabled", "Limit access to this project", own,
+    (checked) => checkedEdit(app, { action: checked ? "enable" : "disable" }, (w) => {
+      const p = w.projects[index];
+      p.inbound = { ...p.inbound, enabled: checked };
+    }),
+    { hint: instanceOn
+      ? "The instance enforces job token allowlists for every project (Admin area): the allowlist applies whatever this toggle says."
+      : "Only this project and the groups and projects on the allowlist can use a CI/CD job token to access this project." });
+  toggle.dataset.path = `${base}.enabled`;
+  panel.append(toggle);
+
+  // the allowlist
+  const entries = [
+    ...(project.inbound?.projects ?? []).map((entry, j) => ({ entry, j, kind: "project", path: `${base}.projects[${j}]` })),
+    ...(project.inbound?.groups ?? []).map((entry, j) => ({ entry, j, kind: "group", path: `${base}.groups[${j}]` })),
+  ];
+  const limitText = scope && scope.limit !== null ? `${scope.entries} of ${scope.limit} entries used` : "";
+  const table = el("table", { class: "allowlist" },
+    el("caption", {}, "CI/CD job token allowlist ", limitText ? el("span", { class: "muted", text: `(${limitText})` }) : null),
+    el("thead", {}, el("tr", {},
+      el("th", { scope: "col", text: "Group or project" }),
+      el("th", { scope: "col", text: "Type" }),
+      profile.fineGrained ? el("th", { scope: "col", text: "Job token permissions" }) : null,
+      el("th", { scope: "col", text: "Actions" }))));
+  const body = el("tbody");
+  if (entries.length === 0) {
+    body.append(el("tr", {}, el("td", { colspan: profile.fineGrained ? 4 : 3, class: "muted", text: "No entries: only this project itself." })));
+  }
+  for (const item of entries) body.append(...entryRows(app, world, index, profile, acting, item));
+  table.append(body);
+  panel.append(table);
+  panel.append(addEntryForm(app, world, index, profile, acting));
+  panel.append(editResult(app));
+  if (profile.groups) panel.append(compactionTool(app, world, index));
+  return panel;
+}
+
+/** "alice — acme: developer, acme/platform/api: maintainer" (the user's roles as the world lists them). */
+function memberships(world, user) {
+  const roles = Object.entries(world.users?.[user] ?? {}).map(([path, role]) => `${path}: ${role}`);
+  return `${user} — ${roles.length ? roles.join(", ") : "no roles"}`;
+}
+
+function entryRows(app, world, index, profile, acting, { entry, j, kind, path }) {
+  const entryName = entryPath(entry);
+  const object = typeof entry === "object" ? entry : { path: entry };
+  const fineGrained = object.defaultPermissions === false;
+  const listKey = kind === "project" ? "projects" : "groups";
+  const editing = app.transient.editing;
+  const isEditing = editing && editing.kind === kind && editing.j === j && editing.project === world.projects[index].path;
+  const row = el("tr", { dataset: { path } },
+    el("th", { scope: "row" }, el("code", { text: entryName })),
+    el("td", { text: kind === "project" ? "Project" : "Group" }),
+    profile.fineGrained
+      ? el("td", { text: fineGrained ? `Fine-grained: ${(object.policies ?? []).join(", ") || "none"}` : "Default permissions" })
+      : null,
+    el("td", { class: "actions" },
+      profile.fineGrained ? el("button", {
+        type: "button", class: "secondary", id: `gl-entry-${kind}-${j}-edit`, "aria-expanded": isEditing ? "true" : "false",
+        "aria-label": `Edit permissions of ${entryName}`, text: "Edit permissions",
+        on: { click: () => app.setTransient({ editing: isEditing ? null : { kind, j, project: world.projects[index].path } }) },
+      }) : null,
+      el("button", {
+        type: "button", class: "secondary danger", id: `gl-entry-${kind}-${j}-remove`,
+        "aria-label": `Remove ${entryName} from the allowlist`, text: "Remove",
+        on: { click: () => checkedEdit(app, { action: "remove", entry: entryName, kind }, (w) => w.projects[index].inbound[listKey].splice(j, 1)) },
+      })));
+  const rows = [row];
+  if (isEditing) {
+    rows.push(el("tr", { class: "editor-row" }, el("td", { colspan: 4 }, policyEditor(app, index, kind, j, entryName, object))));
+  }
+  return rows;
+}
+
+function policyEditor(app, index, kind, j, entryName, object) {
+  const listKey = kind === "project" ? "projects" : "groups";
+  const id = `gl-policies-${kind}-${j}`;
+  let fine = object.defaultPermissions === false;
+  const chosen = new Set(object.policies ?? []);
+  const boxes = el("fieldset", { class: "policies", disabled: !fine },
+    el("legend", { text: "Permissions granted to this entry's job tokens" }),
+    app.permissions.map((p) => el("div", { class: "check" },
+      el("input", { type: "checkbox", id: `${id}-${p.name}`, value: p.name, checked: chosen.has(p.name),
+        on: { change: (e) => (e.target.checked ? chosen.add(p.name) : chosen.delete(p.name)) } }),
+      el("label", { for: `${id}-${p.name}` }, el("code", { text: p.name }), el("span", { class: "muted", text: ` (role: ${p.minimumRole})` })))));
+  const radio = (value, label) => el("div", { class: "check" },
+    el("input", { type: "radio", name: `${id}-mode`, id: `${id}-${value}`, checked: value === "fine" ? fine : !fine,
+      on: { change: () => {
+        fine = value === "fine";
+        boxes.disabled = !fine;
+      } } }),
+    el("label", { for: `${id}-${value}`, text: label }));
+  return el("form", { class: "policy-editor", "aria-label": `Permissions of ${entryName}`, on: { submit: (e) => {
+    e.preventDefault();
+    const policies = fine ? app.permissions.map((p) => p.name).filter((n) => chosen.has(n)) : [];
+    checkedEdit(app, { action: "setPolicies", entry: entryName, kind, defaultPermissions: !fine, policies }, (w) => {
+      w.projects[index].inbound[listKey][j] = { path: entryName, defaultPermissions: !fine, policies };
+    }, () => (app.transient.editing = null));
+  } } },
+  el("fieldset", {}, el("legend", { text: `Job token permissions of ${entryName}` }),
+    radio("default", "Default permissions (everything the user's role allows)"),
+    radio("fine", "Fine-grained permissions (only those selected below)")),
+  boxes,
+  el("div", { class: "buttons" },
+    el("button", { type: "submit", id: `${id}-save`, text: "Save permissions" }),
+    el("button", { type: "button", class: "secondary", id: `${id}-cancel`, text: "Cancel", on: { click: () => app.setTransient({ editing: null }) } })));
+}
+
+function addEntryForm(app, world, index, profile, acting) {
+  const kinds = profile.groups ? [["project", "Project"], ["group", "Group"]] : [["project", "Project"]];
+  const kind = profile.groups ? app.transient.addKind ?? "project" : "project";
+  const kindSelect = select({ id: "gl-add-kind", on: { change: (e) => app.setTransient({ addKind: e.target.value }) } }, kinds, kind);
+  const options = kind === "group" ? groupsOf(world) : world.projects.map((p) => p.path).filter((p) => p !== world.projects[index].path);
+  const input = el("input", { id: "gl-add-path", type: "text", list: "gl-add-options", autocomplete: "off", placeholder: kind === "group" ? "group path" : "group/project",
+    value: app.transient.addPath ?? "", on: { input: (e) => (app.transient.addPath = e.target.value) } });
+  const listKey = kind === "project" ? "projects" : "groups";
+  return el("form", { class: "row add-entry", "aria-label": "Add a group or project to the allowlist", on: { submit: (e) => {
+    e.preventDefault();
+    const path = input.value.trim();
+    if (!path) return;
+    checkedEdit(app, { action: "add", entry: path, kind }, (w) => {
+      const p = w.projects[index];
+      p.inbound = { ...p.inbound, [listKey]: [...(p.inbound?.[listKey] ?? []), kind === "group" ? { path } : path] };
+    }, () => (app.transient.addPath = ""));
+  } } },
+  field("Add to the allowlist", kindSelect),
+  field(kind === "group" ? "Group path" : "Project path", input),
+  el("datalist", { id: "gl-add-options" }, options.map((o) => el("option", { value: o }))),
+  el("button", { type: "submit", id: "gl-add-button", text: "Add" }));
+}
+
+/**
+ * Makes `edit` (user and project filled in here) when GitLab would let the acting user: the decision
+ * comes from checkGitlabEdit and is shown either way; `mutate` changes a copy of the world.
+ */
+function checkedEdit(app, edit, mutate, onDone) {
+  const world = app.gitlabWorld();
+  const index = selectedIndex(world, app.scenario.gitlab.ui.project);
+  const user = actingUser(app, world);
+  const full = { user, project: world.projects[index].path, ...edit };
+  if (user === AUTHOR) {
+    app.transient.editResult = { author: true, edit: full };
+    app.editGitlab(mutate, "edit", onDone);
+    return;
+  }
+  let decision;
+  try {
+    decision = app.api.checkGitlabEdit(world, full);
+  } catch (err) {
+    app.transient.editResult = { error: err };
+    app.render();
+    return;
+  }
+  app.transient.editResult = { decision, edit: full };
+  announce(`${decision.allowed ? "Change allowed" : "Change denied"}: ${decision.message}`);
+  if (decision.allowed) app.editGitlab(mutate, "edit", onDone);
+  else app.render();
+}
+
+function editResult(app) {
+  const result = app.transient.editResult;
+  const box = el("div", { id: "gl-edit-result", class: "edit-result" });
+  if (!result) return box;
+  if (result.error) box.append(errorBox(result.error));
+  else if (result.author) {
+    box.append(el("p", { class: "note", role: "status", text: `Changed as the scenario's author (${result.edit.action}${result.edit.entry ? ` ${result.edit.entry}` : ""}): no GitLab permission check.` }));
+  } else {
+    const { decision, edit } = result;
+    box.classList.add(decision.allowed ? "allowed" : "denied");
+    box.setAttribute("role", decision.allowed ? "status" : "alert");
+    box.append(
+      el("p", { class: "verdict-line" },
+        el("span", { class: "symbol", "aria-hidden": "true", text: decision.allowed ? "✓ " : "✗ " }),
+        el("strong", { text: decision.allowed ? "Done. " : "GitLab refuses this change: " }),
+        el("span", { class: "edit-message", text: decision.message })),
+      el("p", {}, "Reason: ", el("code", { class: "edit-reason", text: decision.reason }),
+        ` — change: ${edit.action}${edit.entry ? ` ${edit.entry}` : ""} (on ${edit.project}), as ${edit.user}.`),
+      el("details", { open: !decision.allowed }, el("summary", { text: "The checks GitLab made" }),
+        traceTable(decision.trace, "checkGitlabEdit, in order")));
+  }
+  return box;
+}
+
+function compactionTool(app, world, index) {
+  const project = world.projects[index].path;
+  const state = app.transient.compaction?.project === project ? app.transient.compaction : null;
+  const limit = el("input", { id: "gl-compact-limit", type: "number", min: "1", step: "1", value: state?.limit ?? "", placeholder: "release limit" });
+  const details = el("details", { class: "compaction", open: !!state },
+    el("summary", { text: "Compact this allowlist with group entries" }));
+  details.append(el("form", { class: "row", "aria-label": "Compact the allowlist", on: { submit: (e) => {
+    e.preventDefault();
+    const n = limit.value === "" ? undefined : Number(limit.value);
+    let result = null;
+    let error = null;
+    try {
+      result = n === undefined ? app.api.compactGitlabAllowlist(world, project) : app.api.compactGitlabAllowlist(world, project, n);
+    } catch (err) {
+      error = err;
+    }
+    app.setTransient({ compaction: { project, limit: limit.value, result, error } });
+  } } },
+  field("Entries at most", limit, "Empty: the release's limit."),
+  el("button", { type: "submit", id: "gl-compact-preview", text: "Preview compaction" })));
+  if (state?.error) details.append(errorBox(state.error, "Cannot compact"));
+  if (state?.result) {
+    const r = state.result;
+    const describe = (e) => `${e.path}${e.defaultPermissions ? "" : ` (fine-grained: ${e.policies.join(", ") || "none"})`}`;
+    details.append(el("div", { class: "compaction-result", role: "status" },
+      el("p", { text: `Projects (${r.projects.length}): ${r.projects.map(describe).join(", ") || "none"}` }),
+      el("p", { text: `Groups (${r.groups.length}): ${r.groups.map(describe).join(", ") || "none"}` }),
+      Object.keys(r.admitsAlso).length
+        ? el("ul", { "aria-label": "Projects the new group entries admit too" },
+          Object.entries(r.admitsAlso).map(([group, projects]) => el("li", {}, el("code", { text: group }), ` also admits: ${projects.join(", ") || "nothing new"}`)))
+        : el("p", { text: "The new group entries admit no other project." }),
+      el("button", { type: "button", id: "gl-compact-stage", text: "Try it as a what-if draft", on: { click: () => {
+        app.startDraft();
+        app.editGitlab((w) => {
+          const p = w.projects.find((q) => q.path === project);
+          p.inbound = { ...p.inbound, projects: r.projects, groups: r.groups };
+        }, "edit");
+      } } })));
+  }
+  return details;
+}
+
+function outboundPanel(app, world, index) {
+  const project = world.projects[index];
+  const base = `projects[${index}].outbound`;
+  const listed = project.outbound?.projects ?? [];
+  const panel = el("section", { class: "subpanel", "aria-labelledby": "gl-outbound-heading", dataset: { path: base } },
+    el("h3", { id: "gl-outbound-heading" }, "Limit CI_JOB_TOKEN access ", el("span", { class: "badge", text: "deprecated" })));
+  const toggle = checkbox("gl-outbound-enabled", "Limit CI_JOB_TOKEN access", project.outbound?.enabled === true,
+    (checked) => app.editGitlab((w) => (w.projects[index].outbound = { ...w.projects[index].outbound, enabled: checked }), "outbound"),
+    { hint: "Select the projects that can be accessed by API requests authenticated with this project's CI_JOB_TOKEN CI/CD variable. (Scenario setting: GitLab's edit rules are modelled for the inbound allowlist only.)" });
+  toggle.dataset.path = `${base}.enabled`;
+  panel.append(toggle);
+  const list = el("ul", { class: "outbound-list", "aria-label": "Projects this project's job token may access" });
+  listed.forEach((path, j) => list.append(el("li", { dataset: { path: `${base}.projects[${j}]` } }, el("code", { text: path }), " ",
+    el("button", { type: "button", class: "secondary danger small", id: `gl-outbound-${j}-remove`, "aria-label": `Remove ${path} from the outbound list`, text: "Remove",
+      on: { click: () => app.editGitlab((w) => w.projects[index].outbound.projects.splice(j, 1), "outbound") } }))));
+  if (!listed.length) list.append(el("li", { class: "muted", text: "No projects listed." }));
+  panel.append(list);
+  const choices = world.projects.map((p) => p.path).filter((p) => p !== project.path);
+  const pick = select({ id: "gl-outbound-add-path" }, choices, choices[0]);
+  panel.append(el("form", { class: "row", "aria-label": "Add a project to the outbound list", on: { submit: (e) => {
+    e.preventDefault();
+    app.editGitlab((w) => {
+      const p = w.projects[index];
+      p.outbound = { ...p.outbound, projects: [...(p.outbound?.projects ?? []), pick.value] };
+    }, "outbound");
+  } } }, field("Project", pick), el("button", { type: "submit", id: "gl-outbound-add", text: "Add project" })));
+  panel.append(slotError(app, "outbound"));
+  return panel;
+}
+
+function scopePanel(scope) {
+  const list = (items, label, id) => el("div", {},
+    el("h4", { id, text: label }),
+    items.length
+      ? el("ul", { "aria-labelledby": id }, items.map((r) => el("li", {}, el("code", { text: r.project }), " ", el("span", { class: "muted" }, "(", el("code", { text: r.reason }), ")"))))
+      : el("p", { class: "muted", text: "none" }));
+  return el("section", { class: "subpanel scope", "aria-labelledby": "gl-scope-heading" },
+    el("h3", { id: "gl-scope-heading", text: "Reach of job tokens (resolveGitlabScope)" }),
+    el("p", { text: `Inbound allowlist enforced: ${scope.inboundEnforced ? "yes" : "no"}.` }),
+    el("div", { class: "two" },
+      list(scope.reachable, "This project's jobs can reach", "gl-scope-reachable"),
+      list(scope.reachableBy, "Jobs that can reach this project", "gl-scope-reachable-by")));
+}
+
+// ───────────────────────────── users and roles ─────────────────────────────
+
+function usersPanel(app, world) {
+  const users = world.users ?? {};
+  const names = Object.keys(users);
+  const paths = [...groupsOf(world), ...world.projects.map((p) => p.path)].sort();
+  const panel = el("section", { class: "panel users", "aria-labelledby": "gl-users-heading", dataset: { path: "users" } },
+    el("h2", { id: "gl-users-heading", text: "Users and roles" }));
+  const table = el("table", {},
+    el("caption", { text: "Direct memberships (roles are inherited by subgroups and projects)" }),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "User" }), el("th", { scope: "col", text: "Roles" }), el("th", { scope: "col", text: "Actions" }))));
+  const body = el("tbody");
+  names.forEach((name, u) => {
+    body.append(el("tr", { dataset: { path: `users.${name}` } },
+      el("th", { scope: "row", text: name }),
+      el("td", {}, el("ul", { class: "roles" }, Object.entries(users[name]).map(([path, role], r) => el("li", {},
+        el("code", { text: path }), `: ${role} `,
+        el("button", { type: "button", class: "secondary small", id: `gl-user-${u}-role-${r}-remove`, "aria-label": `Remove ${name}'s role on ${path}`, text: "×",
+          on: { click: () => app.editGitlab((w) => delete w.users[name][path], "users") } }))))),
+      el("td", {}, el("button", { type: "button", class: "secondary danger small", id: `gl-user-${u}-remove`, "aria-label": `Remove user ${name}`, text: "Remove user",
+        on: { click: () => app.editGitlab((w) => delete w.users[name], "users") } }))));
+  });
+  if (!names.length) body.append(el("tr", {}, el("td", { colspan: 3, class: "muted", text: "No users. Add one to act as them." })));
+  table.append(body);
+  panel.append(table);
+
+  const newUser = el("input", { id: "gl-new-user", type: "text", autocomplete: "off", placeholder: "name" });
+  panel.append(el("form", { class: "row", "aria-label": "Add a user", on: { submit: (e) => {
+    e.preventDefault();
+    const name = newUser.value.trim();
+    if (name) app.editGitlab((w) => (w.users = { ...w.users, [name]: w.users?.[name] ?? {} }), "users");
+  } } }, field("New user", newUser), el("button", { type: "submit", id: "gl-new-user-add", text: "Add user" })));
+
+  if (names.length && paths.length) {
+    const who = select({ id: "gl-role-user" }, names, names[0]);
+    const where = select({ id: "gl-role-path" }, paths, paths[0]);
+    const role = select({ id: "gl-role-role" }, ROLES, "developer");
+    panel.append(el("form", { class: "row", "aria-label": "Give a user a role", on: { submit: (e) => {
+      e.preventDefault();
+      app.editGitlab((w) => (w.users[who.value] = { ...w.users[who.value], [where.value]: role.value }), "users");
+    } } }, field("User", who), field("Group or project", where), field("Role", role),
+    el("button", { type: "submit", id: "gl-role-set", text: "Set role" })));
+  }
+  panel.append(slotError(app, "users"));
+  return panel;
+}
+
+// ───────────────────────────── problems ─────────────────────────────
+
+function problemsPanel(app, world, problems, elsewhere) {
+  const panel = el("section", { class: "panel", "aria-labelledby": "gl-problems-heading" },
+    el("h2", { id: "gl-problems-heading", text: `Problems (${problems.length})` }));
+  if (!problems.length) {
+    panel.append(el("p", { class: "muted", text: "validateGitlabWorld finds nothing GitLab would refuse or flag." }));
+    return panel;
+  }
+  panel.append(el("p", { class: "hint", text: "Problems of the selected project are also shown next to the setting they point at." }));
+  const list = el("ul", { class: "problems" });
+  for (const problem of problems) {
+    const item = problemItem(problem);
+    const m = /^projects\[(\d+)\]/.exec(problem.path);
+    if (m && world.projects[Number(m[1])]) {
+      const path = world.projects[Number(m[1])].path;
+      item.append(" ", el("button", { type: "button", class: "secondary small", "aria-label": `Show ${path}`, text: `Show ${path}`,
+        on: { click: () => app.setGitlabUi({ project: path }) } }));
+    }
+    if (elsewhere.includes(problem)) item.classList.add("elsewhere");
+    list.append(item);
+  }
+  panel.append(list);
+  return panel;
+}

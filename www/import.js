@@ -1,0 +1,438 @@
+// Import: translates API JSON into the simulator's scenario (GitLab world / Azure config) — data
+// translation only, no access rule. It never touches the DOM or the engine, so tests/e2e/import.test.mjs
+// runs it directly in Node; the page then validates the result with the engine before using it.
+//
+// Every function works on a copy: the caller's world or config is never modified, and an error leaves
+// nothing half-imported. Errors are `ImportError`s that say WHERE: a JSON position (line, column) or the
+// field path inside the file (`allowlist[2].path_with_namespace`).
+//
+// Formats:
+// - GitLab REST, one response per file for one project (the user names the project):
+//   `GET /projects/:id/job_token_scope`            → `{ "inbound_enabled": bool, "outbound_enabled": bool }`
+//   `GET /projects/:id/job_token_scope/allowlist`  → `[{ "path_with_namespace": "acme/ci", ... }]`
+//   `GET /projects/:id/job_token_scope/groups_allowlist` → `[{ "full_path": "acme/tools", ... }]`
+// - GitLab combined (this page's own): `{ "project", "job_token_scope"?, "allowlist"?, "groups_allowlist"? }`
+//   or an array of those.
+// - Azure DevOps pipeline general settings (`_apis/build/generalsettings`): `enforceJobAuthScope`,
+//   `enforceJobAuthScopeForReleases`, `enforceReferencedRepoScopedToken`, for the organization or a project.
+// - A scenario exported by this page (`{ "format": "job-token-scope-scenario", ... }`).
+
+/** The marker of a scenario file exported by the simulator. */
+export const SCENARIO_FORMAT = "job-token-scope-scenario";
+
+/** File kinds `importText` understands (`auto` detects one of the others). */
+export const KINDS = {
+  auto: "Detect from the content",
+  "gitlab-scope": "GitLab: GET /projects/:id/job_token_scope",
+  "gitlab-allowlist": "GitLab: GET /projects/:id/job_token_scope/allowlist",
+  "gitlab-groups-allowlist": "GitLab: GET /projects/:id/job_token_scope/groups_allowlist",
+  "gitlab-combined": "GitLab: combined file { project, job_token_scope, allowlist, groups_allowlist }",
+  "azure-settings": "Azure DevOps: pipeline general settings",
+  scenario: "Scenario exported by this page",
+};
+
+/** Azure general settings field → AzureConfig setting. */
+export const AZURE_FIELDS = {
+  enforceJobAuthScope: "limitJobScopeNonRelease",
+  enforceJobAuthScopeForReleases: "limitJobScopeRelease",
+  enforceReferencedRepoScopedToken: "protectRepos",
+};
+
+const COMBINED_KEYS = ["project", "job_token_scope", "allowlist", "groups_allowlist"];
+const SCOPE_FIELDS = { inbound_enabled: "enabled", outbound_enabled: "enabled" };
+
+/** An import failure with its location: `where` is "line L, column C" or a field path (or ""). */
+export class ImportError extends Error {
+  constructor(where, message, extra = {}) {
+    super(where ? `${where}: ${message}` : message);
+    this.name = "ImportError";
+    this.where = where;
+    this.detail = message;
+    Object.assign(this, extra);
+  }
+}
+
+// ───────────────────────────── JSON with error positions ─────────────────────────────
+
+/** 1-based line and column of offset `position` in `text`. */
+export function lineColumn(text, position) {
+  const before = text.slice(0, position);
+  const line = before.split("\n").length;
+  const column = position - before.lastIndexOf("\n");
+  return { line, column };
+}
+
+/**
+ * Finds the first syntax error of `text` as JSON: `{ position, message }`, or null when it is valid.
+ * (Browsers word JSON.parse errors differently and not all give a position; this scanner always does.)
+ */
+export function locateJsonError(text) {
+  let i = 0;
+  const fail = (message, at = i) => {
+    throw { position: Math.min(at, text.length), message };
+  };
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const describe = () => {
+    if (i >= text.length) return "the end of the input";
+    const c = text[i];
+    return c === "'" ? `"'"` : c < " " ? `character U+${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}` : `'${c}'`;
+  };
+  const literal = (word) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail(`unexpected ${describe()}`);
+  };
+  const string = () => {
+    i++; // opening quote
+    while (true) {
+      if (i >= text.length) fail("unterminated string");
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c === "\\") {
+        const e = text[i + 1];
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("bad \\u escape in string");
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else fail("bad escape in string");
+      } else if (c < " ") fail("control character in string (write it as an escape)");
+      else i++;
+    }
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) fail(`unexpected ${describe()}`);
+    i += m[0].length;
+  };
+  const value = (depth) => {
+    if (depth > 512) fail("nested too deeply");
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      while (true) {
+        ws();
+        if (text[i] !== '"') fail(`expected a property name in double quotes, found ${describe()}`);
+        string();
+        ws();
+        if (text[i] !== ":") fail(`expected ':' after the property name, found ${describe()}`);
+        i++;
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return;
+        }
+        fail(`expected ',' or '}' after a property value, found ${describe()}`);
+      }
+    }
+    if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      while (true) {
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "]") {
+          i++;
+          return;
+        }
+        fail(`expected ',' or ']' after an array element, found ${describe()}`);
+      }
+    }
+    if (c === '"') return string();
+    if (c === "t") return literal("true");
+    if (c === "f") return literal("false");
+    if (c === "n") return literal("null");
+    if (c === "-" || (c >= "0" && c <= "9")) return number();
+    fail(`unexpected ${describe()}, expected a JSON value`);
+  };
+  try {
+    value(0);
+    ws();
+    if (i < text.length) fail(`unexpected ${describe()} after the JSON value`);
+    return null;
+  } catch (err) {
+    if (err && typeof err.position === "number") return err;
+    throw err;
+  }
+}
+
+/** The line `line` of `text` (at most 100 characters around `column`) and a caret under the column. */
+function excerpt(text, line, column) {
+  const full = text.split("\n")[line - 1].replace(/\r$/, "").replace(/\t/g, " ");
+  const start = Math.max(0, column - 60);
+  const shown = full.slice(start, start + 100);
+  return `${shown}\n${" ".repeat(column - 1 - start)}^`;
+}
+
+/** JSON.parse with a located error: throws ImportError("line L, column C", message). */
+export function parseJson(text) {
+  if (typeof text !== "string" || text.trim() === "") throw new ImportError("", "the file is empty");
+  const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a UTF-8 byte order mark
+  try {
+    return JSON.parse(clean);
+  } catch (native) {
+    const found = locateJsonError(clean) ?? { position: 0, message: native.message };
+    const { line, column } = lineColumn(clean, found.position);
+    throw new ImportError(`line ${line}, column ${column}`, `invalid JSON: ${found.message}`, {
+      line, column, position: found.position, excerpt: excerpt(clean, line, column),
+    });
+  }
+}
+
+// ───────────────────────────── detection ─────────────────────────────
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The kind of an already parsed file, or null when it cannot tell (an empty array, say). */
+export function detectKind(value) {
+  if (isObject(value)) {
+    if (value.format === SCENARIO_FORMAT) return "scenario";
+    if ("project" in value) return "gitlab-combined";
+    if ("inbound_enabled" in value || "outbound_enabled" in value) return "gitlab-scope";
+    if (Object.keys(AZURE_FIELDS).some((k) => k in value)) return "azure-settings";
+    return null;
+  }
+  if (Array.isArray(value) && value.length > 0) {
+    const first = value[0];
+    if (isObject(first)) {
+      if ("project" in first) return "gitlab-combined";
+      if ("path_with_namespace" in first) return "gitlab-allowlist";
+      if ("full_path" in first) return "gitlab-groups-allowlist";
+    }
+  }
+  return null;
+}
+
+// ───────────────────────────── GitLab ─────────────────────────────
+
+const clone = (v) => (v === undefined ? undefined : structuredClone(v));
+const samePath = (a, b) => a.trim().toLowerCase() === b.trim().toLowerCase();
+const entryPath = (e) => (typeof e === "string" ? e : e?.path ?? "");
+
+function expectString(value, where) {
+  if (typeof value !== "string") throw new ImportError(where, `expected a string, found ${typeName(value)}`);
+  if (value.trim() === "") throw new ImportError(where, "expected a path, found an empty string");
+  return value.trim();
+}
+
+function typeName(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** The world's project named `path`, created (private unless `visibility` says) when missing. */
+function projectOf(world, path, visibility) {
+  let project = world.projects.find((p) => samePath(p.path, path));
+  if (!project) {
+    project = { path };
+    if (visibility) project.visibility = visibility;
+    world.projects.push(project);
+  }
+  return project;
+}
+
+const VISIBILITIES = ["private", "internal", "public"];
+
+function readScope(world, projectPath, value, where, notes) {
+  if (!isObject(value)) throw new ImportError(where, `expected an object { "inbound_enabled", "outbound_enabled" }, found ${typeName(value)}`);
+  const known = Object.keys(value).filter((k) => k in SCOPE_FIELDS);
+  if (known.length === 0) throw new ImportError(where, 'neither "inbound_enabled" nor "outbound_enabled" is present');
+  for (const key of known) {
+    if (typeof value[key] !== "boolean") throw new ImportError(`${join(where, key)}`, `expected true or false, found ${typeName(value[key])}`);
+  }
+  const ignored = Object.keys(value).filter((k) => !(k in SCOPE_FIELDS));
+  if (ignored.length) notes.push(`ignored fields in ${where || "the file"}: ${ignored.join(", ")}`);
+  const project = projectOf(world, projectPath);
+  if ("inbound_enabled" in value) project.inbound = { ...project.inbound, enabled: value.inbound_enabled };
+  if ("outbound_enabled" in value) project.outbound = { ...project.outbound, enabled: value.outbound_enabled };
+  notes.push(`${project.path}: job token scope settings`);
+}
+
+function readList(world, projectPath, value, where, notes, { field, listKey, noun }) {
+  if (!Array.isArray(value)) throw new ImportError(where, `expected an array of ${noun} objects, found ${typeName(value)}`);
+  const paths = value.map((item, i) => {
+    const at = `${where}[${i}]`;
+    if (!isObject(item)) throw new ImportError(at, `expected a ${noun} object, found ${typeName(item)}`);
+    if (!(field in item)) throw new ImportError(at, `missing "${field}"`);
+    const path = expectString(item[field], join(at, field));
+    let visibility;
+    if (listKey === "projects" && item.visibility !== undefined) {
+      if (!VISIBILITIES.includes(item.visibility)) {
+        throw new ImportError(join(at, "visibility"), `expected one of ${VISIBILITIES.join(", ")}, found ${typeName(item.visibility)}`);
+      }
+      visibility = item.visibility;
+    }
+    return { path, visibility };
+  });
+  const project = projectOf(world, projectPath);
+  const before = project.inbound?.[listKey] ?? [];
+  const entries = [];
+  let self = false;
+  for (const { path, visibility } of paths) {
+    if (listKey === "projects" && samePath(path, project.path)) {
+      self = true; // GitLab lists the project itself; the world keeps it implicit
+      continue;
+    }
+    if (listKey === "projects") projectOf(world, path, visibility);
+    // keep what the world already says about an entry (fine-grained permissions are not in this API)
+    const kept = before.find((e) => samePath(entryPath(e), path));
+    entries.push(kept !== undefined ? clone(kept) : listKey === "groups" ? { path } : path);
+  }
+  project.inbound = { ...project.inbound, [listKey]: entries };
+  notes.push(`${project.path}: ${entries.length} ${noun} allowlist entr${entries.length === 1 ? "y" : "ies"}` +
+    (self ? " (the project itself, which GitLab lists, stays implicit)" : ""));
+}
+
+const join = (where, key) => (where ? `${where}.${key}` : key);
+
+function readCombined(world, value, where, notes) {
+  if (!isObject(value)) throw new ImportError(where, `expected an object { "project", ... }, found ${typeName(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!COMBINED_KEYS.includes(key)) {
+      throw new ImportError(join(where, key), `unknown field; expected one of ${COMBINED_KEYS.join(", ")}`);
+    }
+  }
+  if (!("project" in value)) throw new ImportError(where, 'missing "project" (the project path these settings belong to)');
+  const project = expectString(value.project, join(where, "project"));
+  if ("job_token_scope" in value) readScope(world, project, value.job_token_scope, join(where, "job_token_scope"), notes);
+  if ("allowlist" in value) {
+    readList(world, project, value.allowlist, join(where, "allowlist"), notes,
+      { field: "path_with_namespace", listKey: "projects", noun: "project" });
+  }
+  if ("groups_allowlist" in value) {
+    readList(world, project, value.groups_allowlist, join(where, "groups_allowlist"), notes,
+      { field: "full_path", listKey: "groups", noun: "group" });
+  }
+  projectOf(world, project);
+}
+
+/**
+ * Merges a parsed GitLab file into a copy of `world`. `options`: `kind` (a GitLab kind of KINDS),
+ * `project` (the project path, for single-endpoint files), `replace` (start from no projects, keeping
+ * version, instance and users). Returns `{ world, notes }`.
+ */
+export function importGitlab(world, value, { kind, project, replace = false } = {}) {
+  const next = clone(world) ?? { projects: [] };
+  if (replace) next.projects = [];
+  next.projects ??= [];
+  const notes = [];
+  if (kind === "gitlab-combined") {
+    if (Array.isArray(value)) value.forEach((item, i) => readCombined(next, item, `[${i}]`, notes));
+    else readCombined(next, value, "", notes);
+    return { world: next, notes };
+  }
+  if (typeof project !== "string" || project.trim() === "") {
+    throw new ImportError("project path", "give the path of the project this file was read from (e.g. acme/api)");
+  }
+  const path = project.trim().replace(/^\/+|\/+$/g, "");
+  if (kind === "gitlab-scope") readScope(next, path, value, "", notes);
+  else if (kind === "gitlab-allowlist") {
+    readList(next, path, value, "", notes, { field: "path_with_namespace", listKey: "projects", noun: "project" });
+  } else if (kind === "gitlab-groups-allowlist") {
+    readList(next, path, value, "", notes, { field: "full_path", listKey: "groups", noun: "group" });
+  } else throw new ImportError("", `not a GitLab file kind: ${kind}`);
+  return { world: next, notes };
+}
+
+// ───────────────────────────── Azure ─────────────────────────────
+
+/**
+ * Applies Azure DevOps pipeline general settings to a copy of `config` at `level`
+ * ("organization" or "project"). Fields other than the three job authorization ones are listed in
+ * `notes` and ignored. Returns `{ config, notes }`.
+ */
+export function importAzure(config, value, { level = "project" } = {}) {
+  if (level !== "organization" && level !== "project") throw new ImportError("level", `expected organization or project, found ${level}`);
+  if (!isObject(value)) throw new ImportError("", `expected the pipeline general settings object, found ${typeName(value)}`);
+  const present = Object.keys(AZURE_FIELDS).filter((k) => k in value);
+  if (present.length === 0) {
+    throw new ImportError("", `none of ${Object.keys(AZURE_FIELDS).join(", ")} is present`);
+  }
+  for (const key of present) {
+    if (typeof value[key] !== "boolean") throw new ImportError(key, `expected true or false, found ${typeName(value[key])}`);
+  }
+  const next = clone(config);
+  next[level] = { ...next[level] };
+  for (const key of present) next[level][AZURE_FIELDS[key]] = value[key];
+  const notes = present.map((k) => `${level}.${AZURE_FIELDS[k]} = ${value[k]} (from ${k})`);
+  const ignored = Object.keys(value).filter((k) => !(k in AZURE_FIELDS));
+  if (ignored.length) notes.push(`ignored (not about job access tokens): ${ignored.join(", ")}`);
+  return { config: next, notes };
+}
+
+// ───────────────────────────── whole files ─────────────────────────────
+
+/**
+ * Reads one file's text into a copy of `scenario` (`{ gitlab: { world }, azure: { config }, ... }`).
+ * `options`: `kind` (default "auto"), `project`, `level`, `replace`. Returns
+ * `{ scenario, kind, platform: "gitlab"|"azure"|"both", notes }`; throws ImportError.
+ */
+export function importText(scenario, text, options = {}) {
+  const value = parseJson(text);
+  let kind = options.kind ?? "auto";
+  if (kind === "auto") {
+    kind = detectKind(value);
+    if (!kind) {
+      throw new ImportError("", Array.isArray(value) && value.length === 0
+        ? "an empty array: choose which GitLab allowlist it is (projects or groups) under \"File kind\""
+        : "not a file this page knows: choose its kind under \"File kind\"");
+    }
+  }
+  if (!(kind in KINDS) || kind === "auto") throw new ImportError("", `unknown file kind ${kind}`);
+  const next = clone(scenario);
+  if (kind === "scenario") {
+    return { scenario: readScenario(value), kind, platform: "both", notes: ["the whole scenario was replaced"] };
+  }
+  if (kind === "azure-settings") {
+    const { config, notes } = importAzure(next.azure.config, value, options);
+    next.azure = { ...next.azure, config };
+    return { scenario: next, kind, platform: "azure", notes };
+  }
+  const { world, notes } = importGitlab(next.gitlab.world, value, { ...options, kind });
+  next.gitlab = { ...next.gitlab, world };
+  return { scenario: next, kind, platform: "gitlab", notes };
+}
+
+/** Checks the outer shape of an exported scenario (the engine checks the world and config). */
+export function readScenario(value) {
+  if (!isObject(value) || value.format !== SCENARIO_FORMAT) {
+    throw new ImportError("format", `expected "${SCENARIO_FORMAT}"`);
+  }
+  if (!isObject(value.gitlab) || !isObject(value.gitlab.world)) throw new ImportError("gitlab.world", "expected an object");
+  if (!isObject(value.azure) || !isObject(value.azure.config)) throw new ImportError("azure.config", "expected an object");
+  for (const part of ["gitlab", "azure"]) {
+    if (value[part].ui !== undefined && !isObject(value[part].ui)) throw new ImportError(`${part}.ui`, "expected an object");
+  }
+  if (value.view !== undefined && value.view !== "gitlab" && value.view !== "azure") {
+    throw new ImportError("view", 'expected "gitlab" or "azure"');
+  }
+  return {
+    format: SCENARIO_FORMAT,
+    view: value.view ?? "gitlab",
+    gitlab: { world: clone(value.gitlab.world), ui: clone(value.gitlab.ui) ?? {} },
+    azure: { config: clone(value.azure.config), ui: clone(value.azure.ui) ?? {} },
+  };
+}
