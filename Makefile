@@ -20,7 +20,7 @@ PKG_WASM    := pkg/$(CRATE)_bg.wasm
 WASM_OPT    := node_modules/.bin/wasm-opt
 # Hand-written package files (src/wasm/): an entry per runtime, the API list they re-export, and index.js
 # (this repo's own import path, not published).
-PKG_ENTRIES := node.js web.js workerd.js api.js index.js
+PKG_ENTRIES := node.js web.js workerd.js api.js index.js gate.js gate-node.js gate-web.js gate-workerd.js
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
@@ -39,7 +39,7 @@ pkg: setup
 	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
 	$(WASM_OPT) -Oz $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
 	cp pkg.json pkg/package.json
-	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts pkg/
+	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts pkg/
 	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
 	  echo "$(PKG_WASM): $$raw bytes raw, $$gz bytes gzip"
 

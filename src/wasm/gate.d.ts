@@ -29,9 +29,20 @@ export interface GateRequirements {
   pipelineSources?: string[];
 }
 
-/** A JSON Web Key Set: RSA (RS256, ≥ 2048 bits) and EC P-256 (ES256) signing keys are used. */
+/** A public JWK as an issuer publishes it (GitLab: `/oauth/discovery/keys`). */
+export type GateJwk = JsonWebKey & {
+  /** Picked by the token header's `kid`. */
+  kid?: string;
+  /** Absent or `"sig"`. */
+  use?: string;
+};
+
+/**
+ * A JSON Web Key Set. Used: RSA keys of at least 2048 bits for RS256 and EC P-256 keys for ES256, whose
+ * `alg` is absent or matches; others are ignored.
+ */
 export interface GateJwks {
-  keys: JsonWebKey[];
+  keys: GateJwk[];
 }
 
 /** The decision handed to `handler` for an allowed request. */

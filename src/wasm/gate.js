@@ -102,7 +102,9 @@ export function createGate(config) {
     if (token.invalid) return invalidToken(token.invalid);
 
     // RFC 7515 §4.1.11: extensions marked critical must be understood, and this gate understands none.
-    if (token.header.crit !== undefined) return invalidToken("The token header lists critical extensions (crit) this gate does not support.");
+    if (token.header.crit !== undefined) {
+      return invalidToken("The token header lists critical extensions (crit), which this gate does not support.");
+    }
     const accepted = engine.checkHeader(token.header);
     if (accepted === null || typeof accepted !== "object") throw new Error("engine: checkHeader answered nothing");
     if ("status" in accepted) return engineAnswer(accepted);
@@ -153,7 +155,11 @@ export function createGate(config) {
       try {
         return await handle(request);
       } catch (error) {
-        return answer(503, "gate_unavailable", `The gate cannot decide, so it denies: ${messageOf(error)}`);
+        // Keys unavailable: say so. Anything else (the engine, the handler) may hold details that are
+        // not the client's business: they go to the log.
+        if (error instanceof Unavailable) return answer(503, "gate_unavailable", `The gate cannot decide, so it denies: ${error.message}`);
+        console.error("job-token-scope/gate: failing closed:", error);
+        return answer(503, "gate_unavailable", "The gate cannot decide, so it denies (internal error; see the gate's log).");
       }
     },
   };
@@ -241,6 +247,11 @@ function upstreamBaseOf(upstream) {
  */
 async function forward(request, url, base, scope) {
   const headers = new Headers(request.headers);
+  // Headers that `Connection` names are hop-by-hop too (RFC 9110 §7.6.1).
+  for (const token of (headers.get("connection") ?? "").split(",")) {
+    const name = token.trim();
+    if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) headers.delete(name);
+  }
   for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
   headers.set(SCOPE_HEADER, scope);
   headers.set("accept-encoding", "identity");
@@ -253,7 +264,8 @@ async function forward(request, url, base, scope) {
   try {
     response = await fetch(base + url.pathname + url.search, init);
   } catch (error) {
-    return answer(502, "upstream_unavailable", `The request was allowed, but the upstream did not answer: ${messageOf(error)}`);
+    console.error("job-token-scope/gate: upstream:", error);
+    return answer(502, "upstream_unavailable", "The request was allowed, but the upstream did not answer.");
   }
   const out = new Response(response.body, response);
   out.headers.set(SCOPE_HEADER, scope);
@@ -423,7 +435,7 @@ async function cryptoKey(entry) {
     try {
       entry.key = await crypto.subtle.importKey("jwk", entry.jwk, ALGORITHMS[entry.alg].import, false, ["verify"]);
     } catch (error) {
-      throw new Error(`the JWKS key ${JSON.stringify(entry.kid)} cannot be imported: ${messageOf(error)}`);
+      throw new Unavailable(`the JWKS key ${JSON.stringify(entry.kid)} cannot be imported: ${messageOf(error)}`);
     }
   }
   return entry.key;
@@ -458,8 +470,9 @@ function jwksUrlOf(issuer) {
 
 /**
  * Keys fetched from the issuer's JWKS endpoint, cached for the response's `max-age` clamped to 30 s–10 min
- * (5 min without one). An unknown `kid` refetches once, at most every 30 s. No fetch is shared between
- * requests (workerd cancels a request's I/O with it), so a cold cache may see a few parallel fetches.
+ * (5 min without one, 30 s for `no-store` / `no-cache`). An unknown `kid` refetches once, at most every
+ * 30 s. No fetch is shared between requests (workerd cancels a request's I/O with it), so a cold cache may
+ * see a few parallel fetches.
  */
 function remoteKeys(url) {
   let cached = null; // { set, expires, fetched }
@@ -469,7 +482,7 @@ function remoteKeys(url) {
 
   async function load() {
     const now = Date.now();
-    if (now - failedAt < JWKS_FAILURE_BACKOFF_MS) throw new Error(failure);
+    if (now - failedAt < JWKS_FAILURE_BACKOFF_MS) throw new Unavailable(failure);
     try {
       const response = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
       if (!response.ok) {
@@ -490,7 +503,7 @@ function remoteKeys(url) {
     } catch (error) {
       failedAt = Date.now();
       failure = `the issuer's keys (${url}) are unavailable: ${messageOf(error)}`;
-      throw new Error(failure);
+      throw new Unavailable(failure);
     }
   }
 
@@ -510,9 +523,12 @@ function remoteKeys(url) {
   };
 }
 
+/** Seconds to keep a fetched JWKS: `max-age` (`no-store` / `no-cache`: as little as allowed), clamped. */
 function ttlOf(cacheControl) {
-  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cacheControl ?? "");
-  const seconds = match === null ? JWKS_TTL_DEFAULT_S : Number(match[1]);
+  const directives = cacheControl ?? "";
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(directives);
+  const seconds = /(?:^|,)\s*no-(?:store|cache)\b/i.test(directives) ? 0
+    : match === null ? JWKS_TTL_DEFAULT_S : Number(match[1]);
   return Math.min(JWKS_TTL_MAX_S, Math.max(JWKS_TTL_MIN_S, seconds));
 }
 
@@ -547,6 +563,9 @@ async function readLimited(response, limit) {
 }
 
 // ───────────────────────────── errors ─────────────────────────────
+
+/** The keys cannot be had: a 503 whose message the client may read (nothing secret: the issuer is public). */
+class Unavailable extends Error {}
 
 function isPlainObject(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);

@@ -31,8 +31,11 @@ function jsBlocks(markdown) {
   return blocks;
 }
 
+const GATE_URL = pathToFileURL(fileURLToPath(new URL("../../pkg/gate-node.js", import.meta.url))).href;
+
 function pointAtPkg(code) {
   return code
+    .replace(/(["'])job-token-scope\/gate\1/g, JSON.stringify(GATE_URL))
     .replace(/(\bfrom\s*)(["'])job-token-scope\2/g, (_, from) => `${from}${JSON.stringify(PKG_URL)}`)
     .replace(/(\bimport\s*\(\s*)(["'])job-token-scope\2/g, (_, imp) => `${imp}${JSON.stringify(PKG_URL)}`)
     .replace(/(\bimport\s*)(["'])job-token-scope\2/g, (_, imp) => `${imp}${JSON.stringify(PKG_URL)}`);

@@ -1,0 +1,499 @@
+// `createGate` in Node, piece by piece: config errors, the token reader's limits and decoding, key
+// selection (kid, alg ↔ kty/crv/alg, no kid), the fetched JWKS (cache, TTL, one rate-limited refetch on an
+// unknown kid, failures → 503), the handler, forwarding to an upstream, and failing closed when the engine
+// or the handler misbehaves. The gate under test is the built package's (pkg/gate-node.js); the
+// misbehaving engine is the real one wrapped (a copy of gate.js next to a shim of the glue).
+
+import { after, afterEach, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+import {
+  AUDIENCE, EXAMPLE_DIR, ISSUER, closedPort, encodeJson, generateKey, jobClaims, signToken, startUpstream,
+} from "../../examples/worker/dev.mjs";
+import { PACKAGES, PKG_DIR, read, requireGatePackage, startJwksServer } from "../gate/support.mjs";
+
+const WORLD = JSON.parse(readFileSync(join(EXAMPLE_DIR, "world.json"), "utf8"));
+const ROUTES = [
+  { method: "GET", path: "/projects/:target/packages/*", permission: "read_packages" },
+  { method: "PUT", path: "/projects/:target/packages/*", permission: "admin_packages" },
+];
+const ok = () => new Response("ok", { headers: { "content-type": "text/plain" } });
+
+let createGate;
+let keys;
+before(async () => {
+  requireGatePackage();
+  ({ createGate } = await import(pathToFileURL(join(PKG_DIR, "gate-node.js")).href));
+  keys = {
+    rsa: await generateKey("RS256", "rsa-1"),
+    rsa2: await generateKey("RS256", "rsa-2"),
+    ec: await generateKey("ES256", "ec-1"),
+  };
+});
+
+function config(overrides = {}) {
+  return { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [keys.rsa.jwk, keys.ec.jwk] }, world: WORLD, routes: ROUTES, handler: ok, ...overrides };
+}
+
+/** One request through `gate`; `token` a string, or a key to sign acme/ci's claims (with `claims` overrides). */
+async function ask(gate, { token, key, claims = {}, header, method = "GET", path = PACKAGES, headers = {}, body, iss = ISSUER } = {}) {
+  if (token === undefined && key !== undefined) token = await signToken(key, jobClaims("acme/ci", { iss, ...claims }), header);
+  const h = token === undefined ? headers : { authorization: `Bearer ${token}`, ...headers };
+  return read(await gate.fetch(new Request(`http://gate.test${path}`, { method, headers: h, body }), {}, {}));
+}
+
+function assertInvalid(res, pattern) {
+  assert.equal(res.status, 401, res.text);
+  assert.equal(res.headers.get("www-authenticate"), 'Bearer error="invalid_token"');
+  assert.equal(res.json.reason, "invalid_token");
+  if (pattern) assert.match(res.json.message, pattern);
+}
+
+function assertUnavailable(res, pattern) {
+  assert.equal(res.status, 503, res.text);
+  assert.deepEqual({ allowed: res.json.allowed, reason: res.json.reason }, { allowed: false, reason: "gate_unavailable" });
+  if (pattern) assert.match(res.json.message, pattern);
+}
+
+// ───────────────────────────── config ─────────────────────────────
+
+describe("createGate: a bad config throws a coded Error", () => {
+  const cases = [
+    ["not an object", () => null, /config: must be an object/],
+    ["unknown key", () => config({ jwksUrl: "x" }), /config\.jwksUrl: unknown field `jwksUrl`/],
+    ["neither handler nor upstream", () => config({ handler: undefined }), /needs `handler`/],
+    ["both handler and upstream", () => config({ upstream: "https://internal.example" }), /not both/],
+    ["handler not a function", () => config({ handler: "ok" }), /config\.handler: must be a function/],
+    ["upstream not a URL", () => config({ handler: undefined, upstream: "internal" }), /config\.upstream: not a URL/],
+    ["upstream with a query", () => config({ handler: undefined, upstream: "https://internal.example/?a=1" }), /no query/],
+    ["upstream not http(s)", () => config({ handler: undefined, upstream: "ftp://internal.example" }), /http\(s\)/],
+    ["jwks not a JWKS", () => config({ jwks: { key: [] } }), /config\.jwks: not a JWKS/],
+    ["jwks with a non-object key", () => config({ jwks: { keys: [1] } }), /config\.jwks\.keys\[0\]: not an object/],
+    ["jwks without a usable key", () => config({ jwks: { keys: [{ kty: "oct", k: "c2VjcmV0" }] } }), /no usable RS256 or ES256/],
+    ["no jwks and an issuer that is not a URL", () => config({ jwks: undefined, issuer: "gitlab" }), /config\.issuer: must be a URL/],
+    ["no jwks and a plain-http issuer", () => config({ jwks: undefined, issuer: "http://gitlab.example.com" }), /https only/],
+    ["missing audience (engine)", () => config({ audience: undefined }), /audience/],
+    ["no routes (engine)", () => config({ routes: [] }), /routes/],
+    ["route key typo (engine)", () => config({ routes: [{ method: "GET", path: "/x", target: "acme/ci", permision: "read_jobs" }] }), /permision/],
+    ["skew out of range (engine)", () => config({ clockSkewSeconds: 3600 }), /clockSkewSeconds/],
+    ["bad requirement (engine)", () => config({ require: { refType: "commit" } }), /refType/],
+  ];
+  for (const [name, make, message] of cases) {
+    test(name, () => {
+      assert.throws(() => createGate(make()), (error) => {
+        assert.ok(error instanceof Error);
+        assert.equal(error.code, "invalid_input", `${error.code}: ${error.message}`);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+  test("an unsupported world version keeps the engine's code", () => {
+    assert.throws(() => createGate(config({ world: { ...WORLD, version: "19.0" } })), { code: "unsupported_version" });
+  });
+  test("a plain-http issuer on loopback is allowed (local JWKS)", () => {
+    createGate(config({ jwks: undefined, issuer: "http://127.0.0.1:1" }));
+  });
+});
+
+// ───────────────────────────── the token ─────────────────────────────
+
+describe("reading the token", () => {
+  let gate;
+  before(() => {
+    gate = createGate(config());
+  });
+
+  test("a valid token gets the handler's answer and the scope header", async () => {
+    const res = await ask(gate, { key: keys.rsa });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.text, "ok");
+    assert.equal(res.headers.get("x-job-token-scope"), "allowed; reason=allowlisted_project; source=acme/ci");
+  });
+  test("the scheme is case-insensitive and surrounding blanks are fine", async () => {
+    const token = await signToken(keys.rsa, jobClaims("acme/ci"));
+    for (const authorization of [`bearer ${token}`, `BEARER   ${token}`, `Bearer ${token} `]) {
+      const res = await ask(gate, { headers: { authorization } });
+      assert.equal(res.status, 200, `${JSON.stringify(authorization.slice(0, 10))}: ${res.text}`);
+    }
+  });
+  test("two tokens, or a token with blanks inside, are refused", async () => {
+    const token = await signToken(keys.rsa, jobClaims("acme/ci"));
+    assertInvalid(await ask(gate, { headers: { authorization: `Bearer ${token} ${token}` } }));
+    assertInvalid(await ask(gate, { headers: { authorization: `Bearer ${token.replace(".", ". ")}` } }));
+  });
+  test("size limits: Authorization and token at most 8192 bytes", async () => {
+    // A valid token padded to just under the limit passes; one byte more does not.
+    const base = jobClaims("acme/ci");
+    const size = async (n) => signToken(keys.ec, { ...base, pad: "x".repeat(n) });
+    let [low, high] = [0, 8192]; // the longest padding that fits: low fits, high does not
+    while (high - low > 1) {
+      const mid = (low + high) >> 1;
+      if ((await size(mid)).length + "Bearer ".length <= 8192) low = mid;
+      else high = mid;
+    }
+    const n = low;
+    const fits = await size(n);
+    assert.ok(fits.length + "Bearer ".length >= 8190);
+    assert.equal((await ask(gate, { token: fits })).status, 200);
+    assertInvalid(await ask(gate, { token: await size(n + 1) }), /longer than 8192 bytes/);
+    assertInvalid(await ask(gate, { headers: { authorization: `Bearer ${"a".repeat(10_000)}` } }), /longer than 8192/);
+  });
+  test("base64url only: padding, standard alphabet, non-ASCII and non-canonical last characters are refused", async () => {
+    const token = await signToken(keys.rsa, jobClaims("acme/ci"));
+    const [h, p, s] = token.split(".");
+    const bad = [
+      `${h}=.${p}.${s}`, // padding
+      `${h}.${p.replace(/-|_/, "+")}.${s}`, // standard base64 (if the payload had - or _), else unchanged
+      `${h}.${p}.${s}é`,
+      `${h}.${p}x.${s}`, // length ≡ 1 (mod 4) or garbage
+      `${h}.${p}.${s.slice(0, -1)}${String.fromCharCode(s.charCodeAt(s.length - 1) + 1)}`, // last character off
+    ];
+    for (const t of bad) {
+      if (t === token) continue;
+      const res = await ask(gate, { headers: { authorization: `Bearer ${t}` } });
+      assertInvalid(res);
+    }
+    // A signature whose last character only differs in the unused bits: refused (one encoding per value).
+    const last = s[s.length - 1];
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1];
+    assertInvalid(await ask(gate, { token: `${h}.${p}.${s.slice(0, -1)}${sibling}` }));
+  });
+  test("header and payload must be JSON objects (UTF-8)", async () => {
+    const sig = "c2ln";
+    const enc = (text) => Buffer.from(text).toString("base64url");
+    const claims = encodeJson(jobClaims("acme/ci"));
+    assertInvalid(await ask(gate, { token: `${enc("[1]")}.${claims}.${sig}` }), /header/);
+    assertInvalid(await ask(gate, { token: `${enc("null")}.${claims}.${sig}` }), /header/);
+    assertInvalid(await ask(gate, { token: `${encodeJson({ alg: "RS256" })}.${enc('"x"')}.${sig}` }), /payload/);
+    assertInvalid(await ask(gate, { token: `${Buffer.from([0x7b, 0xff, 0x7d]).toString("base64url")}.${claims}.${sig}` }), /header/);
+  });
+  test("critical header extensions are refused", async () => {
+    assertInvalid(await ask(gate, { key: keys.rsa, header: { crit: ["b64"], b64: false } }), /crit/);
+  });
+  test("the engine refuses other algorithms, whatever the signature", async () => {
+    for (const alg of ["none", "HS256", "RS512", "PS256", "ES384", "EdDSA"]) {
+      assertInvalid(await ask(gate, { token: `${encodeJson({ alg, kid: "rsa-1" })}.${encodeJson(jobClaims("acme/ci"))}.c2ln` }), new RegExp(alg));
+    }
+    assertInvalid(await ask(gate, { token: `${encodeJson({ kid: "rsa-1" })}.${encodeJson(jobClaims("acme/ci"))}.c2ln` }));
+  });
+  test("a decision reaches the handler with the verified claims", async () => {
+    let seen;
+    const g = createGate(config({ handler: (request, decision) => ((seen = { url: request.url, decision }), new Response(null, { status: 204 })) }));
+    const res = await ask(g, { key: keys.ec, claims: { user_login: "bob" } });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get("x-job-token-scope"), "allowed; reason=allowlisted_project; source=acme/ci");
+    assert.equal(seen.url, `http://gate.test${PACKAGES}`);
+    const { claims, ...decision } = seen.decision;
+    assert.deepEqual(decision, {
+      allowed: true, reason: "allowlisted_project", message: decision.message, source: "acme/ci", target: "acme/platform/api", permission: "read_packages",
+    });
+    assert.equal(claims.user_login, "bob");
+  });
+});
+
+// ───────────────────────────── keys ─────────────────────────────
+
+describe("choosing the key", () => {
+  test("kid picks the key; its type must fit the token's alg", async () => {
+    const gate = createGate(config());
+    assert.equal((await ask(gate, { key: keys.rsa })).status, 200);
+    assert.equal((await ask(gate, { key: keys.ec })).status, 200);
+    assertInvalid(await ask(gate, { key: keys.ec, header: { kid: "rsa-1" } }), /RS256 key.*ES256/);
+    assertInvalid(await ask(gate, { key: keys.rsa, header: { kid: "ec-1" } }), /ES256 key.*RS256/);
+    assertInvalid(await ask(gate, { key: keys.rsa, header: { kid: "rsa-9" } }), /No key "rsa-9"/);
+    assertInvalid(await ask(gate, { key: keys.rsa2, header: { kid: "rsa-1" } }), /signature/);
+  });
+  test("no kid: only when the JWKS holds exactly one usable key", async () => {
+    const single = createGate(config({ jwks: { keys: [{ ...keys.rsa.jwk, kid: undefined }, { kty: "oct", k: "c2VjcmV0" }] } }));
+    assert.equal((await ask(single, { key: keys.rsa, header: { kid: undefined } })).status, 200);
+    assertInvalid(await ask(single, { key: keys.ec, header: { kid: undefined } }), /only key is an RS256 key/);
+    const two = createGate(config());
+    assertInvalid(await ask(two, { key: keys.rsa, header: { kid: undefined } }), /no key \(kid\).*2 usable keys/);
+  });
+  test("a key's alg must be absent or the token's; use must be sig; key_ops must allow verify", async () => {
+    const variants = [
+      [{ alg: undefined }, 200],
+      [{ alg: "RS384" }, 401],
+      [{ use: "enc" }, 401],
+      [{ key_ops: ["verify"] }, 200],
+      [{ key_ops: ["encrypt"] }, 401],
+    ];
+    for (const [change, status] of variants) {
+      const gate = createGate(config({ jwks: { keys: [{ ...keys.rsa.jwk, ...change }, keys.ec.jwk] } }));
+      const res = await ask(gate, { key: keys.rsa });
+      assert.equal(res.status, status, `${JSON.stringify(change)}: ${res.text}`);
+    }
+    const p384 = createGate(config({ jwks: { keys: [keys.rsa.jwk, { ...keys.ec.jwk, crv: "P-384" }] } }));
+    assertInvalid(await ask(p384, { key: keys.ec }), /P-256/);
+  });
+  test("RSA keys under 2048 bits are not used", async () => {
+    const small = await crypto.subtle.generateKey(
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"]);
+    const jwk = { ...(await crypto.subtle.exportKey("jwk", small.publicKey)), kid: "small", key_ops: undefined, ext: undefined };
+    const gate = createGate(config({ jwks: { keys: [jwk, keys.ec.jwk] } }));
+    const token = await signToken({ alg: "RS256", kid: "small", privateKey: small.privateKey }, jobClaims("acme/ci"));
+    assertInvalid(await ask(gate, { token }), /shorter than 2048 bits/);
+  });
+  test("a key that cannot be imported makes the gate unavailable (the JWKS is at fault, not the token)", async () => {
+    const broken = { ...keys.ec.jwk, x: keys.ec.jwk.y.replace(/^./, (c) => (c === "A" ? "B" : "A")) }; // not on the curve
+    const gate = createGate(config({ jwks: { keys: [keys.rsa.jwk, broken] } }));
+    assertUnavailable(await ask(gate, { key: keys.ec }), /cannot be imported/);
+    assert.equal((await ask(gate, { key: keys.rsa })).status, 200);
+  });
+});
+
+// ───────────────────────────── the fetched JWKS ─────────────────────────────
+
+describe("keys fetched from the issuer", () => {
+  let server;
+  const realNow = Date.now;
+  let offset = 0;
+  before(async () => {
+    server = await startJwksServer({ keys: [keys.rsa.jwk] });
+    Date.now = () => realNow() + offset;
+  });
+  after(async () => {
+    Date.now = realNow;
+    await server.close();
+  });
+  afterEach(() => {
+    offset = 0;
+  });
+  const fresh = () => createGate(config({ jwks: undefined, issuer: server.issuer }));
+  // Tokens valid for a day, so that moving the clock does not expire them.
+  const tok = (key, header) => ({ key, header, iss: server.issuer, claims: { exp: Math.floor(realNow() / 1000) + 86_400 } });
+
+  test("fetched from ${issuer}/oauth/discovery/keys once, then cached", async () => {
+    server.serve({ keys: [keys.rsa.jwk] });
+    const gate = fresh();
+    const before = server.state.fetches;
+    for (let i = 0; i < 3; i++) assert.equal((await ask(gate, tok(keys.rsa))).status, 200);
+    assert.equal(server.state.fetches - before, 1);
+    assert.equal(server.state.paths.at(-1), "/oauth/discovery/keys");
+  });
+  test("the cache lives max-age (clamped to 30 s – 10 min), 5 minutes without one", async () => {
+    for (const [cacheControl, lives, expired] of [[undefined, 299, 301], ["public, max-age=60", 59, 61], ["max-age=86400", 599, 601], ["no-store", 29, 31]]) {
+      server.serve({ keys: [keys.rsa.jwk] }, { headers: cacheControl ? { "cache-control": cacheControl } : {} });
+      const gate = fresh();
+      const start = server.state.fetches;
+      await ask(gate, tok(keys.rsa));
+      offset = lives * 1000;
+      await ask(gate, tok(keys.rsa));
+      assert.equal(server.state.fetches - start, 1, `${cacheControl}: refetched before ${lives} s`);
+      offset = expired * 1000;
+      assert.equal((await ask(gate, tok(keys.rsa))).status, 200);
+      assert.equal(server.state.fetches - start, 2, `${cacheControl}: not refetched after ${expired} s`);
+      offset = 0;
+    }
+  });
+  test("an unknown kid refetches once (a rotated key is found), at most every 30 s", async () => {
+    server.serve({ keys: [keys.rsa.jwk] });
+    const gate = fresh();
+    const start = server.state.fetches;
+    assert.equal((await ask(gate, tok(keys.rsa))).status, 200);
+    // Rotation: the issuer now has rsa-2 too. Right after a fetch, an unknown kid does not refetch...
+    server.serve({ keys: [keys.rsa.jwk, keys.rsa2.jwk] });
+    assertInvalid(await ask(gate, tok(keys.rsa2)), /No key "rsa-2"/);
+    assert.equal(server.state.fetches - start, 1);
+    // ...30 s later it does, once, and finds the new key.
+    offset = 31_000;
+    assert.equal((await ask(gate, tok(keys.rsa2))).status, 200);
+    assert.equal(server.state.fetches - start, 2);
+    // A flood of unknown kids: no refetch within 30 s of the last one.
+    for (let i = 0; i < 20; i++) assertInvalid(await ask(gate, tok(keys.rsa2, { kid: `junk-${i}` })));
+    assert.equal(server.state.fetches - start, 2);
+    offset = 62_000;
+    assertInvalid(await ask(gate, tok(keys.rsa2, { kid: "junk-x" })));
+    assert.equal(server.state.fetches - start, 3);
+  });
+  test("unreachable, an error status, not JSON, not a JWKS, too large: 503, never an allow", async () => {
+    const answers = [
+      [{ keys: [keys.rsa.jwk] }, { status: 500 }, /500/],
+      ["<html>", {}, /not JSON/],
+      [{ keys: "none" }, {}, /not a JWKS/],
+      [JSON.stringify({ keys: [keys.rsa.jwk], pad: "x".repeat(300 * 1024) }), {}, /larger than/],
+      [{ keys: Array.from({ length: 101 }, () => keys.rsa.jwk) }, {}, /more than 100 keys/],
+    ];
+    for (const [body, options, message] of answers) {
+      server.serve(body, options);
+      assertUnavailable(await ask(fresh(), tok(keys.rsa)), message);
+    }
+    const down = createGate(config({ jwks: undefined, issuer: `http://127.0.0.1:${await closedPort()}` }));
+    assertUnavailable(await ask(down, tok(keys.rsa)), /unavailable/);
+  });
+  test("after a failure, requests fail fast for a second, then the fetch is retried", async () => {
+    server.serve("oops", { status: 503 });
+    const gate = fresh();
+    const start = server.state.fetches;
+    assertUnavailable(await ask(gate, tok(keys.rsa)));
+    assertUnavailable(await ask(gate, tok(keys.rsa)));
+    assert.equal(server.state.fetches - start, 1, "no second fetch within the back-off");
+    server.serve({ keys: [keys.rsa.jwk] });
+    offset = 1_500;
+    assert.equal((await ask(gate, tok(keys.rsa))).status, 200);
+    assert.equal(server.state.fetches - start, 2);
+  });
+  test("an expired cache whose refetch fails is not used: 503", async () => {
+    server.serve({ keys: [keys.rsa.jwk] });
+    const gate = fresh();
+    assert.equal((await ask(gate, tok(keys.rsa))).status, 200);
+    server.serve("down", { status: 502 });
+    offset = 301_000;
+    assertUnavailable(await ask(gate, tok(keys.rsa)));
+  });
+});
+
+// ───────────────────────────── forwarding ─────────────────────────────
+
+describe("forwarding to the upstream", () => {
+  let upstream;
+  before(async () => {
+    upstream = await startUpstream();
+  });
+  after(async () => {
+    await upstream.close();
+  });
+
+  test("same method, path (after the upstream's base path), query and body; no credentials; the gate's scope header", async () => {
+    const gate = createGate(config({ handler: undefined, upstream: `${upstream.url}/base/` }));
+    const res = await ask(gate, {
+      key: keys.rsa, method: "PUT", path: `${PACKAGES}?x=1&y=%2F`, body: "payload",
+      headers: {
+        cookie: "a=b", "proxy-authorization": "Basic eA==", "x-job-token-scope": "forged", "x-custom": "kept",
+        connection: "x-hop, bad name", "x-hop": "1",
+      },
+      claims: { project_path: "acme/ci" },
+    });
+    // acme/ci has default permissions on acme/platform/api: admin_packages is allowed.
+    assert.equal(res.status, 200, res.text);
+    const seen = upstream.requests.at(-1);
+    assert.equal(seen.method, "PUT");
+    assert.equal(seen.url, `/base${PACKAGES}?x=1&y=%2F`);
+    assert.equal(seen.body, "payload");
+    assert.equal(seen.headers.authorization, undefined);
+    assert.equal(seen.headers.cookie, undefined);
+    assert.equal(seen.headers["proxy-authorization"], undefined);
+    assert.equal(seen.headers["x-custom"], "kept");
+    assert.equal(seen.headers["x-hop"], undefined, "a header named by Connection is hop-by-hop");
+    assert.equal(seen.headers["x-job-token-scope"], "allowed; reason=allowlisted_project; source=acme/ci");
+    assert.equal(res.headers.get("x-job-token-scope"), "allowed; reason=allowlisted_project; source=acme/ci");
+    assert.equal(res.headers.get("x-upstream"), "echo");
+  });
+  test("an upstream redirect is passed back, not followed", async () => {
+    const server = createServer((req, res) => res.writeHead(302, { location: "https://elsewhere.example/" }).end());
+    await new Promise((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const gate = createGate(config({ handler: undefined, upstream: `http://127.0.0.1:${server.address().port}` }));
+      const res = await ask(gate, { key: keys.rsa });
+      assert.equal(res.status, 302);
+      assert.equal(res.headers.get("location"), "https://elsewhere.example/");
+      assert.ok(res.headers.get("x-job-token-scope"));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
+  });
+  test("an upstream that does not answer: 502, after the allow", async (t) => {
+    t.mock.method(console, "error", () => {});
+    const gate = createGate(config({ handler: undefined, upstream: `http://127.0.0.1:${await closedPort()}` }));
+    const res = await ask(gate, { key: keys.rsa });
+    assert.equal(res.status, 502);
+    assert.equal(res.json.reason, "upstream_unavailable");
+    assert.equal(res.json.allowed, false);
+  });
+  test("denied requests never reach the upstream", async () => {
+    const gate = createGate(config({ handler: undefined, upstream: upstream.url }));
+    const count = upstream.requests.length;
+    const other = await signToken(keys.rsa, jobClaims("acme/other"));
+    assert.equal((await ask(gate, { token: other })).status, 403);
+    assert.equal((await ask(gate, {})).status, 401);
+    assert.equal((await ask(gate, { key: keys.rsa, path: "/nope" })).status, 404);
+    assert.equal(upstream.requests.length, count);
+  });
+});
+
+// ───────────────────────────── failing closed ─────────────────────────────
+
+describe("failing closed", () => {
+  let dir;
+  let sabotaged;
+  before(async () => {
+    // gate.js next to a glue shim whose GateEngine is the real one, made to misbehave on demand.
+    dir = mkdtempSync(join(tmpdir(), "jts-gate-sabotage-"));
+    copyFileSync(join(PKG_DIR, "gate.js"), join(dir, "gate.js"));
+    const pkg = (file) => JSON.stringify(pathToFileURL(join(PKG_DIR, file)).href);
+    writeFileSync(join(dir, "job_token_scope.js"), `
+      import ${pkg("node.js")};
+      import { GateEngine as Real } from ${pkg("job_token_scope.js")};
+      export class GateEngine extends Real {
+        authorize(...args) {
+          const mode = globalThis.__gateSabotage;
+          if (mode === "throw") throw new Error("engine exploded");
+          if (mode === "status") return { ...super.authorize(...args), status: 302 };
+          if (mode === "allow-without-source") return { ...super.authorize(...args), status: 200, allowed: true, source: null };
+          if (mode === "null") return null;
+          return super.authorize(...args);
+        }
+        route(...args) {
+          if (globalThis.__gateSabotage === "route") throw new Error("route exploded");
+          return super.route(...args);
+        }
+      }
+    `);
+    sabotaged = (await import(pathToFileURL(join(dir, "gate.js")).href)).createGate;
+  });
+  after(() => {
+    delete globalThis.__gateSabotage;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the engine throws or answers nonsense: 503, details only in the log", async (t) => {
+    const logged = [];
+    t.mock.method(console, "error", (...args) => logged.push(args.map(String).join(" ")));
+    const gate = sabotaged(config());
+    for (const mode of ["throw", "status", "allow-without-source", "null", "route"]) {
+      globalThis.__gateSabotage = mode;
+      // A token the real engine denies: a sabotaged answer must not turn it into an allow.
+      const denied = await ask(gate, { token: await signToken(keys.rsa, jobClaims("acme/other")) });
+      assertUnavailable(denied);
+      assertUnavailable(await ask(gate, { key: keys.rsa }));
+    }
+    globalThis.__gateSabotage = undefined;
+    assert.equal((await ask(gate, { key: keys.rsa })).status, 200);
+    assert.match(logged.join("\n"), /engine exploded/);
+    assert.match(logged.join("\n"), /route exploded/);
+  });
+  test("the handler throws, rejects or returns no Response: 503, details only in the log", async (t) => {
+    const logged = [];
+    t.mock.method(console, "error", (...args) => logged.push(args.map(String).join(" ")));
+    for (const handler of [
+      () => { throw new Error("handler exploded: secret"); },
+      async () => { throw new Error("handler rejected: secret"); },
+      () => "ok",
+      () => undefined,
+    ]) {
+      const res = await ask(createGate(config({ handler })), { key: keys.rsa });
+      assertUnavailable(res, /internal error/);
+      assert.doesNotMatch(res.text, /secret/);
+    }
+    assert.match(logged.join("\n"), /handler exploded: secret/);
+  });
+  test("a handler's immutable Response gets the header on a copy", async () => {
+    const upstream = await startUpstream();
+    try {
+      const gate = createGate(config({ handler: () => fetch(upstream.url) }));
+      const res = await ask(gate, { key: keys.rsa });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-job-token-scope"), "allowed; reason=allowlisted_project; source=acme/ci");
+    } finally {
+      await upstream.close();
+    }
+  });
+});
