@@ -26,7 +26,7 @@ WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable
 
 # The binding layer's tests (tests/wasm_bindings.rs), in Node. They call the #[wasm_bindgen] functions of
 # src/wasm/, so they run once src/lib.rs exposes that module (`pub mod wasm;`); until then this says so.
-.PHONY: all setup pkg test start clean
+.PHONY: all setup pkg test start clean bench
 
 all: pkg
 
@@ -62,3 +62,11 @@ start: pkg
 clean:
 	cargo clean
 	rm -rf pkg
+
+# Speed and size, measured (never asserted by timed tests): the side-by-side table (job-token-scope vs
+# a plain-JS baseline vs Cedar, bench/results.md), the gate under load in workerd, the native engine.
+bench: pkg
+	cd bench && npm ci --no-audit --no-fund --silent
+	node bench/run.mjs
+	node bench/gate-load.mjs --requests 5000 --concurrency 32
+	cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3
