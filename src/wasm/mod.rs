@@ -3,6 +3,7 @@
 //!
 //! Bad input becomes a thrown `Error` with a `code` property; nothing here can panic on input.
 
+mod alloc;
 mod ser;
 mod value;
 
@@ -291,9 +292,3 @@ pub fn azure_products() -> Result<JsValue, JsValue> {
 pub fn version() -> String {
     crate::VERSION.to_owned()
 }
-
-// dlmalloc, Rust's default wasm allocator, is the largest single piece of library code in the module;
-// talc does the same job in a fraction of the bytes.
-#[cfg(not(target_feature = "atomics"))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
