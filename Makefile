@@ -26,7 +26,7 @@ WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable
 
 # The binding layer's tests (tests/wasm_bindings.rs), in Node. They call the #[wasm_bindgen] functions of
 # src/wasm/, so they run once src/lib.rs exposes that module (`pub mod wasm;`); until then this says so.
-.PHONY: all setup pkg test start clean bench
+.PHONY: all setup pkg test start clean bench fuzz
 
 all: pkg
 
@@ -52,6 +52,7 @@ test: setup
 	$(MAKE) --no-print-directory pkg
 	node --test --test-timeout=300000 tests/js/
 	node --test --test-timeout=300000 tests/e2e/
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 	mkdir -p tests/types/node_modules
 	ln -sfn ../../../pkg tests/types/node_modules/job-token-scope
 	node_modules/.bin/tsc -p tests/types
@@ -70,3 +71,20 @@ bench: pkg
 	node bench/run.mjs
 	node bench/gate-load.mjs --requests 5000 --concurrency 32
 	cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3
+
+# Fuzzing (fuzz/: cargo-fuzz + libFuzzer), each target for FUZZ_SECONDS; `make test` runs them for 20 s.
+# cargo-fuzz passes nightly -Z flags to rustc: RUSTC_BOOTSTRAP=1 lets the stable toolchain take them.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := parse_json gitlab_checks azure_access gate
+
+fuzz: setup
+	node fuzz/seed.mjs
+	mkdir -p fuzz/artifacts
+	for target in $(FUZZ_TARGETS); do \
+	  log=fuzz/artifacts/$$target.log; \
+	  if RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 > $$log 2>&1; then \
+	    echo "fuzz $$target: $$(grep -E '^Done' $$log)"; \
+	  else \
+	    tail -n 40 $$log; echo "fuzz $$target: FAILED (crash input in fuzz/artifacts/$$target/, log in $$log)"; exit 1; \
+	  fi; \
+	done

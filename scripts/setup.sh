@@ -74,3 +74,12 @@ else
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
+
+# 6. cargo-fuzz for `make fuzz` (stable toolchain + RUSTC_BOOTSTRAP=1; see README "Guarantees")
+CARGO_FUZZ_VERSION=0.13.2
+if [ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+  echo "ok cargo-fuzz $CARGO_FUZZ_VERSION"
+else
+  echo "installing cargo-fuzz $CARGO_FUZZ_VERSION (takes a minute)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi

@@ -9,9 +9,31 @@
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 use crate::Error;
+
+// ───────── input limits: the same on both doors (README "Guarantees") ─────────
+//
+// A value past a limit becomes [`Value::Unsupported`] naming the limit, which every reader refuses with
+// its path (`projects: expected an array, found an array of more than 200000 items (the limit)`).
+
+/// Deepest nesting of arrays and objects: deeper than any input shape of the API.
+pub const MAX_DEPTH: usize = 32;
+/// Longest string: bytes (UTF-8) natively, UTF-16 code units (JS `length`) in wasm.
+pub const MAX_STRING: usize = 1 << 20;
+/// Most items in one array, or keys in one object (so at most this many projects, entries per list, users).
+pub const MAX_ITEMS: usize = 200_000;
+
+pub(crate) const TOO_DEEP: &str = "a value nested deeper than 32 levels (the limit)";
+pub(crate) const TOO_LONG: &str = "a string longer than 1 MiB (the limit)";
+pub(crate) const TOO_MANY_ITEMS: &str = "an array of more than 200000 items (the limit)";
+pub(crate) const TOO_MANY_KEYS: &str = "an object with more than 200000 keys (the limit)";
+pub(crate) const BAD_KEY: &str =
+    "an object with a key longer than 1 MiB (the limit) or with a lone UTF-16 surrogate";
+pub(crate) const NOT_FINITE: &str = "NaN or an infinite number";
 
 /// A JSON-like value.
 #[derive(Debug, Clone, PartialEq)]
@@ -252,13 +274,24 @@ pub fn one_of<T: Copy>(value: &Value, at: &Path, options: &[(&str, T)]) -> Resul
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(ValueVisitor)
+        Nested(0).deserialize(deserializer)
     }
 }
 
-struct ValueVisitor;
+/// A value at nesting `depth`: the limits of this module applied while reading, as the JS conversion
+/// does (native only: nothing in the wasm deserializes).
+#[derive(Clone, Copy)]
+struct Nested(usize);
 
-impl<'de> Visitor<'de> for ValueVisitor {
+impl<'de> DeserializeSeed<'de> for Nested {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Nested {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -271,7 +304,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Value::deserialize(d)
+        self.deserialize(d)
     }
     fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
         Ok(Value::Bool(b))
@@ -283,26 +316,66 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Number(n as f64))
     }
     fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-        Ok(Value::Number(n))
+        Ok(if n.is_finite() {
+            Value::Number(n)
+        } else {
+            Value::Unsupported(NOT_FINITE)
+        })
     }
     fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_owned()))
+        Ok(if s.len() > MAX_STRING {
+            Value::Unsupported(TOO_LONG)
+        } else {
+            Value::String(s.to_owned())
+        })
     }
     fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
+        Ok(if s.len() > MAX_STRING {
+            Value::Unsupported(TOO_LONG)
+        } else {
+            Value::String(s)
+        })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        if self.0 >= MAX_DEPTH {
+            // Read past it without building anything (serde_json's own recursion limit bounds this).
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Value::Unsupported(TOO_DEEP));
+        }
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(Nested(self.0 + 1))? {
+            if items.len() == MAX_ITEMS {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                return Ok(Value::Unsupported(TOO_MANY_ITEMS));
+            }
             items.push(item);
         }
         Ok(Value::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        if self.0 >= MAX_DEPTH {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(Value::Unsupported(TOO_DEEP));
+        }
         let mut fields: Vec<(String, Value)> = Vec::new();
-        while let Some((key, value)) = map.next_entry::<String, Value>()? {
-            // A repeated key: the last one wins, as in JS objects.
-            fields.retain(|(k, _)| *k != key);
+        // Where each key is, so a repeated key costs no scan of the object.
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key.len() > MAX_STRING {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                return Ok(Value::Unsupported(BAD_KEY));
+            }
+            let value = map.next_value_seed(Nested(self.0 + 1))?;
+            if let Some(&at) = seen.get(&key) {
+                // A repeated key: the last value wins at the first key's place, as JSON.parse does.
+                fields[at].1 = value;
+                continue;
+            }
+            if fields.len() == MAX_ITEMS {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                return Ok(Value::Unsupported(TOO_MANY_KEYS));
+            }
+            seen.insert(key.clone(), fields.len());
             fields.push((key, value));
         }
         Ok(Value::Object(fields))

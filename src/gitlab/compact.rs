@@ -52,6 +52,9 @@ struct Working {
     granted: PermissionSet,
 }
 
+/// Most entries compaction takes (each merge scans them all).
+pub const MAX_ENTRIES: usize = 2_000;
+
 fn depth(key: &str) -> usize {
     key.split('/').count()
 }
@@ -69,12 +72,25 @@ impl World {
         }
         let limit = limit.or(self.profile.allowlist_limit).unwrap_or(0);
 
+        // Each merge scans every entry: bounded here, far above any allowlist GitLab accepts (200).
+        let listed = own.inbound_projects.len() + own.inbound_groups.len();
+        if listed > MAX_ENTRIES {
+            return Err(Error::invalid(
+                "project",
+                format!(
+                    "{}'s allowlist has {listed} entries; compaction handles at most {MAX_ENTRIES}",
+                    own.path
+                ),
+            ));
+        }
         let mut entries: Vec<Working> = Vec::new();
+        // Keys already taken, per list (a map used as a set: the one hash map type of the wasm).
+        let mut seen: [HashMap<&str, usize>; 2] = [HashMap::new(), HashMap::new()];
         let lists = [(&own.inbound_projects, false), (&own.inbound_groups, true)];
         for (list, group) in lists {
             for e in list.iter() {
                 if (!group && e.key == own.key)
-                    || entries.iter().any(|w| w.group == group && w.key == e.key)
+                    || seen[group as usize].insert(e.key.as_str(), 0).is_some()
                 {
                     continue;
                 }
@@ -110,12 +126,18 @@ impl World {
                 entries.into_iter().partition(|w| within(&w.key, &group));
             entries = kept;
             let was_entry = merged.iter().any(|w| w.group && w.key == group && !w.new);
-            let default_permissions = merged.iter().any(|w| w.entry.default_permissions);
-            // The union of what the merged entries grant, in permission-table order (unknown policies
-            // grant nothing, so they are not carried over).
-            let granted = merged
+            // The new entry becomes the nearest one for every project under `group`, shadowing the
+            // nearest group entry above it: it grants what the merged entries AND that ancestor did,
+            // so no project loses a permission (unknown policies grant nothing and are not carried).
+            let shadowed = entries
                 .iter()
-                .fold(PermissionSet::default(), |set, w| set.union(w.granted));
+                .filter(|w| w.group && within(&group, &w.key))
+                .max_by_key(|w| depth(&w.key));
+            let sources = merged.iter().chain(shadowed);
+            let (default_permissions, granted) = sources
+                .fold((false, PermissionSet::default()), |(default, set), w| {
+                    (default || w.entry.default_permissions, set.union(w.granted))
+                });
             let policies: Vec<String> = if default_permissions {
                 Vec::new()
             } else {
@@ -142,15 +164,11 @@ impl World {
         }
 
         // Projects the old allowlist admitted: its project entries and everything under its groups.
+        // A project, or any group above it, among the old entries: a lookup per ancestor, not a scan.
         let admitted_before = |key: &str| {
             key == own.key
-                || before.iter().any(|(entry, group)| {
-                    if *group {
-                        within(key, entry)
-                    } else {
-                        key == entry
-                    }
-                })
+                || seen[0].contains_key(key)
+                || std::iter::successors(Some(key), |k| parent(k)).any(|k| seen[1].contains_key(k))
         };
         let mut admits_also = AdmitsAlso::default();
         for w in entries.iter().filter(|w| w.new) {

@@ -306,9 +306,12 @@ impl World {
             });
             return Ok(());
         }
-        if s.outbound_projects
-            .iter()
-            .any(|e| e.target == Some(query.target))
+        if entry_for(
+            &s.outbound_projects,
+            &s.outbound_project_index,
+            query.target,
+        )
+        .is_some()
         {
             trace.record(OUTBOUND, Outcome::Pass, || {
                 format!("{} is on {}'s outbound allowlist", t.path, s.path)

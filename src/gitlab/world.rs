@@ -55,6 +55,8 @@ pub struct Project {
     /// Deprecated outbound "Limit CI_JOB_TOKEN access" toggle.
     pub outbound_enabled: bool,
     pub outbound_projects: Vec<Entry>,
+    /// (project, position in `outbound_projects`) of the first entry naming each project, by project.
+    pub(crate) outbound_project_index: Vec<(ProjectId, usize)>,
 }
 
 /// A group implied by the project paths below it.
@@ -105,12 +107,26 @@ fn user_key(raw: &str) -> String {
     raw.trim().to_ascii_lowercase()
 }
 
+/// Most segments in a path (GitLab nests subgroups at most 20 levels): bounds the work per path of
+/// everything that walks a path's ancestors.
+pub const MAX_SEGMENTS: usize = 32;
+/// Most bytes of ancestor-group paths over all project paths (each group counted once per project
+/// below it): bounds the groups a world implies, in memory and time (a 200,000-project world with
+/// 5-level paths needs about 40 MB).
+pub const MAX_GROUP_BYTES: usize = 128 << 20;
+
 /// Checks a path (non-empty segments) and returns it trimmed, as spelled.
 fn checked_path(raw: &str, at: impl Fn() -> String, min_segments: usize) -> Result<&str, Error> {
     // `at` builds the error's location only when there is an error: compiling stays allocation-light.
     let trimmed = trim_path(raw);
     if trimmed.is_empty() {
         return Err(Error::invalid(at(), "empty path"));
+    }
+    if trimmed.split('/').count() > MAX_SEGMENTS {
+        return Err(Error::invalid(
+            at(),
+            "a path of more than 32 segments (the limit)",
+        ));
     }
     if trimmed.split('/').any(|segment| segment.trim().is_empty()) {
         return Err(Error::invalid(
@@ -186,6 +202,7 @@ impl World {
         };
 
         // Projects and the groups their paths imply.
+        let mut group_bytes = 0;
         for (i, project) in input.projects.iter().enumerate() {
             let at = || format!("projects[{i}].path");
             let path = checked_path(&project.path, at, 2)?;
@@ -199,6 +216,13 @@ impl World {
             let mut groups = Vec::new();
             let mut spelled = path;
             while let Some(group_path) = parent(spelled) {
+                group_bytes += group_path.len();
+                if group_bytes > MAX_GROUP_BYTES {
+                    return Err(Error::invalid(
+                        at(),
+                        "the project paths' groups add up to more than 128 MiB (the limit)",
+                    ));
+                }
                 groups.push(world.intern_group(group_path));
                 spelled = group_path;
             }
@@ -215,6 +239,7 @@ impl World {
                 inbound_group_index: Vec::new(),
                 outbound_enabled: project.outbound.enabled,
                 outbound_projects: Vec::new(),
+                outbound_project_index: Vec::new(),
             });
         }
         // A project cannot hold other projects: its path would be both.
@@ -265,6 +290,7 @@ impl World {
             compiled.inbound_group_index = index_of(&inbound_groups);
             compiled.inbound_projects = inbound_projects;
             compiled.inbound_groups = inbound_groups;
+            compiled.outbound_project_index = index_of(&outbound_projects);
             compiled.outbound_projects = outbound_projects;
         }
 

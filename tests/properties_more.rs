@@ -1,0 +1,495 @@
+//! More properties over generated worlds (tests/properties.rs has the first ones):
+//!
+//! - switching a limit on never allows more: the target's inbound limit, the instance's enforcement,
+//!   the source's outbound limit;
+//! - a group entry is the same as project entries for every project below it (17.0+, default
+//!   permissions);
+//! - `check` ≡ `explain(..).allowed` ≡ `check_indices` ≡ `check_paths` ≡ `verdict` on every query;
+//! - compaction stays within the limit and admits a superset of what the old allowlist admitted, and
+//!   `admitsAlso` names every project it newly admits; with default permissions it denies no request the
+//!   old allowlist allowed (restricted entries: two cases pinned at the end);
+//! - Azure: an organization-level limit dominates the project's value where the product has the setting.
+
+use job_token_scope::azure::{AzureConfig, AzurePipeline};
+use job_token_scope::gitlab::input::{
+    EntryInput, InboundInput, InstanceInput, OutboundInput, ProjectInput, VersionText, Visibility,
+};
+use job_token_scope::gitlab::{Permission, Query, Role, World, WorldInput};
+use proptest::prelude::*;
+use serde_json::json;
+
+const PROJECTS: &[&str] = &[
+    "acme/api",
+    "acme/ci",
+    "acme/platform/web",
+    "acme/platform/db",
+    "acme/platform/infra/deploy",
+    "Acme/Platform/Infra/Tools",
+    "other/lib",
+    "other/team/app",
+];
+const GROUPS: &[&str] = &[
+    "acme",
+    "acme/platform",
+    "ACME/platform/infra",
+    "other",
+    "other/team",
+    "nowhere",
+];
+const VERSIONS: &[&str] = &[
+    "13.12", "14.1", "15.8", "15.9", "16.0", "16.11", "17.0", "17.11", "18.0", "18.2", "18.3",
+    "18.11", "latest",
+];
+const GROUP_VERSIONS: &[&str] = &["17.0", "17.5", "17.11", "18.0", "18.2", "18.3", "latest"];
+const POLICIES: &[&str] = &[
+    "read_packages",
+    "admin_packages",
+    "read_jobs",
+    "admin_deployments",
+    "read_repositories",
+    "read_work_items",
+    "bogus",
+];
+const ROLES: &[Role] = &[
+    Role::Guest,
+    Role::Planner,
+    Role::Reporter,
+    Role::Developer,
+    Role::Maintainer,
+    Role::Owner,
+];
+
+fn entry(paths: &'static [&'static str]) -> impl Strategy<Value = EntryInput> {
+    (
+        prop::sample::select(paths),
+        any::<bool>(),
+        prop::collection::vec(prop::sample::select(POLICIES), 0..3),
+    )
+        .prop_map(|(path, default_permissions, policies)| EntryInput {
+            path: path.to_owned(),
+            default_permissions,
+            policies: policies.into_iter().map(str::to_owned).collect(),
+        })
+}
+
+fn project(path: &'static str) -> impl Strategy<Value = ProjectInput> {
+    (
+        prop::sample::select(
+            &[
+                Visibility::Private,
+                Visibility::Internal,
+                Visibility::Public,
+            ][..],
+        ),
+        any::<bool>(),
+        prop::collection::vec(entry(PROJECTS), 0..4),
+        prop::collection::vec(entry(GROUPS), 0..3),
+        any::<bool>(),
+        prop::collection::vec(prop::sample::select(PROJECTS), 0..3),
+    )
+        .prop_map(
+            move |(visibility, enabled, projects, groups, outbound, outbound_projects)| {
+                ProjectInput {
+                    path: path.to_owned(),
+                    visibility,
+                    inbound: InboundInput {
+                        enabled,
+                        projects,
+                        groups,
+                    },
+                    outbound: OutboundInput {
+                        enabled: outbound,
+                        projects: outbound_projects.into_iter().map(str::to_owned).collect(),
+                    },
+                }
+            },
+        )
+}
+
+fn users() -> impl Strategy<Value = Vec<(String, Vec<(String, Role)>)>> {
+    let place = prop::sample::select([PROJECTS, GROUPS].concat());
+    let roles = prop::collection::vec(
+        (place.prop_map(str::to_owned), prop::sample::select(ROLES)),
+        0..4,
+    );
+    prop::collection::vec(
+        (
+            prop::sample::select(&["alice", "bob"][..]).prop_map(str::to_owned),
+            roles,
+        ),
+        0..3,
+    )
+}
+
+fn world_at(versions: &'static [&'static str]) -> impl Strategy<Value = WorldInput> {
+    let projects: Vec<_> = PROJECTS.iter().map(|p| project(p)).collect();
+    (
+        prop::sample::select(versions),
+        prop::option::of(any::<bool>()),
+        projects,
+        users(),
+    )
+        .prop_map(|(version, enforce, projects, users)| WorldInput {
+            version: Some(VersionText(version.to_owned())),
+            instance: Some(InstanceInput {
+                enforce_inbound_scope: enforce,
+            }),
+            projects,
+            users,
+        })
+}
+
+fn world() -> impl Strategy<Value = WorldInput> {
+    world_at(VERSIONS)
+}
+
+fn query() -> impl Strategy<Value = Query> {
+    let permission = prop::option::of(prop::sample::select(Permission::all().collect::<Vec<_>>()));
+    let user = prop::option::of(
+        prop::sample::select(&["alice", "BOB", "carol"][..]).prop_map(str::to_owned),
+    );
+    (0..PROJECTS.len(), 0..PROJECTS.len(), permission, user).prop_map(
+        |(source, target, permission, user)| Query {
+            source,
+            target,
+            permission,
+            user,
+        },
+    )
+}
+
+fn compile(input: WorldInput) -> World {
+    World::from_input(input).expect("generated worlds are well-formed")
+}
+
+/// Every query of a world: every pair, no permission and every permission, no user and two users.
+fn every_query() -> Vec<Query> {
+    let mut out = Vec::new();
+    for source in 0..PROJECTS.len() {
+        for target in 0..PROJECTS.len() {
+            for permission in std::iter::once(None).chain(Permission::all().map(Some)) {
+                for user in [None, Some("alice"), Some("bob")] {
+                    out.push(Query {
+                        source,
+                        target,
+                        permission,
+                        user: user.map(str::to_owned),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn key(path: &str) -> String {
+    path.trim_matches(|c: char| c == '/' || c.is_ascii_whitespace())
+        .to_ascii_lowercase()
+}
+
+/// `key` is `group` or below it, segment-wise.
+fn within(key: &str, group: &str) -> bool {
+    key == group || (key.starts_with(group) && key.as_bytes().get(group.len()) == Some(&b'/'))
+}
+
+fn default_entry(path: &str) -> EntryInput {
+    EntryInput {
+        path: path.to_owned(),
+        default_permissions: true,
+        policies: Vec::new(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn switching_the_targets_inbound_limit_on_never_allows_more(input in world(), q in query()) {
+        let mut on = input.clone();
+        on.projects[q.target].inbound.enabled = true;
+        let mut off = input;
+        off.projects[q.target].inbound.enabled = false;
+        prop_assert!(!compile(on).check(&q) || compile(off).check(&q));
+    }
+
+    #[test]
+    fn instance_enforcement_never_allows_more(input in world(), q in query()) {
+        let mut enforced = input.clone();
+        enforced.instance = Some(InstanceInput { enforce_inbound_scope: Some(true) });
+        let mut not = input;
+        not.instance = Some(InstanceInput { enforce_inbound_scope: Some(false) });
+        prop_assert!(!compile(enforced).check(&q) || compile(not).check(&q));
+    }
+
+    #[test]
+    fn the_outbound_limit_never_allows_more(input in world(), q in query()) {
+        let mut limited = input.clone();
+        limited.projects[q.source].outbound.enabled = true;
+        let mut open = input;
+        open.projects[q.source].outbound.enabled = false;
+        prop_assert!(!compile(limited).check(&q) || compile(open).check(&q));
+    }
+
+    #[test]
+    fn a_group_entry_is_the_entries_of_every_project_below_it(
+        input in world_at(GROUP_VERSIONS),
+        target in 0..PROJECTS.len(),
+        group in prop::sample::select(GROUPS),
+    ) {
+        // Default permissions everywhere: what an entry admits, not what it restricts.
+        let mut base = input;
+        for p in &mut base.projects {
+            for e in p.inbound.projects.iter_mut().chain(p.inbound.groups.iter_mut()) {
+                *e = default_entry(&e.path);
+            }
+        }
+        let mut grouped = base.clone();
+        grouped.projects[target].inbound.groups.push(default_entry(group));
+        let mut listed = base;
+        for path in PROJECTS.iter().filter(|p| within(&key(p), &key(group))) {
+            listed.projects[target].inbound.projects.push(default_entry(path));
+        }
+        let (grouped, listed) = (compile(grouped), compile(listed));
+        for source in 0..PROJECTS.len() {
+            for permission in std::iter::once(None).chain(Permission::all().map(Some)) {
+                for user in [None, Some("alice".to_owned())] {
+                    let q = Query { source, target, permission, user };
+                    prop_assert_eq!(grouped.check(&q), listed.check(&q), "{:?} with group {}", q, group);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_way_of_asking_gives_the_same_answer(input in world()) {
+        let world = compile(input);
+        let paths: Vec<String> = world.projects().iter().map(|p| p.path.clone()).collect();
+        for q in every_query() {
+            let decision = world.explain(&q);
+            prop_assert_eq!(world.check(&q), decision.allowed, "check vs explain {:?}", q);
+            if q.user.is_none() {
+                prop_assert_eq!(
+                    world.check_indices(q.source, q.target, q.permission.map(Permission::index)),
+                    Some(decision.allowed),
+                    "check_indices {:?}", q
+                );
+                let by_path = world
+                    .check_paths(&paths[q.source], &paths[q.target], q.permission.map(Permission::name))
+                    .unwrap();
+                prop_assert_eq!(by_path, decision.allowed, "check_paths {:?}", q);
+                let (allowed, reason, message) = world.verdict(q.source, q.target, q.permission);
+                prop_assert_eq!((allowed, reason, message), (decision.allowed, decision.reason, decision.message.clone()));
+            }
+        }
+        prop_assert_eq!(world.check_indices(PROJECTS.len(), 0, None), None);
+        prop_assert_eq!(world.check_indices(0, 0, Some(19)), None);
+    }
+
+    #[test]
+    fn compaction_fits_and_admits_a_superset(
+        input in world_at(GROUP_VERSIONS),
+        target in 0..PROJECTS.len(),
+        limit in prop::option::of(0usize..6),
+    ) {
+        let world = compile(input.clone());
+        let path = world.projects()[target].path.clone();
+        let Ok(compacted) = world.compact(&path, limit) else {
+            return Ok(());
+        };
+        let count = compacted.projects.len() + compacted.groups.len();
+        prop_assert!(count <= limit.unwrap_or(200), "{} entries over the limit {:?}", count, limit);
+
+        // The old allowlist's entries, by key; and the new one's.
+        let own = key(&path);
+        let old = &input.projects[target].inbound;
+        let admitted_before = |k: &str| {
+            old.projects.iter().any(|e| key(&e.path) == k)
+                || old.groups.iter().any(|e| within(k, &key(&e.path)))
+        };
+        let admitted_after = |k: &str| {
+            compacted.projects.iter().any(|e| key(&e.path) == k)
+                || compacted.groups.iter().any(|e| within(k, &key(&e.path)))
+        };
+        for p in PROJECTS {
+            let k = key(p);
+            if k == own {
+                continue;
+            }
+            prop_assert!(!admitted_before(&k) || admitted_after(&k), "compaction dropped {}", p);
+            if admitted_after(&k) && !admitted_before(&k) {
+                let listed = compacted.admits_also.0.iter().any(|(_, extra)| extra.iter().any(|x| key(x) == k));
+                prop_assert!(listed, "{} newly admitted but not in admitsAlso", p);
+            }
+        }
+
+        // As decisions, with default permissions everywhere: the compacted allowlist denies nothing the
+        // old one allowed. (With restricted entries it can: see the two tests at the end of this file.)
+        let mut open = input;
+        let inbound = &mut open.projects[target].inbound;
+        for e in inbound.projects.iter_mut().chain(inbound.groups.iter_mut()) {
+            *e = default_entry(&e.path);
+        }
+        let world = compile(open.clone());
+        let Ok(compacted) = world.compact(&path, limit) else {
+            return Ok(());
+        };
+        let mut after = open;
+        let to_entry = |e: &job_token_scope::gitlab::CompactEntry| EntryInput {
+            path: e.path.clone(),
+            default_permissions: e.default_permissions,
+            policies: e.policies.clone(),
+        };
+        after.projects[target].inbound.projects = compacted.projects.iter().map(to_entry).collect();
+        after.projects[target].inbound.groups = compacted.groups.iter().map(to_entry).collect();
+        let after = compile(after);
+        for source in 0..PROJECTS.len() {
+            for permission in std::iter::once(None).chain(Permission::all().map(Some)) {
+                for user in [None, Some("alice".to_owned())] {
+                    let q = Query { source, target, permission, user };
+                    prop_assert!(!world.check(&q) || after.check(&q), "compaction denied {:?}", q);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_organization_limit_dominates_the_project(
+        product in prop::sample::select(&["services", "server-2022", "server-2020", "server-2019"][..]),
+        kind in prop::sample::select(&["yaml", "classic-build", "classic-release"][..]),
+        org in (any::<bool>(), any::<bool>(), any::<bool>()),
+        project in (prop::option::of(any::<bool>()), prop::option::of(any::<bool>()), prop::option::of(any::<bool>())),
+        build_scope in prop::option::of(prop::sample::select(&["project", "collection"][..])),
+        public in any::<bool>(),
+    ) {
+        let mut config = json!({
+            "product": product,
+            "organization": { "name": "fabrikam-tailspin", "limitJobScopeNonRelease": org.0,
+                              "limitJobScopeRelease": org.1, "protectRepos": org.2 },
+            "project": { "name": "SpaceGameWeb", "visibility": if public { "public" } else { "private" } },
+            "pipeline": { "kind": kind },
+        });
+        for (name, value) in [("limitJobScopeNonRelease", project.0), ("limitJobScopeRelease", project.1), ("protectRepos", project.2)] {
+            if let Some(value) = value {
+                config["project"][name] = json!(value);
+            }
+        }
+        if let Some(scope) = build_scope {
+            config["pipeline"]["buildJobAuthorizationScope"] = json!(scope);
+        }
+        let scope = |config: &serde_json::Value| {
+            let config: AzureConfig = job_token_scope::parse(config.clone()).unwrap();
+            AzurePipeline::from_config(config).unwrap().resolve_scope().scope.as_str()
+        };
+        // SPEC §4 and the README's product table: where the setting for this kind exists.
+        let (setting_exists, org_on, name) = match (kind, product) {
+            ("classic-release", "services" | "server-2022") => (true, org.1, "limitJobScopeRelease"),
+            ("classic-release", _) => (false, false, "limitJobScopeRelease"),
+            (_, "server-2019") => (false, false, "limitJobScopeNonRelease"),
+            _ => (true, org.0, "limitJobScopeNonRelease"),
+        };
+        if public || (setting_exists && org_on) {
+            for project_value in [json!(true), json!(false), serde_json::Value::Null] {
+                let mut variant = config.clone();
+                variant["project"][name] = project_value.clone();
+                prop_assert_eq!(scope(&variant), "project", "org on ({}), project {} on {} {}", org_on, project_value, product, kind);
+            }
+        }
+        // And a project limit on means project scope wherever the setting exists.
+        if setting_exists {
+            let mut variant = config.clone();
+            variant["project"][name] = json!(true);
+            prop_assert_eq!(scope(&variant), "project");
+        }
+    }
+}
+
+/// Found by `compaction_fits_and_admits_a_superset`: merging entries without default permissions into a
+/// group entry newly covers acme/platform/db, whose anonymous-level read of the internal acme/api then
+/// meets the merged entry's (empty) policies — a fine-grained denial, which is final (decision 8).
+#[test]
+fn compaction_can_end_anonymous_access_through_a_restricted_merged_entry() {
+    let world = |inbound: serde_json::Value| {
+        World::from_input(
+            job_token_scope::parse::<WorldInput, _>(json!({
+                "version": "18.3",
+                "projects": [
+                    { "path": "acme/api", "visibility": "internal", "inbound": inbound },
+                    { "path": "acme/ci" }, { "path": "acme/platform/web" }, { "path": "acme/platform/db" }
+                ]
+            }))
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let restricted = |path: &str| json!({ "path": path, "defaultPermissions": false });
+    let before = world(json!({
+        "projects": [restricted("acme/ci"), restricted("acme/platform/web")],
+        "groups": [restricted("other")]
+    }));
+    let compacted = before.compact("acme/api", Some(2)).unwrap();
+    assert_eq!(compacted.groups[1].path, "acme");
+    assert!(!compacted.groups[1].default_permissions);
+    let after = world(json!({ "groups": [restricted("other"), restricted("acme")] }));
+    let q = job_token_scope::gitlab::RequestInput {
+        source: "acme/platform/db".into(),
+        target: "acme/api".into(),
+        permission: Some("read_jobs".into()),
+        user: None,
+    };
+    assert_eq!(
+        before.explain(&before.query(&q).unwrap()).reason,
+        "anonymous_level"
+    );
+    assert_eq!(
+        after.explain(&after.query(&q).unwrap()).reason,
+        "permission_not_granted"
+    );
+}
+
+/// KNOWN ISSUE (found by `compaction_fits_and_admits_a_superset` when it compared decisions with
+/// restricted entries; reported, not fixed here: README decision 12 / src/gitlab/compact.rs). A new group
+/// entry placed below an existing, more permissive ancestor entry becomes the nearest entry of every
+/// project under it, so merging two restricted entries into `acme/platform` takes away what the
+/// default-permission `acme` entry gave acme/platform/db. Compaction should widen, never narrow: the
+/// merged entry should also carry the permissions of the nearest ancestor entry it shadows.
+#[test]
+fn compaction_never_narrows_what_an_ancestor_entry_granted() {
+    let world = |inbound: serde_json::Value| {
+        World::from_input(
+            job_token_scope::parse::<WorldInput, _>(json!({
+                "version": "18.3",
+                "projects": [
+                    { "path": "acme/platform/infra/tools", "inbound": inbound },
+                    { "path": "acme/platform/web" }, { "path": "acme/platform/db" }
+                ]
+            }))
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let restricted = |path: &str| json!({ "path": path, "defaultPermissions": false });
+    let before = world(json!({
+        "projects": [restricted("acme/platform/web")],
+        "groups": [restricted("acme/platform/infra"), { "path": "acme" }]
+    }));
+    let compacted = before
+        .compact("acme/platform/infra/tools", Some(2))
+        .unwrap();
+    let inbound = json!({
+        "groups": compacted.groups.iter().map(|e| json!({
+            "path": e.path, "defaultPermissions": e.default_permissions, "policies": e.policies
+        })).collect::<Vec<_>>()
+    });
+    let after = world(inbound);
+    let q = job_token_scope::gitlab::RequestInput {
+        source: "acme/platform/db".into(),
+        target: "acme/platform/infra/tools".into(),
+        permission: Some("read_deployments".into()),
+        user: None,
+    };
+    assert!(before.check(&before.query(&q).unwrap()));
+    assert!(
+        after.check(&after.query(&q).unwrap()),
+        "compaction to {compacted:?} denies {q:?}"
+    );
+}
