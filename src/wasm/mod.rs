@@ -42,6 +42,13 @@ fn world(value: JsValue) -> Result<World, JsValue> {
 }
 
 fn string_arg(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    let Some(text) = value.dyn_ref::<js_sys::JsString>() else {
+        return Err(js_error(Error::invalid(name, "expected a string")));
+    };
+    // Measured before it is copied into the module, like every string inside an input.
+    if text.length() as usize > crate::value::MAX_STRING {
+        return Err(js_error(Error::invalid(name, crate::value::TOO_LONG)));
+    }
     value
         .as_string()
         .ok_or_else(|| js_error(Error::invalid(name, "expected a string")))

@@ -240,3 +240,10 @@ test("index.d.ts declares exactly the package's runtime exports", () => {
   const runtime = Object.keys(api).filter((name) => name !== "initSync").sort();
   assert.deepEqual(declared, runtime);
 });
+
+test("string arguments longer than 1 MiB are refused before they are copied in", () => {
+  const error = thrown(() => api.resolveGitlabScope(WORLD, "x".repeat(2 << 20)), "huge project");
+  assert.equal(error.code, "invalid_input");
+  assert.ok(error.message.startsWith("project: a string longer than 1 MiB"), error.message);
+  assert.equal(api.resolveGitlabScope(WORLD, "acme/api").project, "acme/api");
+});
