@@ -1,12 +1,12 @@
 //! Runs every rule table in `tests/cases/gitlab/` against the native engine. The Node suite
 //! (`tests/js/cases.test.mjs`) runs the same files against the built package.
 
-use std::fs;
-use std::path::Path;
+mod support;
 
 use job_token_scope::gitlab::{EditInput, RequestInput, World, WorldInput};
 use job_token_scope::{parse, Decision, Error};
 use serde_json::{json, Map, Value};
+use support::tables::{compare_error, run_tables, sorted_problems};
 
 fn world_of(file: &Value, case: &Value) -> Value {
     let mut world = case
@@ -144,102 +144,40 @@ fn sorted_lists(value: &Value) -> Value {
     }
 }
 
-fn sorted_problems(value: &Value) -> Vec<(String, String)> {
-    let mut list: Vec<(String, String)> = value
-        .as_array()
-        .expect("problems is a list")
-        .iter()
-        .map(|p| {
-            (
-                p["code"].as_str().unwrap().to_owned(),
-                p["path"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    list.sort();
-    list
-}
-
 /// Compares the keys `expect` gives; returns what differs.
 fn compare(expect: &Value, got: &Result<Value, Error>) -> Option<String> {
-    match (expect.get("error"), got) {
-        (Some(code), Err(err)) => {
-            if code != err.code.as_str() {
-                return Some(format!(
-                    "threw {} ({err}), expected {code}",
-                    err.code.as_str()
-                ));
-            }
-            if let Some(path) = expect.get("errorPath").and_then(Value::as_str) {
-                if !err.to_string().starts_with(&format!("{path}: ")) {
-                    return Some(format!("error \"{err}\" does not start with \"{path}: \""));
-                }
-            }
-            None
-        }
-        (Some(code), Ok(v)) => Some(format!("expected error {code}, got {v}")),
-        (None, Err(err)) => Some(format!("threw {} ({err})", err.code.as_str())),
-        (None, Ok(got)) => {
-            let mut diffs = Vec::new();
-            for (key, want) in expect.as_object().expect("expect is an object") {
-                let have = &got[key.as_str()];
-                let same = match key.as_str() {
-                    "problems" => sorted_problems(want) == sorted_problems(have),
-                    // Compaction output is compared as sets: order carries no meaning.
-                    "projects" | "groups" | "admitsAlso" => sorted_lists(want) == *have,
-                    _ => want == have,
-                };
-                if !same {
-                    diffs.push(format!("{key}: expected {want}, got {have}"));
-                }
-            }
-            if diffs.is_empty() {
-                None
-            } else {
-                let context = got
-                    .get("message")
-                    .map(|m| format!(" (message: {m})"))
-                    .unwrap_or_default();
-                Some(format!("{}{context}", diffs.join("; ")))
-            }
+    let Ok(got) = got else {
+        return compare_error(expect, got);
+    };
+    if expect.get("error").is_some() {
+        return compare_error(expect, &Ok(got.clone()));
+    }
+    let mut diffs = Vec::new();
+    for (key, want) in expect.as_object().expect("expect is an object") {
+        let have = &got[key.as_str()];
+        let same = match key.as_str() {
+            "problems" => sorted_problems(want) == sorted_problems(have),
+            // Compaction output is compared as sets: order carries no meaning.
+            "projects" | "groups" | "admitsAlso" => sorted_lists(want) == *have,
+            _ => want == have,
+        };
+        if !same {
+            diffs.push(format!("{key}: expected {want}, got {have}"));
         }
     }
+    if diffs.is_empty() {
+        return None;
+    }
+    let context = got
+        .get("message")
+        .map(|m| format!(" (message: {m})"))
+        .unwrap_or_default();
+    Some(format!("{}{context}", diffs.join("; ")))
 }
 
 #[test]
 fn gitlab_rule_tables() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/gitlab");
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .expect("tests/cases/gitlab exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let mut ran = 0;
-    let mut failures = Vec::new();
-    for file in &files {
-        let text = fs::read_to_string(file).unwrap();
-        let table: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        for case in table["cases"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{name}: no cases"))
-        {
-            let case_name = case["name"].as_str().unwrap_or("(unnamed)");
-            let got = run(world_of(&table, case), case);
-            if let Some(diff) = compare(&case["expect"], &got) {
-                failures.push(format!("{name} / {case_name}: {diff}"));
-            }
-            ran += 1;
-        }
-    }
-    assert!(ran > 0, "no cases found in {}", dir.display());
-    assert!(
-        failures.is_empty(),
-        "{} of {ran} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    eprintln!("{ran} GitLab cases passed");
+    run_tables("gitlab", |table, case| {
+        compare(&case["expect"], &run(world_of(table, case), case))
+    });
 }

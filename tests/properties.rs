@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::*;
+use support::worlds::*;
 
 use job_token_scope::gitlab::input::EntryInput;
 use job_token_scope::gitlab::{Query, World, WorldInput};

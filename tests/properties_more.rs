@@ -12,7 +12,7 @@
 
 mod support;
 
-use support::*;
+use support::worlds::*;
 
 use job_token_scope::azure::{AzureConfig, AzurePipeline};
 use job_token_scope::gitlab::input::{EntryInput, InstanceInput};
