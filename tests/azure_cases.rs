@@ -6,7 +6,7 @@ mod support;
 use job_token_scope::azure::{AzureConfig, AzurePipeline, AzureResource};
 use job_token_scope::{parse, Decision, Error};
 use serde_json::{json, Value};
-use support::tables::{compare_error, run_tables, sorted_problems};
+use support::tables::{compare_error, operation, run_tables, sorted_problems};
 
 /// Objects merge key by key; anything else replaces.
 fn merge(base: &mut Value, patch: &Value) {
@@ -44,17 +44,8 @@ fn trace_pairs(trace: &[job_token_scope::TraceStep]) -> Value {
 }
 
 fn run(config: Value, case: &Value) -> Result<Value, Error> {
-    let ops: Vec<&str> = ["scope", "resource", "validate"]
-        .into_iter()
-        .filter(|op| case.get(*op).is_some())
-        .collect();
-    assert_eq!(
-        ops.len(),
-        1,
-        "a case needs exactly one operation, got {ops:?}"
-    );
     let pipeline = pipeline(config)?;
-    match ops[0] {
+    match operation(case, &["scope", "resource", "validate"]) {
         "scope" => {
             let scope = pipeline.resolve_scope();
             let mut value = serde_json::to_value(&scope).unwrap();

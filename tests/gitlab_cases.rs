@@ -6,7 +6,7 @@ mod support;
 use job_token_scope::gitlab::{EditInput, RequestInput, World, WorldInput};
 use job_token_scope::{parse, Decision, Error};
 use serde_json::{json, Map, Value};
-use support::tables::{compare_error, run_tables, sorted_problems};
+use support::tables::{compare_error, operation, run_tables, sorted_problems};
 
 fn world_of(file: &Value, case: &Value) -> Value {
     let mut world = case
@@ -26,17 +26,8 @@ fn compile(world: Value) -> Result<World, Error> {
 
 /// Runs one case; `Ok(actual)` is compared with `expect`, `Err` is a thrown error.
 fn run(world: Value, case: &Value) -> Result<Value, Error> {
-    let ops: Vec<&str> = ["request", "edit", "validate", "scope", "compact"]
-        .into_iter()
-        .filter(|op| case.get(*op).is_some())
-        .collect();
-    assert_eq!(
-        ops.len(),
-        1,
-        "a case needs exactly one operation, got {ops:?}"
-    );
     let world_value = world;
-    match ops[0] {
+    match operation(case, &["request", "edit", "validate", "scope", "compact"]) {
         "request" => {
             let world = compile(world_value)?;
             let request: RequestInput = parse(case["request"].clone())?;

@@ -82,3 +82,18 @@ pub fn sorted_problems(value: &Value) -> Vec<(String, String)> {
     list.sort();
     list
 }
+
+/// The one operation key a case holds, of those its platform knows.
+pub fn operation<'a>(case: &Value, known: &[&'a str]) -> &'a str {
+    let ops: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|op| case.get(*op).is_some())
+        .collect();
+    assert_eq!(
+        ops.len(),
+        1,
+        "a case needs exactly one operation, got {ops:?}"
+    );
+    ops[0]
+}
