@@ -26,10 +26,9 @@ fn compile(world: Value) -> Result<World, Error> {
 
 /// Runs one case; `Ok(actual)` is compared with `expect`, `Err` is a thrown error.
 fn run(world: Value, case: &Value) -> Result<Value, Error> {
-    let world_value = world;
+    let world = compile(world)?;
     match operation(case, &["request", "edit", "validate", "scope", "compact"]) {
         "request" => {
-            let world = compile(world_value)?;
             let request: RequestInput = parse(case["request"].clone())?;
             let query = world.query(&request)?;
             let decision = world.explain(&query);
@@ -50,18 +49,16 @@ fn run(world: Value, case: &Value) -> Result<Value, Error> {
             Ok(decision_json(&decision))
         }
         "edit" => {
-            let world = compile(world_value)?;
             let edit: EditInput = parse(case["edit"].clone())?;
             Ok(decision_json(&world.check_edit(&edit)?))
         }
         "validate" => {
-            let problems = compile(world_value)?.validate();
+            let problems = world.validate();
             Ok(
                 json!({ "problems": problems.iter().map(|p| json!({"code": p.code, "path": p.path})).collect::<Vec<_>>() }),
             )
         }
         "scope" => {
-            let world = compile(world_value)?;
             let project = case["scope"].as_str().expect("scope names a project");
             let scope = world.resolve_scope(project)?;
             let pairs = |list: &[job_token_scope::gitlab::Reach]| {
@@ -78,7 +75,6 @@ fn run(world: Value, case: &Value) -> Result<Value, Error> {
             }))
         }
         "compact" => {
-            let world = compile(world_value)?;
             let spec = &case["compact"];
             let project = spec["project"].as_str().expect("compact.project");
             let limit = spec
