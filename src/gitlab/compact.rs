@@ -89,13 +89,13 @@ impl World {
         let lists = [(&own.inbound_projects, false), (&own.inbound_groups, true)];
         for (list, group) in lists {
             for e in list.iter() {
-                if (!group && e.key == own.key)
-                    || seen[group as usize].insert(e.key.as_str(), 0).is_some()
+                if (!group && e.key() == own.key)
+                    || seen[group as usize].insert(e.key(), 0).is_some()
                 {
                     continue;
                 }
                 entries.push(Working {
-                    key: e.key.clone(),
+                    key: e.key().to_owned(),
                     entry: CompactEntry {
                         path: e.path.clone(),
                         default_permissions: e.default_permissions,

@@ -132,7 +132,7 @@ impl World {
         };
         let entry_path = entry.unwrap_or("");
         let entry_key = path_key(entry_path);
-        let listed = list.iter().any(|e| e.key == entry_key);
+        let listed = list.iter().any(|e| e.key() == entry_key);
 
         match edit.action {
             EditAction::Enable => {

@@ -99,14 +99,14 @@ impl World {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (j, entry) in entries.iter().enumerate() {
             let here = format!("{at}[{j}]");
-            if seen.insert(entry.key.as_str(), j).is_some() {
+            if seen.insert(entry.key(), j).is_some() {
                 problems.push(problem(
                     DUPLICATE_ENTRY,
                     here.clone(),
                     DUPLICATE_MESSAGE.to_owned(),
                 ));
             }
-            if kind == "project" && entry.key == own_key {
+            if kind == "project" && entry.key() == own_key {
                 problems.push(problem(
                     SELF_ENTRY,
                     here.clone(),

@@ -70,14 +70,40 @@ pub struct Group {
 /// An allowlist entry, resolved against the world.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The path as the entry spells it (trimmed of `/`).
     pub path: String,
-    pub key: String,
+    /// The comparison key when it differs from `path` (upper case in the spelling): most entries
+    /// are spelled as their key, and a world holds a million of them, so they keep one string.
+    folded: Option<Box<str>>,
     /// The project (project lists) or group (group lists) it names; `None` when not in the world.
     pub target: Option<usize>,
     pub default_permissions: bool,
     pub policies: Vec<String>,
     /// What `policies` grant (with `admin_X ⇒ read_X`); unknown policies grant nothing.
     pub granted: PermissionSet,
+}
+
+impl Entry {
+    /// An entry for `path` (already checked and trimmed).
+    fn new(path: String, default_permissions: bool, policies: Vec<String>) -> Entry {
+        let folded = match path_key(&path) {
+            Cow::Owned(key) => Some(key.into_boxed_str()),
+            Cow::Borrowed(_) => None,
+        };
+        Entry {
+            granted: PermissionSet::from_policies(policies.iter().map(String::as_str)),
+            path,
+            folded,
+            target: None,
+            default_permissions,
+            policies,
+        }
+    }
+
+    /// The lower-case path every comparison uses.
+    pub fn key(&self) -> &str {
+        self.folded.as_deref().unwrap_or(&self.path)
+    }
 }
 
 /// The comparison key of a path: trimmed of spaces and `/`, lower case. Borrows when already a key.
@@ -116,31 +142,47 @@ pub const MAX_SEGMENTS: usize = 32;
 pub const MAX_GROUP_BYTES: usize = 128 << 20;
 
 /// Checks a path (non-empty segments) and returns it trimmed, as spelled.
-fn checked_path(raw: &str, at: impl Fn() -> String, min_segments: usize) -> Result<&str, Error> {
+fn checked_path<'p>(raw: &'p str, at: &dyn Fn() -> String, min: usize) -> Result<&'p str, Error> {
     // `at` builds the error's location only when there is an error: compiling stays allocation-light.
     let trimmed = trim_path(raw);
     if trimmed.is_empty() {
         return Err(Error::invalid(at(), "empty path"));
     }
-    if trimmed.split('/').count() > MAX_SEGMENTS {
+    // One pass over the path: a world has a million of them.
+    let (mut segments, mut blank) = (0, false);
+    for segment in trimmed.split('/') {
+        segments += 1;
+        blank |= segment.trim().is_empty();
+    }
+    if segments > MAX_SEGMENTS {
         return Err(Error::invalid(
             at(),
             "a path of more than 32 segments (the limit)",
         ));
     }
-    if trimmed.split('/').any(|segment| segment.trim().is_empty()) {
+    if blank {
         return Err(Error::invalid(
             at(),
             format!("\"{raw}\" has an empty path segment"),
         ));
     }
-    if trimmed.split('/').count() < min_segments {
+    if segments < min {
         return Err(Error::invalid(
             at(),
             format!("\"{raw}\" is not a project path: GitLab projects live in a namespace (\"group/project\")"),
         ));
     }
     Ok(trimmed)
+}
+
+/// The checked path as an owned string: the input's own string when it needs no trimming.
+fn checked_owned(raw: String, at: &dyn Fn() -> String, min: usize) -> Result<String, Error> {
+    let trimmed = checked_path(&raw, at, min)?;
+    Ok(if trimmed.len() == raw.len() {
+        raw
+    } else {
+        trimmed.to_owned()
+    })
 }
 
 /// The entries' targets, sorted for binary search; the first entry of each target wins.
@@ -177,7 +219,7 @@ pub(crate) fn parent(key: &str) -> Option<&str> {
 
 impl World {
     /// Compiles a world, or says what and where its input is wrong.
-    pub fn from_input(input: WorldInput) -> Result<World, Error> {
+    pub fn from_input(mut input: WorldInput) -> Result<World, Error> {
         let version = match &input.version {
             Some(text) => Version::parse(&text.0, "version")?,
             None => version::latest().since,
@@ -203,10 +245,10 @@ impl World {
 
         // Projects and the groups their paths imply.
         let mut group_bytes = 0;
-        for (i, project) in input.projects.iter().enumerate() {
+        for (i, project) in input.projects.iter_mut().enumerate() {
             let at = || format!("projects[{i}].path");
-            let path = checked_path(&project.path, at, 2)?;
-            let key = path_key(path).into_owned();
+            let path = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
+            let key = path_key(&path).into_owned();
             if let Some(&first) = world.project_index.get(&key) {
                 return Err(Error::invalid(
                     at(),
@@ -214,7 +256,7 @@ impl World {
                 ));
             }
             let mut groups = Vec::new();
-            let mut spelled = path;
+            let mut spelled = path.as_str();
             while let Some(group_path) = parent(spelled) {
                 group_bytes += group_path.len();
                 if group_bytes > MAX_GROUP_BYTES {
@@ -228,7 +270,7 @@ impl World {
             }
             world.project_index.insert(key.clone(), i);
             world.projects.push(Project {
-                path: path.to_owned(),
+                path,
                 key,
                 visibility: project.visibility,
                 groups,
@@ -257,32 +299,29 @@ impl World {
             }
         }
 
-        // Allowlist entries, resolved now so the rules compare indices.
-        for (i, project) in input.projects.iter().enumerate() {
-            let at = format!("projects[{i}]");
+        // Allowlist entries, resolved now so the rules compare indices. The input's strings move into
+        // the entries.
+        for (i, project) in input.projects.into_iter().enumerate() {
             let inbound_projects = world.entries(
-                &project.inbound.projects,
-                &format!("{at}.inbound.projects"),
+                project.inbound.projects,
+                &|| format!("projects[{i}].inbound.projects"),
                 Target::Project,
             )?;
             let inbound_groups = world.entries(
-                &project.inbound.groups,
-                &format!("{at}.inbound.groups"),
+                project.inbound.groups,
+                &|| format!("projects[{i}].inbound.groups"),
                 Target::Group,
             )?;
-            let outbound: Vec<EntryInput> = project
-                .outbound
-                .projects
-                .iter()
+            let outbound = (project.outbound.projects.into_iter())
                 .map(|path| EntryInput {
-                    path: path.clone(),
+                    path,
                     default_permissions: true,
                     policies: Vec::new(),
                 })
                 .collect();
             let outbound_projects = world.entries(
-                &outbound,
-                &format!("{at}.outbound.projects"),
+                outbound,
+                &|| format!("projects[{i}].outbound.projects"),
                 Target::Project,
             )?;
             let compiled = &mut world.projects[i];
@@ -306,7 +345,7 @@ impl World {
             }
             let memberships = &mut world.memberships[index];
             for &(ref path, role) in roles {
-                let key = path_key(checked_path(path, || format!("users.{user}.{path}"), 1)?)
+                let key = path_key(checked_path(path, &|| format!("users.{user}.{path}"), 1)?)
                     .into_owned();
                 memberships.push((key, role));
             }
@@ -330,26 +369,20 @@ impl World {
 
     fn entries(
         &self,
-        inputs: &[EntryInput],
-        at: &str,
+        inputs: Vec<EntryInput>,
+        at: &dyn Fn() -> String,
         target: Target,
     ) -> Result<Vec<Entry>, Error> {
         let mut entries = Vec::with_capacity(inputs.len());
-        for (j, entry) in inputs.iter().enumerate() {
-            let path = checked_path(&entry.path, || format!("{at}[{j}]"), 1)?;
-            let key = path_key(path).into_owned();
-            let target = match target {
-                Target::Project => self.project_index.get(&key),
-                Target::Group => self.group_index.get(&key),
+        for (j, input) in inputs.into_iter().enumerate() {
+            let path = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
+            let mut entry = Entry::new(path, input.default_permissions, input.policies);
+            let index = match target {
+                Target::Project => &self.project_index,
+                Target::Group => &self.group_index,
             };
-            entries.push(Entry {
-                path: path.to_owned(),
-                target: target.copied(),
-                key,
-                default_permissions: entry.default_permissions,
-                granted: PermissionSet::from_policies(entry.policies.iter().map(String::as_str)),
-                policies: entry.policies.clone(),
-            });
+            entry.target = index.get(entry.key()).copied();
+            entries.push(entry);
         }
         Ok(entries)
     }
@@ -397,14 +430,14 @@ impl World {
         // Maps used as sets: the same map type as elsewhere, so no second hash table in the wasm.
         let mut projects: HashMap<&str, usize> = HashMap::new();
         let mut groups: HashMap<&str, usize> = HashMap::new();
-        let project_entries = p.inbound_projects.iter().filter(|e| e.key != p.key);
+        let project_entries = p.inbound_projects.iter().filter(|e| e.key() != p.key);
         let project_count = project_entries
-            .filter(|e| projects.insert(e.key.as_str(), 0).is_none())
+            .filter(|e| projects.insert(e.key(), 0).is_none())
             .count();
         let group_count = if self.profile.groups {
             p.inbound_groups
                 .iter()
-                .filter(|e| groups.insert(e.key.as_str(), 0).is_none())
+                .filter(|e| groups.insert(e.key(), 0).is_none())
                 .count()
         } else {
             0

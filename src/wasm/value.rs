@@ -1,115 +1,159 @@
 //! Plain JS values (what `JSON.parse` gives, or an object literal) as the engine's [`Value`] tree.
 //!
+//! `encode.js` walks the value in JS and hands over one flat record — a tape of tags and lengths, the
+//! numbers, and every string's text joined — which crosses into the module in three bulk copies; a
+//! call into JS per value and string made compiling a 100,000-project world take seconds. The rules stay
+//! here: the limits of [`crate::value`] are passed to the walk, and what a value past a limit or outside
+//! JSON is comes back as a numbered kind that becomes [`Value::Unsupported`] with its message, refused
+//! by every reader with its path.
+//!
 //! Every own enumerable key of an object is kept, so a misspelled key reaches the readers and is
-//! refused. What JSON cannot hold (NaN, Infinity, functions, symbols, bigints, strings with lone
-//! surrogates) and anything past the input limits of [`crate::value`] (nesting, string length, items,
-//! and here also the whole input's size) become [`Value::Unsupported`], which every reader refuses with
-//! its path — the conversion itself never fails, never recurses without bound, and measures a string or
-//! an array before copying it.
+//! refused. Decoding never fails and never panics: a record that does not add up (it cannot, short of
+//! a bug in `encode.js`) decodes to `Unsupported` too.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::value::{self, Value, MAX_DEPTH, MAX_ITEMS, MAX_STRING};
 
 /// The whole input's size, counted as UTF-16 code units of its strings and keys plus 16 per value:
-/// bounds what one call copies into the module's memory (a 100,000-project world is about 20 Mi).
+/// bounds what one call copies into the module's memory (a 100,000-project world is about 90 Mi).
 const MAX_INPUT: usize = 128 << 20;
-const TOO_BIG: &str = "a value past the input's size limit of 128 MiB";
+
+/// What an `Unsupported` kind number of `encode.js` is (the numbering is documented there).
+const UNSUPPORTED: [&str; 12] = [
+    value::NOT_FINITE,
+    value::TOO_LONG,
+    "a string with a lone UTF-16 surrogate",
+    value::TOO_DEEP,
+    value::TOO_MANY_ITEMS,
+    value::TOO_MANY_KEYS,
+    value::BAD_KEY,
+    "a value past the input's size limit of 128 MiB",
+    "a function",
+    "a symbol",
+    "a bigint",
+    "a value JSON cannot hold",
+];
+const MALFORMED: &str = "a value JSON cannot hold";
+
+#[wasm_bindgen(module = "/src/wasm/encode.js")]
+extern "C" {
+    type Encoded;
+
+    #[wasm_bindgen(js_name = encode)]
+    fn encode_js(
+        value: &JsValue,
+        max_depth: usize,
+        max_string: usize,
+        max_items: usize,
+        max_input: usize,
+    ) -> Encoded;
+
+    #[wasm_bindgen(method, getter)]
+    fn tape(this: &Encoded) -> Vec<u32>;
+    #[wasm_bindgen(method, getter)]
+    fn numbers(this: &Encoded) -> Vec<f64>;
+    #[wasm_bindgen(method, getter)]
+    fn text(this: &Encoded) -> String;
+}
 
 /// Converts a JS value.
 pub fn from_js(value: &JsValue) -> Value {
-    convert(value, 0, &mut 0)
+    let encoded = encode_js(value, MAX_DEPTH, MAX_STRING, MAX_ITEMS, MAX_INPUT);
+    let tape = encoded.tape();
+    let numbers = encoded.numbers();
+    let text = encoded.text();
+    let mut record = Record {
+        tape: tape.iter(),
+        numbers: numbers.iter(),
+        text: &text,
+    };
+    record.value(0)
 }
 
-fn convert(value: &JsValue, depth: usize, size: &mut usize) -> Value {
-    *size += 16;
-    if *size > MAX_INPUT {
-        return Value::Unsupported(TOO_BIG);
+/// The part of the record not decoded yet.
+struct Record<'r> {
+    tape: std::slice::Iter<'r, u32>,
+    numbers: std::slice::Iter<'r, f64>,
+    text: &'r str,
+}
+
+impl Record<'_> {
+    fn value(&mut self, depth: usize) -> Value {
+        let Some(&tag) = self.tape.next() else {
+            return Value::Unsupported(MALFORMED);
+        };
+        match tag {
+            0 => Value::Null,
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => match self.numbers.next() {
+                Some(&n) => Value::Number(n),
+                None => Value::Unsupported(MALFORMED),
+            },
+            4 => match self.string() {
+                Some(s) => Value::String(s),
+                None => Value::Unsupported(MALFORMED),
+            },
+            5 | 6 if depth >= MAX_DEPTH => Value::Unsupported(MALFORMED),
+            5 => {
+                let count = self.count();
+                let mut items = Vec::with_capacity(count);
+                for _ in 0..count {
+                    items.push(self.value(depth + 1));
+                }
+                Value::Array(items)
+            }
+            6 => {
+                let count = self.count();
+                let mut fields = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let Some(key) = self.string() else {
+                        return Value::Unsupported(MALFORMED);
+                    };
+                    fields.push((key, self.value(depth + 1)));
+                }
+                Value::Object(fields)
+            }
+            7 => {
+                let kind = self.tape.next().and_then(|&k| UNSUPPORTED.get(k as usize));
+                Value::Unsupported(kind.copied().unwrap_or(MALFORMED))
+            }
+            _ => Value::Unsupported(MALFORMED),
+        }
     }
-    if value.is_null() || value.is_undefined() {
-        return Value::Null;
+
+    /// An item or key count, at most what is left of the tape (every item takes a word at least).
+    fn count(&mut self) -> usize {
+        let count = self.tape.next().map_or(0, |&n| n as usize);
+        count.min(self.tape.len())
     }
-    if let Some(b) = value.as_bool() {
-        return Value::Bool(b);
-    }
-    if let Some(n) = value.as_f64() {
-        return if n.is_finite() {
-            Value::Number(n)
+
+    /// The next string: its length in UTF-16 code units on the tape, its text next in `text`.
+    fn string(&mut self) -> Option<String> {
+        let units = *self.tape.next()? as usize;
+        let bytes = self.text.as_bytes();
+        // ASCII (nearly every path) has one byte per unit; otherwise count the units char by char.
+        let end = if bytes.get(..units).is_some_and(|b| b.is_ascii()) {
+            units
         } else {
-            Value::Unsupported(value::NOT_FINITE)
+            let mut counted = 0;
+            let mut end = 0;
+            for c in self.text.chars() {
+                if counted >= units {
+                    break;
+                }
+                counted += c.len_utf16();
+                end += c.len_utf8();
+            }
+            if counted != units {
+                return None;
+            }
+            end
         };
+        let (s, rest) = self.text.split_at_checked(end)?;
+        self.text = rest;
+        Some(s.to_owned())
     }
-    if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
-        return match string(text, size) {
-            Ok(s) => Value::String(s),
-            Err(kind) => Value::Unsupported(kind),
-        };
-    }
-    if depth >= MAX_DEPTH {
-        return Value::Unsupported(value::TOO_DEEP);
-    }
-    if js_sys::Array::is_array(value) {
-        let array: &js_sys::Array = value.unchecked_ref();
-        if array.length() as usize > MAX_ITEMS {
-            return Value::Unsupported(value::TOO_MANY_ITEMS);
-        }
-        return Value::Array(
-            array
-                .iter()
-                .map(|item| convert(&item, depth + 1, size))
-                .collect(),
-        );
-    }
-    if value.is_object() {
-        let entries = js_sys::Object::entries(value.unchecked_ref());
-        if entries.length() as usize > MAX_ITEMS {
-            return Value::Unsupported(value::TOO_MANY_KEYS);
-        }
-        let mut fields = Vec::with_capacity(entries.length() as usize);
-        for entry in entries.iter() {
-            let entry: js_sys::Array = entry.unchecked_into();
-            // Keys of Object.entries are strings.
-            let key = match string(entry.get(0).unchecked_ref(), size) {
-                Ok(key) => key,
-                Err(TOO_BIG) => return Value::Unsupported(TOO_BIG),
-                Err(_) => return Value::Unsupported(value::BAD_KEY),
-            };
-            fields.push((key, convert(&entry.get(1), depth + 1, size)));
-        }
-        return Value::Object(fields);
-    }
-    Value::Unsupported(if value.is_function() {
-        "a function"
-    } else if value.is_symbol() {
-        "a symbol"
-    } else if value.is_bigint() {
-        "a bigint"
-    } else {
-        "a value JSON cannot hold"
-    })
-}
-
-/// A JS string, measured before it is copied; lone surrogates (which the copy would silently turn into
-/// U+FFFD, so that different strings compared equal) are refused.
-fn string(text: &js_sys::JsString, size: &mut usize) -> Result<String, &'static str> {
-    let length = text.length() as usize;
-    *size += length;
-    if length > MAX_STRING {
-        return Err(value::TOO_LONG);
-    }
-    if *size > MAX_INPUT {
-        return Err(TOO_BIG);
-    }
-    let s = String::from(text);
-    // The copy turns each lone surrogate into U+FFFD: more of them here than in the JS string means
-    // some (counted by bytes and `split`: `is_valid_utf16` and `str::contains` cost the wasm 5 KB).
-    let replaced = s
-        .as_bytes()
-        .windows(3)
-        .filter(|w| *w == "\u{FFFD}".as_bytes())
-        .count();
-    if replaced > 0 && replaced + 1 != text.split("\u{FFFD}").length() as usize {
-        return Err("a string with a lone UTF-16 surrogate");
-    }
-    Ok(s)
 }

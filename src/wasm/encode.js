@@ -1,0 +1,119 @@
+// A JS value as one flat record the module copies in three bulk moves, instead of one call into JS per
+// value and string (a 100,000-project world has six million of them). Imported by src/wasm/value.rs,
+// which decodes it and owns the rules: the limits arrive as arguments, and what a value past a limit or
+// outside JSON is becomes a numbered kind whose message lives in Rust.
+//
+// The record: `tape` (Uint32Array) holds one tag per value, then its payload —
+//   0 null/undefined · 1 false · 2 true · 3 number (next of `numbers`) · 4 string, its length in UTF-16
+//   code units (its text is next in `text`) · 5 array, its length, its items · 6 object, its key count,
+//   then per key: the key's length (text next in `text`) and its value · 7 unsupported, its kind.
+// Kinds (value.rs `UNSUPPORTED`): 0 NaN/infinite · 1 string too long · 2 lone surrogate · 3 too deep ·
+//   4 too many items · 5 too many keys · 6 bad key · 7 input too big · 8 function · 9 symbol ·
+//   10 bigint · 11 anything else.
+// Limits are checked before anything is copied, and nothing past one is walked: cycles stop at the depth
+// limit, a huge array or string at its length.
+
+const NULL = 0, FALSE = 1, TRUE = 2, NUMBER = 3, STRING = 4, ARRAY = 5, OBJECT = 6, UNSUPPORTED = 7;
+const NOT_FINITE = 0, TOO_LONG = 1, LONE_SURROGATE = 2, TOO_DEEP = 3, TOO_MANY_ITEMS = 4,
+  TOO_MANY_KEYS = 5, BAD_KEY = 6, TOO_BIG = 7, FUNCTION = 8, SYMBOL = 9, BIGINT = 10, OTHER = 11;
+
+// A lone surrogate would reach the module as U+FFFD, so two different strings would compare equal.
+const wellFormed = typeof String.prototype.isWellFormed === "function"
+  ? (s) => s.isWellFormed()
+  : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+/**
+ * @param {unknown} value
+ * @param {number} maxDepth deepest nesting of arrays and objects
+ * @param {number} maxString longest string, in UTF-16 code units
+ * @param {number} maxItems most items of an array or keys of an object
+ * @param {number} maxInput most UTF-16 code units of strings and keys plus 16 per value, in all
+ * @returns {{ tape: Uint32Array, numbers: Float64Array, text: string }}
+ */
+export function encode(value, maxDepth, maxString, maxItems, maxInput) {
+  let tape = new Uint32Array(64);
+  let length = 0;
+  const numbers = [];
+  const texts = [];
+  let size = 0;
+
+  const push = (word) => {
+    if (length === tape.length) {
+      const grown = new Uint32Array(length * 2);
+      grown.set(tape);
+      tape = grown;
+    }
+    tape[length++] = word;
+  };
+  const unsupported = (kind) => {
+    push(UNSUPPORTED);
+    push(kind);
+  };
+  // A string's (or key's) kind when it cannot be copied, or -1 after counting it.
+  const measure = (s) => {
+    size += s.length;
+    if (s.length > maxString) return TOO_LONG;
+    if (size > maxInput) return TOO_BIG;
+    return wellFormed(s) ? -1 : LONE_SURROGATE;
+  };
+
+  const walk = (v, depth) => {
+    size += 16;
+    if (size > maxInput) return unsupported(TOO_BIG);
+    switch (typeof v) {
+      case "undefined":
+        return push(NULL);
+      case "boolean":
+        return push(v ? TRUE : FALSE);
+      case "number":
+        if (!Number.isFinite(v)) return unsupported(NOT_FINITE);
+        push(NUMBER);
+        numbers.push(v);
+        return;
+      case "string": {
+        const kind = measure(v);
+        if (kind >= 0) return unsupported(kind);
+        push(STRING);
+        push(v.length);
+        texts.push(v);
+        return;
+      }
+      case "function":
+        return unsupported(FUNCTION);
+      case "symbol":
+        return unsupported(SYMBOL);
+      case "bigint":
+        return unsupported(BIGINT);
+      case "object":
+        break;
+      default:
+        return unsupported(OTHER);
+    }
+    if (v === null) return push(NULL);
+    if (depth >= maxDepth) return unsupported(TOO_DEEP);
+    if (Array.isArray(v)) {
+      if (v.length > maxItems) return unsupported(TOO_MANY_ITEMS);
+      push(ARRAY);
+      push(v.length);
+      for (let i = 0; i < v.length; i++) walk(v[i], depth + 1);
+      return;
+    }
+    const keys = Object.keys(v);
+    if (keys.length > maxItems) return unsupported(TOO_MANY_KEYS);
+    for (const key of keys) {
+      const kind = measure(key);
+      if (kind === TOO_BIG) return unsupported(TOO_BIG);
+      if (kind >= 0) return unsupported(BAD_KEY);
+    }
+    push(OBJECT);
+    push(keys.length);
+    for (const key of keys) {
+      push(key.length);
+      texts.push(key);
+      walk(v[key], depth + 1);
+    }
+  };
+
+  walk(value, 0);
+  return { tape: tape.subarray(0, length), numbers: new Float64Array(numbers), text: texts.join("") };
+}
