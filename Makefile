@@ -37,6 +37,7 @@ pkg: setup
 	cargo build --release --target $(TARGET) --lib
 	rm -rf pkg
 	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
+	node scripts/inline-snippets.mjs pkg
 	$(WASM_OPT) -Oz $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
 	cp pkg.json pkg/package.json
 	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts pkg/
