@@ -28,7 +28,8 @@ const wellFormed = typeof String.prototype.isWellFormed === "function"
  * @param {number} maxString longest string, in UTF-16 code units
  * @param {number} maxItems most items of an array or keys of an object
  * @param {number} maxInput most UTF-16 code units of strings and keys plus 16 per value, in all
- * @returns {{ tape: Uint32Array, numbers: Float64Array, text: string }}
+ * @returns {{ failed: false, tape: Uint32Array, numbers: Float64Array, text: string }
+ *   | { failed: true, thrown: unknown }}
  */
 export function encode(value, maxDepth, maxString, maxItems, maxInput) {
   let tape = new Uint32Array(64);
@@ -114,6 +115,12 @@ export function encode(value, maxDepth, maxString, maxItems, maxInput) {
     }
   };
 
-  walk(value, 0);
-  return { tape: tape.subarray(0, length), numbers: new Float64Array(numbers), text: texts.join("") };
+  // An exception the value itself throws (a getter, a Proxy trap) is handed back rather than thrown
+  // through the module's frames: the module returns it as its own error, and cleans up on the way.
+  try {
+    walk(value, 0);
+  } catch (error) {
+    return { failed: true, thrown: error };
+  }
+  return { failed: false, tape: tape.subarray(0, length), numbers: new Float64Array(numbers), text: texts.join("") };
 }

@@ -51,6 +51,10 @@ extern "C" {
     ) -> Encoded;
 
     #[wasm_bindgen(method, getter)]
+    fn failed(this: &Encoded) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn thrown(this: &Encoded) -> JsValue;
+    #[wasm_bindgen(method, getter)]
     fn tape(this: &Encoded) -> Vec<u32>;
     #[wasm_bindgen(method, getter)]
     fn numbers(this: &Encoded) -> Vec<f64>;
@@ -58,9 +62,13 @@ extern "C" {
     fn text(this: &Encoded) -> String;
 }
 
-/// Converts a JS value.
-pub fn from_js(value: &JsValue) -> Value {
+/// Converts a JS value; `Err` is what the value itself threw while being read (a getter, a Proxy trap),
+/// to be thrown to the caller unchanged.
+pub fn from_js(value: &JsValue) -> Result<Value, JsValue> {
     let encoded = encode_js(value, MAX_DEPTH, MAX_STRING, MAX_ITEMS, MAX_INPUT);
+    if encoded.failed() {
+        return Err(encoded.thrown());
+    }
     let tape = encoded.tape();
     let numbers = encoded.numbers();
     let text = encoded.text();
@@ -69,7 +77,7 @@ pub fn from_js(value: &JsValue) -> Value {
         numbers: numbers.iter(),
         text: &text,
     };
-    record.value(0)
+    Ok(record.value(0))
 }
 
 /// The part of the record not decoded yet.

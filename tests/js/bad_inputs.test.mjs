@@ -252,3 +252,14 @@ test("after every catalogue entry twice over, the module still answers as on the
   }
   assert.deepEqual(api.resolveGitlabScope(WORLD, "acme/api"), before);
 });
+
+test("200,000 inputs that throw while being read leave the module working (no frames of it unwound by JS)", () => {
+  // Such an exception once unwound through the module's frames without restoring its stack: some
+  // 100,000 of them later, every call trapped.
+  const before = api.resolveGitlabScope(WORLD, "acme/api");
+  const inputs = [throwing(), new Proxy({}, { ownKeys() { throw new Error("getter boom"); } })];
+  for (let i = 0; i < 200_000; i++) {
+    assert.throws(() => api.checkGitlabAccess(inputs[i % 2], REQUEST), { message: "getter boom" });
+  }
+  assert.deepEqual(api.resolveGitlabScope(WORLD, "acme/api"), before);
+});
