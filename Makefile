@@ -81,11 +81,13 @@ FUZZ_TARGETS := parse_json gitlab_checks azure_access gate
 fuzz: setup
 	node fuzz/seed.mjs
 	mkdir -p fuzz/artifacts
+	@# Built first, so that a compile error shows as one and a failure below is a finding.
+	RUSTC_BOOTSTRAP=1 cargo fuzz build
 	for target in $(FUZZ_TARGETS); do \
 	  log=fuzz/artifacts/$$target.log; \
 	  if RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 > $$log 2>&1; then \
 	    echo "fuzz $$target: $$(grep -E '^Done' $$log)"; \
 	  else \
-	    tail -n 40 $$log; echo "fuzz $$target: FAILED (crash input in fuzz/artifacts/$$target/, log in $$log)"; exit 1; \
+	    tail -n 40 $$log; echo "fuzz $$target: FAILED (a finding: its input is in fuzz/artifacts/$$target/, log in $$log)"; exit 1; \
 	  fi; \
 	done

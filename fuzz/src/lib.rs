@@ -430,8 +430,8 @@ fn compaction(world: &World, p: usize, limit: Option<usize>) {
     let new_projects: Vec<String> = c.projects.iter().map(|e| key(&e.path)).collect();
     let new_groups: Vec<String> = c.groups.iter().map(|e| key(&e.path)).collect();
     for q in world.projects() {
-        let before = own.inbound_projects.iter().any(|e| e.key == q.key)
-            || own.inbound_groups.iter().any(|e| within(&q.key, &e.key));
+        let before = own.inbound_projects.iter().any(|e| e.key() == q.key)
+            || own.inbound_groups.iter().any(|e| within(&q.key, e.key()));
         let after = q.key == own.key
             || new_projects.contains(&q.key)
             || new_groups.iter().any(|g| within(&q.key, g));
