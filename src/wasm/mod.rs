@@ -32,9 +32,16 @@ fn from_js<T: FromValue>(value: JsValue) -> Result<T, JsValue> {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(ser::Serializer)
-        .map_err(|e| js_error(Error::invalid("", e.to_string())))
+    let mut json = String::new();
+    match value.serialize(ser::Serializer(&mut json)) {
+        Ok(()) => parse_json(&json),
+        Err(e) => Err(js_error(Error::invalid("", e.to_string()))),
+    }
+}
+
+/// The answer's JSON text as JS values.
+fn parse_json(json: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(json)
 }
 
 fn world(value: JsValue) -> Result<World, JsValue> {

@@ -1,132 +1,192 @@
-//! Engine answers as plain JS values: objects, arrays, strings, numbers, booleans, null.
+//! Engine answers as JSON text, which `JSON.parse` turns into plain JS values in one call.
 //!
-//! The output shapes are JSON-like and small; this serializer does exactly that and refuses the rest,
-//! at a fraction of serde-wasm-bindgen's size (the wasm budget is 60 KB gzip).
+//! The output shapes are JSON-like (objects, arrays, strings, whole numbers, booleans, null); this
+//! serializer writes exactly that and refuses the rest. Building the JS objects from Rust instead took a
+//! call into JS per property and string, and 4 KB more of the wasm budget (60 KB gzip).
 
 use std::fmt;
 
-use js_sys::{Array, Object, Reflect};
 use serde::ser::{self, Impossible, Serialize};
-use wasm_bindgen::JsValue;
 
-/// Why a value could not be turned into JS (only shapes the engine never produces).
+/// A value the engine never produces (bytes, enums with data, fractions): empty, so that every `?`
+/// of the derived serializers stays a flag test in the wasm.
 #[derive(Debug)]
-pub struct Error(String);
+pub struct Error;
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str("an answer JSON cannot hold")
     }
 }
 
 impl std::error::Error for Error {}
 
 impl ser::Error for Error {
-    fn custom<T: fmt::Display>(message: T) -> Self {
-        Error(message.to_string())
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Error
     }
 }
 
-fn unsupported(what: &str) -> Error {
-    Error(format!("cannot pass {what} to JS"))
+/// Writes one value as JSON at the end of a string.
+pub struct Serializer<'o>(pub &'o mut String);
+
+/// An array or object being written: `first` until its first item.
+pub struct Compound<'o> {
+    out: &'o mut String,
+    first: bool,
+    close: char,
 }
 
-/// Serializes one value into a `JsValue`.
-pub struct Serializer;
+impl Compound<'_> {
+    /// The separator before an item.
+    fn next(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(',');
+        }
+    }
 
-/// An array being built.
-pub struct ArrayBuilder(Array);
-
-/// An object being built; `key` holds a map key until its value arrives.
-pub struct ObjectBuilder {
-    object: Object,
-    key: Option<JsValue>,
+    fn end(self) -> Result<(), Error> {
+        self.out.push(self.close);
+        Ok(())
+    }
 }
 
-fn set(object: &Object, key: &JsValue, value: &JsValue) -> Result<(), Error> {
-    Reflect::set(object, key, value)
-        .map(|_| ())
-        .map_err(|_| unsupported("an object property"))
+/// `text` as a JSON string.
+fn string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(text.get(from..at).unwrap_or(""));
+        if escaped.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        } else {
+            out.push_str(escaped);
+        }
+        from = at + 1;
+    }
+    out.push_str(text.get(from..).unwrap_or(""));
+    out.push('"');
 }
 
-impl ser::Serializer for Serializer {
-    type Ok = JsValue;
+/// A whole number, as JSON writes it.
+fn integer(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut rest = value.unsigned_abs();
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
+impl<'o> ser::Serializer for Serializer<'o> {
+    type Ok = ();
     type Error = Error;
-    type SerializeSeq = ArrayBuilder;
-    type SerializeTuple = ArrayBuilder;
-    type SerializeTupleStruct = Impossible<JsValue, Error>;
-    type SerializeTupleVariant = Impossible<JsValue, Error>;
-    type SerializeMap = ObjectBuilder;
-    type SerializeStruct = ObjectBuilder;
-    type SerializeStructVariant = Impossible<JsValue, Error>;
+    type SerializeSeq = Compound<'o>;
+    type SerializeTuple = Compound<'o>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = Compound<'o>;
+    type SerializeStruct = Compound<'o>;
+    type SerializeStructVariant = Impossible<(), Error>;
 
-    fn serialize_bool(self, v: bool) -> Result<JsValue, Error> {
-        Ok(JsValue::from_bool(v))
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.0.push_str(if v { "true" } else { "false" });
+        Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v.into()))
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.serialize_i64(v.into())
     }
-    fn serialize_i16(self, v: i16) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v.into()))
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.serialize_i64(v.into())
     }
-    fn serialize_i32(self, v: i32) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v.into()))
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.serialize_i64(v.into())
     }
-    fn serialize_i64(self, v: i64) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v as f64))
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        integer(self.0, v);
+        Ok(())
     }
-    fn serialize_u8(self, v: u8) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v.into()))
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.serialize_i64(v.into())
     }
-    fn serialize_u16(self, v: u16) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v.into()))
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.serialize_i64(v.into())
     }
-    fn serialize_u32(self, v: u32) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v.into()))
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.serialize_i64(v.into())
     }
-    fn serialize_u64(self, v: u64) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v as f64))
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        let v = i64::try_from(v).map_err(|_| Error)?;
+        self.serialize_i64(v)
     }
-    fn serialize_f32(self, v: f32) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v.into()))
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(v.into())
     }
-    fn serialize_f64(self, v: f64) -> Result<JsValue, Error> {
-        Ok(JsValue::from_f64(v))
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        // The engine's numbers are counts and limits; writing fractions would bring float formatting.
+        if v.fract() != 0.0 || v.abs() > 9_007_199_254_740_992.0 {
+            return Err(Error);
+        }
+        self.serialize_i64(v as i64)
     }
-    fn serialize_char(self, v: char) -> Result<JsValue, Error> {
-        Ok(JsValue::from_str(v.encode_utf8(&mut [0; 4])))
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        string(self.0, v.encode_utf8(&mut [0; 4]));
+        Ok(())
     }
-    fn serialize_str(self, v: &str) -> Result<JsValue, Error> {
-        Ok(JsValue::from_str(v))
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        string(self.0, v);
+        Ok(())
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<JsValue, Error> {
-        Err(unsupported("bytes"))
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(Error)
     }
-    fn serialize_none(self) -> Result<JsValue, Error> {
-        Ok(JsValue::NULL)
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
     }
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<JsValue, Error> {
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Error> {
         value.serialize(self)
     }
-    fn serialize_unit(self) -> Result<JsValue, Error> {
-        Ok(JsValue::NULL)
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.0.push_str("null");
+        Ok(())
     }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<JsValue, Error> {
-        Ok(JsValue::NULL)
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
     }
     fn serialize_unit_variant(
         self,
         _: &'static str,
         _: u32,
         variant: &'static str,
-    ) -> Result<JsValue, Error> {
-        Ok(JsValue::from_str(variant))
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<JsValue, Error> {
+    ) -> Result<(), Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -135,21 +195,26 @@ impl ser::Serializer for Serializer {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<JsValue, Error> {
-        Err(unsupported("an enum with data"))
+    ) -> Result<(), Error> {
+        Err(Error)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<ArrayBuilder, Error> {
-        Ok(ArrayBuilder(Array::new()))
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'o>, Error> {
+        self.0.push('[');
+        Ok(Compound {
+            out: self.0,
+            first: true,
+            close: ']',
+        })
     }
-    fn serialize_tuple(self, _: usize) -> Result<ArrayBuilder, Error> {
-        Ok(ArrayBuilder(Array::new()))
+    fn serialize_tuple(self, _: usize) -> Result<Compound<'o>, Error> {
+        self.serialize_seq(None)
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(unsupported("a tuple struct"))
+        Err(Error)
     }
     fn serialize_tuple_variant(
         self,
@@ -158,15 +223,17 @@ impl ser::Serializer for Serializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(unsupported("an enum with data"))
+        Err(Error)
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<ObjectBuilder, Error> {
-        Ok(ObjectBuilder {
-            object: Object::new(),
-            key: None,
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'o>, Error> {
+        self.0.push('{');
+        Ok(Compound {
+            out: self.0,
+            first: true,
+            close: '}',
         })
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<ObjectBuilder, Error> {
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'o>, Error> {
         self.serialize_map(None)
     }
     fn serialize_struct_variant(
@@ -176,67 +243,65 @@ impl ser::Serializer for Serializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(unsupported("an enum with data"))
+        Err(Error)
     }
 }
 
-impl ser::SerializeSeq for ArrayBuilder {
-    type Ok = JsValue;
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.0.push(&value.serialize(Serializer)?);
-        Ok(())
+        self.next();
+        value.serialize(Serializer(self.out))
     }
-    fn end(self) -> Result<JsValue, Error> {
-        Ok(self.0.into())
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
     }
 }
 
-impl ser::SerializeTuple for ArrayBuilder {
-    type Ok = JsValue;
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
         ser::SerializeSeq::serialize_element(self, value)
     }
-    fn end(self) -> Result<JsValue, Error> {
-        Ok(self.0.into())
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
     }
 }
 
-impl ser::SerializeMap for ObjectBuilder {
-    type Ok = JsValue;
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(Serializer)?);
+        // Map keys are strings in every output shape; anything else makes text JSON.parse refuses.
+        self.next();
+        key.serialize(Serializer(self.out))?;
+        self.out.push(':');
         Ok(())
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| unsupported("a map value without a key"))?;
-        set(&self.object, &key, &value.serialize(Serializer)?)
+        value.serialize(Serializer(self.out))
     }
-    fn end(self) -> Result<JsValue, Error> {
-        Ok(self.object.into())
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
     }
 }
 
-impl ser::SerializeStruct for ObjectBuilder {
-    type Ok = JsValue;
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_field<T: ?Sized + Serialize>(
         &mut self,
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        set(
-            &self.object,
-            &JsValue::from_str(key),
-            &value.serialize(Serializer)?,
-        )
+        self.next();
+        string(self.out, key);
+        self.out.push(':');
+        value.serialize(Serializer(self.out))
     }
-    fn end(self) -> Result<JsValue, Error> {
-        Ok(self.object.into())
+    fn end(self) -> Result<(), Error> {
+        Compound::end(self)
     }
 }
