@@ -28,36 +28,61 @@ impl ErrorCode {
 }
 
 /// Bad input: `path` says where (`projects[3].inbound.groups[0]`, empty for the whole value).
+///
+/// The details are boxed: every reader and rule returns `Result<_, Error>`, and a one-pointer error
+/// keeps each `?` small in the wasm. Read them as fields (`error.code`) through [`ErrorDetail`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<ErrorDetail>);
+
+/// What an [`Error`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetail {
     pub code: ErrorCode,
     pub path: String,
     pub message: String,
 }
 
+impl std::ops::Deref for Error {
+    type Target = ErrorDetail;
+
+    fn deref(&self) -> &ErrorDetail {
+        &self.0
+    }
+}
+
 impl Error {
     pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Error {
+        Error::from_parts(code, path.into(), message.into())
+    }
+
+    // Not generic: one copy of the boxing however many argument types `new` is called with.
+    fn from_parts(code: ErrorCode, path: String, message: String) -> Self {
+        Error(Box::new(ErrorDetail {
             code,
-            path: path.into(),
-            message: message.into(),
-        }
+            path,
+            message,
+        }))
     }
 
     pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::new(ErrorCode::InvalidInput, path, message)
+        Error::from_parts(ErrorCode::InvalidInput, path.into(), message.into())
     }
 
     pub fn unknown_project(path: impl Into<String>, project: &str) -> Self {
-        Error::new(
+        Error::from_parts(
             ErrorCode::UnknownProject,
-            path,
+            path.into(),
             format!("unknown project \"{project}\": it is not in the world's projects"),
         )
     }
 
+    /// The details, owned.
+    pub fn into_detail(self) -> ErrorDetail {
+        *self.0
+    }
+
     pub fn unsupported_version(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::new(ErrorCode::UnsupportedVersion, path, message)
+        Error::from_parts(ErrorCode::UnsupportedVersion, path.into(), message.into())
     }
 }
 

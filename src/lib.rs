@@ -36,7 +36,7 @@ mod input;
 pub mod value;
 
 pub use decision::{Decision, Outcome, Problem, TraceStep};
-pub use error::{Error, ErrorCode};
+pub use error::{Error, ErrorCode, ErrorDetail};
 pub use input::parse;
 
 #[cfg(target_arch = "wasm32")]

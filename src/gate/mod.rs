@@ -78,8 +78,11 @@ impl FromValue for Gate {
             &["issuer", "audience", "world", "routes", "require", "clockSkewSeconds"],
             "a gate config: { \"issuer\", \"audience\", \"world\", \"routes\", \"require\"?, \"clockSkewSeconds\"? }",
         )?;
-        let world = World::from_input(f.required("world", at, WorldInput::from_value)?)
-            .map_err(|e| Error::new(e.code, prefixed("world", &e.path), e.message))?;
+        let world =
+            World::from_input(f.required("world", at, WorldInput::from_value)?).map_err(|e| {
+                let e = e.into_detail();
+                Error::new(e.code, prefixed("world", &e.path), e.message)
+            })?;
         let clock_skew = match f.optional("clockSkewSeconds", at, number)? {
             Some(skew) if !(0.0..=MAX_SKEW_SECONDS).contains(&skew) => {
                 return Err(at
