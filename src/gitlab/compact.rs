@@ -85,12 +85,12 @@ impl World {
         }
         let mut entries: Vec<Working> = Vec::new();
         // Keys already taken, per list (a map used as a set: the one hash map type of the wasm).
-        let mut seen: [HashMap<&str, usize>; 2] = [HashMap::new(), HashMap::new()];
+        let mut seen: [HashMap<String, usize>; 2] = [HashMap::new(), HashMap::new()];
         let lists = [(&own.inbound_projects, false), (&own.inbound_groups, true)];
         for (list, group) in lists {
             for e in list.iter() {
                 if (!group && e.key() == own.key)
-                    || seen[group as usize].insert(e.key(), 0).is_some()
+                    || seen[group as usize].insert(e.key().to_owned(), 0).is_some()
                 {
                     continue;
                 }
@@ -192,7 +192,7 @@ impl World {
 
 /// The deepest group holding at least two entries (ties: more entries, then alphabetical).
 fn best_group(entries: &[Working]) -> Option<String> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
     for w in entries {
         // A group entry counts for itself (so its own descendants merge into it) and its ancestors.
         let mut at = if w.group {
@@ -201,7 +201,7 @@ fn best_group(entries: &[Working]) -> Option<String> {
             parent(&w.key)
         };
         while let Some(group) = at {
-            *counts.entry(group).or_default() += 1;
+            *counts.entry(group.to_owned()).or_default() += 1;
             at = parent(group);
         }
     }
@@ -209,10 +209,10 @@ fn best_group(entries: &[Working]) -> Option<String> {
         .into_iter()
         .filter(|&(_, count)| count >= 2)
         .max_by(|a, b| {
-            depth(a.0)
-                .cmp(&depth(b.0))
+            depth(&a.0)
+                .cmp(&depth(&b.0))
                 .then(a.1.cmp(&b.1))
-                .then(b.0.cmp(a.0))
+                .then(b.0.cmp(&a.0))
         })
-        .map(|(group, _)| group.to_owned())
+        .map(|(group, _)| group)
 }

@@ -96,20 +96,25 @@ impl World {
         kind: &str,
         problems: &mut Vec<Problem>,
     ) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        // A map used as a set, of the world's own map type: one hash table type in the wasm.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (j, entry) in entries.iter().enumerate() {
-            let here = format!("{at}[{j}]");
-            if seen.insert(entry.key(), j).is_some() {
+            // Most entries have no problem: build neither their location nor a key copy for them.
+            let here = || format!("{at}[{j}]");
+            let first = !seen.contains_key(entry.key());
+            if first {
+                seen.insert(entry.key().to_owned(), j);
+            } else {
                 problems.push(problem(
                     DUPLICATE_ENTRY,
-                    here.clone(),
+                    here(),
                     DUPLICATE_MESSAGE.to_owned(),
                 ));
             }
             if kind == "project" && entry.key() == own_key {
                 problems.push(problem(
                     SELF_ENTRY,
-                    here.clone(),
+                    here(),
                     format!(
                         "{} is always allowed to use its own job token; the entry is redundant",
                         entry.path
@@ -118,7 +123,7 @@ impl World {
             } else if entry.target.is_none() {
                 problems.push(problem(
                     UNKNOWN_ENTRY,
-                    here.clone(),
+                    here(),
                     format!(
                         "no {kind} \"{}\" in this world; GitLab would refuse to add it",
                         entry.path
@@ -129,7 +134,7 @@ impl World {
             if restricted && !self.profile.fine_grained {
                 problems.push(problem(
                     POLICIES_UNSUPPORTED,
-                    here.clone(),
+                    here(),
                     format!("fine-grained permissions arrive in GitLab 18.3 (this is {}); the entry grants the default permissions", self.version),
                 ));
             }
@@ -137,7 +142,7 @@ impl World {
                 if Permission::from_name(policy).is_none() {
                     problems.push(problem(
                         UNKNOWN_POLICY,
-                        format!("{here}.policies[{k}]"),
+                        format!("{}.policies[{k}]", here()),
                         format!(
                             "unknown policy \"{policy}\"; it grants nothing. Expected one of {}",
                             Permission::names()

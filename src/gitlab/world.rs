@@ -458,16 +458,16 @@ impl World {
     pub fn entry_count(&self, project: ProjectId) -> usize {
         let p = &self.projects[project];
         // Maps used as sets: the same map type as elsewhere, so no second hash table in the wasm.
-        let mut projects: HashMap<&str, usize> = HashMap::new();
-        let mut groups: HashMap<&str, usize> = HashMap::new();
+        let mut projects: HashMap<String, usize> = HashMap::new();
+        let mut groups: HashMap<String, usize> = HashMap::new();
         let project_entries = p.inbound_projects.iter().filter(|e| e.key() != p.key);
         let project_count = project_entries
-            .filter(|e| projects.insert(e.key(), 0).is_none())
+            .filter(|e| projects.insert(e.key().to_owned(), 0).is_none())
             .count();
         let group_count = if self.profile.groups {
             p.inbound_groups
                 .iter()
-                .filter(|e| groups.insert(e.key(), 0).is_none())
+                .filter(|e| groups.insert(e.key().to_owned(), 0).is_none())
                 .count()
         } else {
             0
