@@ -37,10 +37,10 @@ pkg: setup
 	cargo build --release --target $(TARGET) --lib
 	rm -rf pkg
 	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
-	node scripts/inline-snippets.mjs pkg
 	$(WASM_OPT) -Oz $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
 	cp pkg.json pkg/package.json
 	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts pkg/
+	node scripts/inline-snippets.mjs pkg
 	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
 	  echo "$(PKG_WASM): $$raw bytes raw, $$gz bytes gzip"
 
