@@ -21,6 +21,8 @@ WASM_OPT    := node_modules/.bin/wasm-opt
 # Hand-written package files (src/wasm/): an entry per runtime, the API list they re-export, and index.js
 # (this repo's own import path, not published).
 PKG_ENTRIES := node.js web.js workerd.js api.js index.js gate.js gate-node.js gate-web.js gate-workerd.js
+# The shipped .wasm's size budget, gzip -9 (README "Install and import"); `make pkg` prints the margin.
+WASM_BUDGET := 60000
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
@@ -42,7 +44,8 @@ pkg: setup
 	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts pkg/
 	node scripts/inline-snippets.mjs pkg
 	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
-	  echo "$(PKG_WASM): $$raw bytes raw, $$gz bytes gzip"
+	  if [ $$gz -le $(WASM_BUDGET) ]; then margin="$$(($(WASM_BUDGET) - gz)) under"; else margin="$$((gz - $(WASM_BUDGET))) OVER"; fi; \
+	  echo "$(PKG_WASM): $$raw bytes raw, $$gz bytes gzip ($$margin the $(WASM_BUDGET)-byte gzip budget)"
 
 test: setup
 	cargo fmt --check
