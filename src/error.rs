@@ -59,8 +59,8 @@ impl Error {
     fn from_parts(code: ErrorCode, path: String, message: String) -> Self {
         Error(Box::new(ErrorDetail {
             code,
-            path,
-            message,
+            path: bounded(path),
+            message: bounded(message),
         }))
     }
 
@@ -86,6 +86,30 @@ impl Error {
     }
 }
 
+/// Longest path or message an error keeps, in bytes. Both can quote input (an unknown project's path,
+/// a user name in `users.<name>.<path>`), which may be up to 1 MiB: past this, the middle is cut, so an
+/// error stays readable in a log and says how much it left out.
+pub const MAX_ERROR_TEXT: usize = 1024;
+
+fn bounded(text: String) -> String {
+    if text.len() <= MAX_ERROR_TEXT {
+        return text;
+    }
+    // Cut at char boundaries (a boundary is at most 3 bytes further): the start and the end stay.
+    let mut head = 640;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - 256;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    let (Some(start), Some(end)) = (text.get(..head), text.get(tail..)) else {
+        return text;
+    };
+    format!("{start}… [{} bytes cut] …{end}", tail - head)
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
@@ -97,3 +121,27 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_input_is_cut_in_the_middle_past_the_limit() {
+        // "é" is two bytes: the cut points must move to char boundaries.
+        let project = format!("acme/{}", "é".repeat(300_000));
+        let error = Error::unknown_project(format!("users.{project}"), &project);
+        for text in [&error.path, &error.message] {
+            assert!(text.len() <= MAX_ERROR_TEXT + 40, "{} bytes", text.len());
+            assert!(text.contains(" bytes cut] "), "{text}");
+        }
+        assert!(error.message.starts_with("unknown project \"acme/éé"));
+        assert!(error
+            .message
+            .ends_with("éé\": it is not in the world's projects"));
+        assert!(error.path.starts_with("users.acme/"));
+        // Short texts are kept whole.
+        let short = Error::invalid("projects[0].path", "empty path");
+        assert_eq!(short.to_string(), "projects[0].path: empty path");
+    }
+}

@@ -263,3 +263,17 @@ test("200,000 inputs that throw while being read leave the module working (no fr
   }
   assert.deepEqual(api.resolveGitlabScope(WORLD, "acme/api"), before);
 });
+
+test("an error quoting a huge input keeps its start and end and says how much it cut", () => {
+  const source = `acme/${"x".repeat(500_000)}-end`;
+  const error = (() => {
+    try {
+      api.checkGitlabAccess(WORLD, { source, target: "acme/api" });
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.equal(error?.code, "unknown_project", String(error));
+  assert.ok(error.message.length < 1200, `${error.message.length} characters`);
+  assert.match(error.message, /^source: unknown project "acme\/x+… \[\d+ bytes cut\] …x+-end": it is not in the world's projects$/);
+});
