@@ -8,13 +8,11 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dir = process.argv[2] ?? "pkg";
-const read = (file) => readFileSync(join(dir, file), "utf8");
-
 const gluePath = join(dir, "job_token_scope.js");
 let glue = readFileSync(gluePath, "utf8");
 const snippetImport = /^import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+\.js)';$/gm;
 glue = glue.replace(snippetImport, (_line, names, file) => {
-  const source = read(file);
+  const source = readFileSync(join(dir, file), "utf8");
   // A snippet is inlined as it is: it must be self-contained and export exactly what the glue imports.
   if (/^import\b/m.test(source)) throw new Error(`${file} imports other modules; it cannot be inlined`);
   const exported = [...source.matchAll(/^export (?:function|const) (\w+)/gm)].map((m) => m[1]).sort();

@@ -99,12 +99,9 @@ impl World {
         // A map used as a set, of the world's own map type: one hash table type in the wasm.
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (j, entry) in entries.iter().enumerate() {
-            // Most entries have no problem: build neither their location nor a key copy for them.
+            // Most entries have no problem: their location is built only for one.
             let here = || format!("{at}[{j}]");
-            let first = !seen.contains_key(entry.key());
-            if first {
-                seen.insert(entry.key().to_owned(), j);
-            } else {
+            if seen.insert(entry.key().to_owned(), j).is_some() {
                 problems.push(problem(
                     DUPLICATE_ENTRY,
                     here(),
