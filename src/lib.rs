@@ -32,6 +32,7 @@ pub mod decision;
 pub mod error;
 pub mod gate;
 pub mod gitlab;
+mod hash;
 mod input;
 pub mod value;
 

@@ -3,7 +3,7 @@
 //!
 //! Compaction widens access on purpose; `admitsAlso` is there so nobody does it blind.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use serde::ser::Serializer;
 
@@ -85,7 +85,7 @@ impl World {
         }
         let mut entries: Vec<Working> = Vec::new();
         // Keys already taken, per list (a map used as a set: the one hash map type of the wasm).
-        let mut seen: [HashMap<String, usize>; 2] = [HashMap::new(), HashMap::new()];
+        let mut seen: [HashMap<String, usize>; 2] = [HashMap::default(), HashMap::default()];
         let lists = [(&own.inbound_projects, false), (&own.inbound_groups, true)];
         for (list, group) in lists {
             for e in list.iter() {
@@ -192,7 +192,7 @@ impl World {
 
 /// The deepest group holding at least two entries (ties: more entries, then alphabetical).
 fn best_group(entries: &[Working]) -> Option<String> {
-    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut counts: HashMap<String, usize> = HashMap::default();
     for w in entries {
         // A group entry counts for itself (so its own descendants merge into it) and its ancestors.
         let mut at = if w.group {

@@ -3,7 +3,7 @@
 //! A world with problems still decides (the rules read it as given); validation says where it differs
 //! from what GitLab would let you save.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::permission::Permission;
 use super::world::{Entry, World};
@@ -97,7 +97,7 @@ impl World {
         problems: &mut Vec<Problem>,
     ) {
         // A map used as a set, of the world's own map type: one hash table type in the wasm.
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::default();
         for (j, entry) in entries.iter().enumerate() {
             // Most entries have no problem: their location is built only for one.
             let here = || format!("{at}[{j}]");

@@ -3,8 +3,8 @@
 //!
 //! Everything the rules need is looked up here by index; nothing here decides.
 
+use crate::hash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use super::input::{EntryInput, Visibility, WorldInput};
 use super::permission::{PermissionSet, Role};
@@ -65,6 +65,8 @@ pub struct Group {
     /// The path as first spelled by a project below it.
     pub path: String,
     pub key: String,
+    /// The group it lies in, if any.
+    pub parent: Option<GroupId>,
 }
 
 /// An allowlist entry, resolved against the world.
@@ -148,11 +150,23 @@ fn checked_path<'p>(raw: &'p str, at: &dyn Fn() -> String, min: usize) -> Result
     if trimmed.is_empty() {
         return Err(Error::invalid(at(), "empty path"));
     }
-    // One pass over the path: a world has a million of them.
-    let (mut segments, mut blank) = (0, false);
-    for segment in trimmed.split('/') {
-        segments += 1;
-        blank |= segment.trim().is_empty();
+    // One pass over the bytes: a world has a million paths. A segment is blank when it holds nothing but
+    // whitespace (`str::trim`'s: in ASCII, tab to carriage return and space); any non-ASCII byte sends
+    // the path to `str::trim` itself, which knows the rest of Unicode's whitespace.
+    let (mut segments, mut blank, mut filled, mut ascii) = (1, false, false, true);
+    for &b in trimmed.as_bytes() {
+        if b == b'/' {
+            segments += 1;
+            blank |= !filled;
+            filled = false;
+        } else {
+            filled |= !matches!(b, b'\t'..=b'\r' | b' ');
+            ascii &= b.is_ascii();
+        }
+    }
+    blank |= !filled;
+    if !ascii {
+        blank = trimmed.split('/').any(|segment| segment.trim().is_empty());
     }
     if segments > MAX_SEGMENTS {
         return Err(Error::invalid(
@@ -269,10 +283,13 @@ impl World {
             profile,
             instance_enforces,
             projects: Vec::with_capacity(input.projects.len()),
-            project_index: HashMap::with_capacity(input.projects.len()),
+            project_index: HashMap::with_capacity_and_hasher(
+                input.projects.len(),
+                Default::default(),
+            ),
             groups: Vec::new(),
-            group_index: HashMap::new(),
-            users: HashMap::new(),
+            group_index: HashMap::default(),
+            users: HashMap::default(),
             memberships: Vec::new(),
         };
 
@@ -282,26 +299,39 @@ impl World {
             let at = || format!("projects[{i}].path");
             let path = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
             let key = path_key(&path).into_owned();
-            if let Some(&first) = world.project_index.get(&key) {
+            if let Some(first) = world.project_index.insert(key.clone(), i) {
                 return Err(Error::invalid(
                     at(),
                     format!("duplicate project \"{path}\" (also projects[{first}])"),
                 ));
             }
-            let mut groups = Vec::new();
+            // The ancestors' paths end where the path has a `/`: their bytes are those positions.
+            group_bytes += (path.bytes().enumerate())
+                .filter_map(|(at, b)| (b == b'/').then_some(at))
+                .sum::<usize>();
+            if group_bytes > MAX_GROUP_BYTES {
+                return Err(Error::invalid(
+                    at(),
+                    "the project paths' groups add up to more than 128 MiB (the limit)",
+                ));
+            }
+            // Up the path to the first group seen before; above it, that group's known ancestors.
+            let mut groups: Vec<GroupId> = Vec::new();
             let mut spelled = path.as_str();
             while let Some(group_path) = parent(spelled) {
-                group_bytes += group_path.len();
-                if group_bytes > MAX_GROUP_BYTES {
-                    return Err(Error::invalid(
-                        at(),
-                        "the project paths' groups add up to more than 128 MiB (the limit)",
-                    ));
+                let (group, new) = world.intern_group(group_path);
+                if let Some(&child) = groups.last() {
+                    world.groups[child].parent = Some(group);
                 }
-                groups.push(world.intern_group(group_path));
+                groups.push(group);
+                if !new {
+                    break;
+                }
                 spelled = group_path;
             }
-            world.project_index.insert(key.clone(), i);
+            while let Some(above) = groups.last().and_then(|&g| world.groups[g].parent) {
+                groups.push(above);
+            }
             world.projects.push(Project {
                 path,
                 key,
@@ -317,18 +347,19 @@ impl World {
                 outbound_project_index: Vec::new(),
             });
         }
-        // A project cannot hold other projects: its path would be both.
+        // A project cannot hold other projects: its path would be both. Looked up once per group.
+        let is_project: Vec<bool> = (world.groups.iter())
+            .map(|group| world.project_index.contains_key(&group.key))
+            .collect();
         for (i, project) in world.projects.iter().enumerate() {
-            for &group in &project.groups {
-                if world.project_index.contains_key(&world.groups[group].key) {
-                    return Err(Error::invalid(
-                        format!("projects[{i}].path"),
-                        format!(
-                            "\"{}\" lies inside project \"{}\"; a project cannot contain other projects",
-                            project.path, world.groups[group].path
-                        ),
-                    ));
-                }
+            if let Some(&group) = project.groups.iter().find(|&&g| is_project[g]) {
+                return Err(Error::invalid(
+                    format!("projects[{i}].path"),
+                    format!(
+                        "\"{}\" lies inside project \"{}\"; a project cannot contain other projects",
+                        project.path, world.groups[group].path
+                    ),
+                ));
             }
         }
 
@@ -386,18 +417,21 @@ impl World {
         Ok(world)
     }
 
-    fn intern_group(&mut self, path: &str) -> GroupId {
-        let key = path_key(path).into_owned();
-        if let Some(&id) = self.group_index.get(&key) {
-            return id;
+    /// The group at `path`, and whether it is new.
+    fn intern_group(&mut self, path: &str) -> (GroupId, bool) {
+        let key = path_key(path);
+        if let Some(&id) = self.group_index.get(key.as_ref()) {
+            return (id, false);
         }
+        let key = key.into_owned();
         let id = self.groups.len();
         self.groups.push(Group {
             path: path.to_owned(),
             key: key.clone(),
+            parent: None,
         });
         self.group_index.insert(key, id);
-        id
+        (id, true)
     }
 
     fn entries(
@@ -461,8 +495,8 @@ impl World {
     pub fn entry_count(&self, project: ProjectId) -> usize {
         let p = &self.projects[project];
         // Maps used as sets: the same map type as elsewhere, so no second hash table in the wasm.
-        let mut projects: HashMap<String, usize> = HashMap::new();
-        let mut groups: HashMap<String, usize> = HashMap::new();
+        let mut projects: HashMap<String, usize> = HashMap::default();
+        let mut groups: HashMap<String, usize> = HashMap::default();
         let project_entries = p.inbound_projects.iter().filter(|e| e.key() != p.key);
         let project_count = project_entries
             .filter(|e| projects.insert(e.key().to_owned(), 0).is_none())
@@ -498,7 +532,62 @@ enum Target {
 
 #[cfg(test)]
 mod tests {
-    use super::heapsort;
+    use super::{checked_path, heapsort};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass check finds what splitting and trimming each segment finds, whitespace of
+        /// every kind included.
+        #[test]
+        fn path_check_agrees_with_split_and_trim(
+            raw in proptest::collection::vec(
+                prop::sample::select(vec!["a", "B", "/", " ", "\t", "\u{b}", "\u{c}", "\u{a0}", "\u{3000}", "é"]),
+                0..12,
+            )
+        ) {
+            let raw = raw.concat();
+            let trimmed = super::trim_path(&raw);
+            let segments = trimmed.split('/').count();
+            let blank = trimmed.split('/').any(|segment| segment.trim().is_empty());
+            let expected = !trimmed.is_empty() && !blank && segments <= super::MAX_SEGMENTS;
+            let checked = checked_path(&raw, &String::new, 1);
+            prop_assert_eq!(checked.is_ok(), expected, "{:?}: {:?}", raw, checked.err());
+        }
+    }
+
+    #[test]
+    fn every_project_lists_all_its_groups_nearest_first() {
+        // Groups met again in other spellings and at other depths, deeper and shallower projects first.
+        let paths = [
+            "a/b/c/p1",
+            "A/B/p2",
+            "a/x/p3",
+            "a/b/c/d/p4",
+            "z/p5",
+            "a/B/c/D/e/p6",
+            "q/r/p7",
+        ];
+        let projects: Vec<_> = paths
+            .iter()
+            .map(|p| serde_json::json!({ "path": p }))
+            .collect();
+        let input =
+            crate::parse::<super::WorldInput, _>(serde_json::json!({ "projects": projects }));
+        let world = super::World::from_input(input.unwrap()).unwrap();
+        for project in world.projects() {
+            let listed: Vec<&str> = (project.groups.iter())
+                .map(|&g| world.groups[g].key.as_str())
+                .collect();
+            let mut expected = Vec::new();
+            let mut key = project.key.as_str();
+            while let Some(parent) = super::parent(key) {
+                expected.push(parent);
+                key = parent;
+            }
+            assert_eq!(listed, expected, "{}", project.path);
+        }
+        assert_eq!(world.groups.len(), 9, "each group once");
+    }
 
     #[test]
     fn heapsort_sorts_like_the_standard_library() {

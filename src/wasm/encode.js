@@ -17,6 +17,8 @@ const NULL = 0, FALSE = 1, TRUE = 2, NUMBER = 3, STRING = 4, ARRAY = 5, OBJECT =
 const NOT_FINITE = 0, TOO_LONG = 1, LONE_SURROGATE = 2, TOO_DEEP = 3, TOO_MANY_ITEMS = 4,
   TOO_MANY_KEYS = 5, BAD_KEY = 6, TOO_BIG = 7, FUNCTION = 8, SYMBOL = 9, BIGINT = 10, OTHER = 11;
 
+const utf8 = new TextEncoder();
+
 // A lone surrogate would reach the module as U+FFFD, so two different strings would compare equal.
 const wellFormed = typeof String.prototype.isWellFormed === "function"
   ? (s) => s.isWellFormed()
@@ -28,7 +30,8 @@ const wellFormed = typeof String.prototype.isWellFormed === "function"
  * @param {number} maxString longest string, in UTF-16 code units
  * @param {number} maxItems most items of an array or keys of an object
  * @param {number} maxInput most UTF-16 code units of strings and keys plus 16 per value, in all
- * @returns {{ failed: false, tape: Uint32Array, numbers: Float64Array, text: string }
+ * @returns {{ failed: false, tape: Uint32Array, numbers: Float64Array, textLeft: number,
+ *     copyText(memory: WebAssembly.Memory, ptr: number, cap: number): number }
  *   | { failed: true, thrown: unknown }}
  */
 export function encode(value, maxDepth, maxString, maxItems, maxInput) {
@@ -122,5 +125,24 @@ export function encode(value, maxDepth, maxString, maxItems, maxInput) {
   } catch (error) {
     return { failed: true, thrown: error };
   }
-  return { failed: false, tape: tape.subarray(0, length), numbers: new Float64Array(numbers), text: texts.join("") };
+  let rest = texts.join("");
+  return {
+    failed: false,
+    tape: tape.subarray(0, length),
+    numbers: new Float64Array(numbers),
+    /** UTF-16 code units of the text not copied yet. */
+    get textLeft() {
+      return rest.length;
+    },
+    /**
+     * Copies as much of the rest of the text as fits into `memory` at `ptr` (`cap` bytes), as UTF-8;
+     * returns the bytes written. TextEncoder.encodeInto is native: wasm-bindgen's string glue copies
+     * ASCII one character at a time in JS, a tenth of a second for a large world's 90 MB.
+     */
+    copyText(memory, ptr, cap) {
+      const { read, written } = utf8.encodeInto(rest, new Uint8Array(memory.buffer, ptr, cap));
+      rest = rest.slice(read);
+      return written;
+    },
+  };
 }

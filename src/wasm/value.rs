@@ -58,8 +58,30 @@ extern "C" {
     fn tape(this: &Encoded) -> Vec<u32>;
     #[wasm_bindgen(method, getter)]
     fn numbers(this: &Encoded) -> Vec<f64>;
-    #[wasm_bindgen(method, getter)]
-    fn text(this: &Encoded) -> String;
+    #[wasm_bindgen(method, getter, js_name = textLeft)]
+    fn text_left(this: &Encoded) -> usize;
+    #[wasm_bindgen(method, js_name = copyText)]
+    fn copy_text(this: &Encoded, memory: &JsValue, ptr: *mut u8, cap: usize) -> usize;
+}
+
+/// The record's text, copied straight into the module's memory: one byte per UTF-16 code unit when it is
+/// ASCII (nearly every path), and more room for the rest when it is not.
+fn text(encoded: &Encoded) -> Option<String> {
+    let memory = wasm_bindgen::memory();
+    let mut bytes: Vec<u8> = Vec::with_capacity(encoded.text_left());
+    loop {
+        let spare = bytes.spare_capacity_mut();
+        let room = spare.len();
+        let written = encoded.copy_text(&memory, spare.as_mut_ptr().cast(), room);
+        // SAFETY: encodeInto wrote `written` bytes (at most `room`) at the start of the spare capacity.
+        unsafe { bytes.set_len(bytes.len() + written.min(room)) };
+        match encoded.text_left() {
+            0 => break,
+            // At most three bytes per code unit.
+            left => bytes.reserve(left * 3),
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// Converts a JS value; `Err` is what the value itself threw while being read (a getter, a Proxy trap),
@@ -71,7 +93,9 @@ pub fn from_js(value: &JsValue) -> Result<Value, JsValue> {
     }
     let tape = encoded.tape();
     let numbers = encoded.numbers();
-    let text = encoded.text();
+    let Some(text) = text(&encoded) else {
+        return Ok(Value::Unsupported(MALFORMED));
+    };
     let mut record = Record {
         tape: tape.iter(),
         numbers: numbers.iter(),

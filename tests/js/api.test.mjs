@@ -247,3 +247,25 @@ test("string arguments longer than 1 MiB are refused before they are copied in",
   assert.ok(error.message.startsWith("project: a string longer than 1 MiB"), error.message);
   assert.equal(api.resolveGitlabScope(WORLD, "acme/api").project, "acme/api");
 });
+
+test("paths in any script cross into the module exactly, and so does the ASCII after them", () => {
+  // One, two, three and four UTF-8 bytes per character (the last as a UTF-16 surrogate pair), a real
+  // U+FFFD, then plain ASCII: every string after a wide one must still be cut at the right place.
+  const names = ["grüppe/prøject", "组/项目", "🚀/svc-😀", "acme/\uFFFD", "x/ÿ🚀组a", "ascii/after"];
+  const sources = [...names, ...Array.from({ length: 50 }, (_, i) => `plain/p${i}`)];
+  const world = {
+    projects: [
+      ...sources.map((path) => ({ path })),
+      { path: "target/api", inbound: { projects: sources } },
+    ],
+  };
+  const scope = api.resolveGitlabScope(world, "target/api");
+  assert.deepEqual(scope.reachableBy.map((r) => r.project), sources);
+  const policy = new api.GitlabPolicy(world);
+  try {
+    for (const source of sources) assert.equal(policy.check(source, "target/api"), true, source);
+    assert.equal(policy.check("target/api", "grüppe/prøject"), false);
+  } finally {
+    policy.free();
+  }
+});
