@@ -9,10 +9,15 @@
 //! keyed SipHash.
 
 use std::collections;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 /// A map keyed by the world's own strings.
 pub type HashMap<K, V> = collections::HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// The 32-bit hash allowlist indexes are sorted by: the half of [`KeyHasher`]'s where its entropy is.
+pub fn key_hash(key: &str) -> u32 {
+    BuildHasherDefault::<KeyHasher>::default().hash_one(key) as u32
+}
 
 /// FxHash's step, eight bytes at a time.
 #[derive(Default, Clone, Copy)]

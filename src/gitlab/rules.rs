@@ -309,7 +309,8 @@ impl World {
         if entry_for(
             &s.outbound_projects,
             &s.outbound_project_index,
-            query.target,
+            &t.key,
+            t.hash,
         )
         .is_some()
         {
@@ -349,8 +350,12 @@ impl World {
             });
             return Ok(Admission::Open(Reason::InboundDisabled));
         }
-        if let Some(entry) = entry_for(&t.inbound_projects, &t.inbound_project_index, query.source)
-        {
+        if let Some(entry) = entry_for(
+            &t.inbound_projects,
+            &t.inbound_project_index,
+            &s.key,
+            s.hash,
+        ) {
             trace.record(INBOUND, Outcome::Pass, || {
                 format!(
                     "{} is on {}'s allowlist (entry {})",
@@ -362,7 +367,10 @@ impl World {
         if self.profile.groups {
             // Nearest group first: it is also the entry whose permissions apply.
             for &group in &s.groups {
-                if let Some(entry) = entry_for(&t.inbound_groups, &t.inbound_group_index, group) {
+                let g = &self.groups[group];
+                if let Some(entry) =
+                    entry_for(&t.inbound_groups, &t.inbound_group_index, &g.key, g.hash)
+                {
                     trace.record(INBOUND, Outcome::Pass, || {
                         format!(
                             "{} is in group {}, which is on {}'s allowlist",

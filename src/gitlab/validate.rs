@@ -117,7 +117,7 @@ impl World {
                         entry.path
                     ),
                 ));
-            } else if entry.target.is_none() {
+            } else if !self.names_known(entry, kind) {
                 problems.push(problem(
                     UNKNOWN_ENTRY,
                     here(),

@@ -3,7 +3,7 @@
 //!
 //! Everything the rules need is looked up here by index; nothing here decides.
 
-use crate::hash::HashMap;
+use crate::hash::{key_hash, HashMap};
 use std::borrow::Cow;
 
 use super::input::{EntryInput, Visibility, WorldInput};
@@ -41,6 +41,8 @@ pub struct Project {
     pub path: String,
     /// The lower-case path used for every comparison.
     pub key: String,
+    /// `key`'s [`key_hash`], which allowlist indexes are sorted by.
+    pub(crate) hash: u32,
     pub visibility: Visibility,
     /// Ancestor groups, nearest first.
     pub groups: Vec<GroupId>,
@@ -48,15 +50,15 @@ pub struct Project {
     pub inbound_enabled: bool,
     pub inbound_projects: Vec<Entry>,
     pub inbound_groups: Vec<Entry>,
-    /// (project, position in `inbound_projects`) of the first entry naming each project, by project.
-    pub(crate) inbound_project_index: Vec<(ProjectId, usize)>,
-    /// (group, position in `inbound_groups`) of the first entry naming each group, by group.
-    pub(crate) inbound_group_index: Vec<(GroupId, usize)>,
+    /// [`index_of`] `inbound_projects`.
+    pub(crate) inbound_project_index: Vec<(u32, u32)>,
+    /// [`index_of`] `inbound_groups`.
+    pub(crate) inbound_group_index: Vec<(u32, u32)>,
     /// Deprecated outbound "Limit CI_JOB_TOKEN access" toggle.
     pub outbound_enabled: bool,
     pub outbound_projects: Vec<Entry>,
-    /// (project, position in `outbound_projects`) of the first entry naming each project, by project.
-    pub(crate) outbound_project_index: Vec<(ProjectId, usize)>,
+    /// [`index_of`] `outbound_projects`.
+    pub(crate) outbound_project_index: Vec<(u32, u32)>,
 }
 
 /// A group implied by the project paths below it.
@@ -65,6 +67,8 @@ pub struct Group {
     /// The path as first spelled by a project below it.
     pub path: String,
     pub key: String,
+    /// `key`'s [`key_hash`].
+    pub(crate) hash: u32,
     /// The group it lies in, if any.
     pub parent: Option<GroupId>,
 }
@@ -77,8 +81,8 @@ pub struct Entry {
     /// The comparison key when it differs from `path` (upper case in the spelling): most entries
     /// are spelled as their key, and a world holds a million of them, so they keep one string.
     folded: Option<Box<str>>,
-    /// The project (project lists) or group (group lists) it names; `None` when not in the world.
-    pub target: Option<usize>,
+    /// The key's [`key_hash`].
+    hash: u32,
     pub default_permissions: bool,
     pub policies: Vec<String>,
     /// What `policies` grant (with `admin_X ⇒ read_X`); unknown policies grant nothing.
@@ -94,9 +98,9 @@ impl Entry {
         };
         Entry {
             granted: PermissionSet::from_policies(policies.iter().map(String::as_str)),
+            hash: key_hash(folded.as_deref().unwrap_or(&path)),
             path,
             folded,
-            target: None,
             default_permissions,
             policies,
         }
@@ -199,26 +203,25 @@ fn checked_owned(raw: String, at: &dyn Fn() -> String, min: usize) -> Result<Str
     })
 }
 
-/// The entries' targets, sorted for binary search; the first entry of each target wins.
-fn index_of(entries: &[Entry]) -> Vec<(usize, usize)> {
+/// An allowlist's index: (key hash, position) of every entry, sorted. Entries are not resolved against
+/// the world when it compiles (a million hash lookups, scattered over the world's memory, were half of
+/// compiling a large one): a decision finds the entries with its key's hash and compares keys.
+fn index_of(entries: &[Entry]) -> Vec<(u32, u32)> {
     // Sized up front, filled by a plain loop: no regrowth while it fills, and less wasm than
-    // `collect` over `filter_map`.
+    // `collect` over `map`. Positions fit: a list has at most `value::MAX_ITEMS` entries.
     let mut index = Vec::with_capacity(entries.len());
     for (position, e) in entries.iter().enumerate() {
-        if let Some(target) = e.target {
-            index.push((target, position));
-        }
+        index.push((e.hash, position as u32));
     }
     heapsort(&mut index);
-    index.dedup_by_key(|&mut (target, _)| target);
     index
 }
 
 /// Sorts in place in O(n log n) with no allocation: a few hundred bytes of wasm, where the standard
 /// library's sorts bring several kilobytes (and this is the engine's only sort).
-fn heapsort(items: &mut [(usize, usize)]) {
+fn heapsort(items: &mut [(u32, u32)]) {
     // Moves `items[root]` down the max-heap `items[..end]` to where it belongs.
-    fn sift_down(items: &mut [(usize, usize)], mut root: usize, end: usize) {
+    fn sift_down(items: &mut [(u32, u32)], mut root: usize, end: usize) {
         loop {
             let mut child = 2 * root + 1;
             if child >= end {
@@ -244,14 +247,19 @@ fn heapsort(items: &mut [(usize, usize)]) {
     }
 }
 
-/// The entry naming `target` in a list indexed by [`index_of`].
+/// The first entry of a list indexed by [`index_of`] whose key is `key` (with hash `hash`).
 pub(crate) fn entry_for<'e>(
     entries: &'e [Entry],
-    index: &[(usize, usize)],
-    target: usize,
+    index: &[(u32, u32)],
+    key: &str,
+    hash: u32,
 ) -> Option<&'e Entry> {
-    let found = index.binary_search_by_key(&target, |&(t, _)| t).ok()?;
-    entries.get(index[found].1)
+    // Same hash, in list order: the first whose key matches is the list's first entry for `key`.
+    let start = index.partition_point(|&(h, _)| h < hash);
+    (index.iter().skip(start))
+        .take_while(|&&(h, _)| h == hash)
+        .filter_map(|&(_, position)| entries.get(position as usize))
+        .find(|e| e.key() == key)
 }
 
 /// `key` is `group` or lies below it (`acme/api` within `acme`, not within `ac`).
@@ -333,6 +341,7 @@ impl World {
                 groups.push(above);
             }
             world.projects.push(Project {
+                hash: key_hash(&key),
                 path,
                 key,
                 visibility: project.visibility,
@@ -363,19 +372,14 @@ impl World {
             }
         }
 
-        // Allowlist entries, resolved now so the rules compare indices. The input's strings move into
-        // the entries.
+        // Allowlist entries, checked and indexed by key. The input's strings move into the entries.
         for (i, project) in input.projects.into_iter().enumerate() {
-            let inbound_projects = world.entries(
-                project.inbound.projects,
-                &|| format!("projects[{i}].inbound.projects"),
-                Target::Project,
-            )?;
-            let inbound_groups = world.entries(
-                project.inbound.groups,
-                &|| format!("projects[{i}].inbound.groups"),
-                Target::Group,
-            )?;
+            let inbound_projects = entries(project.inbound.projects, &|| {
+                format!("projects[{i}].inbound.projects")
+            })?;
+            let inbound_groups = entries(project.inbound.groups, &|| {
+                format!("projects[{i}].inbound.groups")
+            })?;
             let outbound = (project.outbound.projects.into_iter())
                 .map(|path| EntryInput {
                     path,
@@ -383,11 +387,8 @@ impl World {
                     policies: Vec::new(),
                 })
                 .collect();
-            let outbound_projects = world.entries(
-                outbound,
-                &|| format!("projects[{i}].outbound.projects"),
-                Target::Project,
-            )?;
+            let outbound_projects =
+                entries(outbound, &|| format!("projects[{i}].outbound.projects"))?;
             let compiled = &mut world.projects[i];
             compiled.inbound_project_index = index_of(&inbound_projects);
             compiled.inbound_group_index = index_of(&inbound_groups);
@@ -426,32 +427,13 @@ impl World {
         let key = key.into_owned();
         let id = self.groups.len();
         self.groups.push(Group {
+            hash: key_hash(&key),
             path: path.to_owned(),
             key: key.clone(),
             parent: None,
         });
         self.group_index.insert(key, id);
         (id, true)
-    }
-
-    fn entries(
-        &self,
-        inputs: Vec<EntryInput>,
-        at: &dyn Fn() -> String,
-        target: Target,
-    ) -> Result<Vec<Entry>, Error> {
-        let mut entries = Vec::with_capacity(inputs.len());
-        for (j, input) in inputs.into_iter().enumerate() {
-            let path = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
-            let mut entry = Entry::new(path, input.default_permissions, input.policies);
-            let index = match target {
-                Target::Project => &self.project_index,
-                Target::Group => &self.group_index,
-            };
-            entry.target = index.get(entry.key()).copied();
-            entries.push(entry);
-        }
-        Ok(entries)
     }
 
     /// The GitLab release this world is modelled at.
@@ -483,6 +465,16 @@ impl World {
     /// The implied group at `path`.
     pub fn group_id(&self, path: &str) -> Option<GroupId> {
         self.group_index.get(path_key(path).as_ref()).copied()
+    }
+
+    /// Whether an allowlist entry names a project (`kind` "project") or group of this world.
+    pub(crate) fn names_known(&self, entry: &Entry, kind: &str) -> bool {
+        let index = if kind == "project" {
+            &self.project_index
+        } else {
+            &self.group_index
+        };
+        index.contains_key(entry.key())
     }
 
     /// Whether project `target` enforces its inbound allowlist in this release.
@@ -524,10 +516,14 @@ impl World {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Target {
-    Project,
-    Group,
+/// An allowlist's entries, each path checked (`at` locates the list).
+fn entries(inputs: Vec<EntryInput>, at: &dyn Fn() -> String) -> Result<Vec<Entry>, Error> {
+    let mut entries = Vec::with_capacity(inputs.len());
+    for (j, input) in inputs.into_iter().enumerate() {
+        let path = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
+        entries.push(Entry::new(path, input.default_permissions, input.policies));
+    }
+    Ok(entries)
 }
 
 #[cfg(test)]
@@ -597,10 +593,10 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            (seed % 50) as usize
+            (seed % 50) as u32
         };
         for len in (0..64).chain([1000]) {
-            let mut items: Vec<(usize, usize)> = (0..len).map(|_| (next(), next())).collect();
+            let mut items: Vec<(u32, u32)> = (0..len).map(|_| (next(), next())).collect();
             let mut expected = items.clone();
             expected.sort();
             heapsort(&mut items);
