@@ -90,12 +90,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry for `path` (already checked and trimmed).
-    fn new(path: String, default_permissions: bool, policies: Vec<String>) -> Entry {
-        let folded = match path_key(&path) {
-            Cow::Owned(key) => Some(key.into_boxed_str()),
-            Cow::Borrowed(_) => None,
-        };
+    /// An entry for `path` (already checked and trimmed; `upper`: it has upper-case letters).
+    fn new(path: String, upper: bool, default_permissions: bool, policies: Vec<String>) -> Entry {
+        let folded = upper.then(|| path.to_ascii_lowercase().into_boxed_str());
         Entry {
             granted: PermissionSet::from_policies(policies.iter().map(String::as_str)),
             hash: key_hash(folded.as_deref().unwrap_or(&path)),
@@ -147,60 +144,135 @@ pub const MAX_SEGMENTS: usize = 32;
 /// 5-level paths needs about 40 MB).
 pub const MAX_GROUP_BYTES: usize = 128 << 20;
 
-/// Checks a path (non-empty segments) and returns it trimmed, as spelled.
-fn checked_path<'p>(raw: &'p str, at: &dyn Fn() -> String, min: usize) -> Result<&'p str, Error> {
+/// What one pass over a trimmed path finds.
+#[derive(Debug, PartialEq)]
+struct Scan {
+    segments: usize,
+    /// A segment holds nothing but whitespace.
+    blank: bool,
+    /// It has ASCII upper-case letters: its key is spelled differently.
+    upper: bool,
+}
+
+impl Scan {
+    /// Scans a non-empty path trimmed of `/` and spaces: eight bytes at a time when it is printable ASCII without spaces (nearly
+    /// every path; a world has a million), else byte by byte.
+    fn of(path: &str) -> Scan {
+        Scan::words(path.as_bytes()).unwrap_or_else(|| Scan::bytes(path))
+    }
+
+    fn words(bytes: &[u8]) -> Option<Scan> {
+        let (mut slashes, mut upper, mut adjacent, mut after_slash) = (0, 0, 0, 0);
+        for chunk in bytes.chunks(8) {
+            // A short last chunk is filled with `a`, which is none of the bytes looked for.
+            let mut word = [b'a'; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            let word = u64::from_le_bytes(word);
+            if HIGH & !bytes_between(word, b' ', 128) != 0 {
+                return None;
+            }
+            let slash = bytes_between(word, b'/' - 1, b'/' + 1);
+            slashes += slash.count_ones() as usize;
+            upper |= bytes_between(word, b'A' - 1, b'Z' + 1);
+            // Two slashes in a row (in this word, or across the last one's end): an empty segment.
+            adjacent |= slash & (slash >> 8) | slash & after_slash;
+            after_slash = (slash >> 63) << 7;
+        }
+        Some(Scan {
+            segments: slashes + 1,
+            blank: adjacent != 0,
+            upper: upper != 0,
+        })
+    }
+
+    fn bytes(path: &str) -> Scan {
+        // A segment is blank when it holds nothing but whitespace (`str::trim`'s: in ASCII, tab to
+        // carriage return and space); any non-ASCII byte sends the path to `str::trim` itself, which
+        // knows the rest of Unicode's whitespace.
+        let (mut segments, mut blank, mut filled, mut ascii) = (1, false, false, true);
+        for &b in path.as_bytes() {
+            if b == b'/' {
+                segments += 1;
+                blank |= !filled;
+                filled = false;
+            } else {
+                filled |= !matches!(b, b'\t'..=b'\r' | b' ');
+                ascii &= b.is_ascii();
+            }
+        }
+        blank |= !filled;
+        if !ascii {
+            blank = path.split('/').any(|segment| segment.trim().is_empty());
+        }
+        Scan {
+            segments,
+            blank,
+            upper: path.bytes().any(|b| b.is_ascii_uppercase()),
+        }
+    }
+}
+
+/// The high bit of every byte of `word` strictly between `low` and `high` (`high` ≤ 128), exactly:
+/// the bit-twiddling `hasbetween`, which cannot carry or borrow across bytes.
+fn bytes_between(word: u64, low: u8, high: u8) -> u64 {
+    let seven = word & !HIGH;
+    (ONES * (127 + u64::from(high)) - seven)
+        & !word
+        & (seven + ONES * (127 - u64::from(low)))
+        & HIGH
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Checks a path (non-empty segments) and returns it trimmed, as spelled, and whether it has
+/// upper-case letters.
+fn checked_path<'p>(
+    raw: &'p str,
+    at: &dyn Fn() -> String,
+    min: usize,
+) -> Result<(&'p str, bool), Error> {
     // `at` builds the error's location only when there is an error: compiling stays allocation-light.
     let trimmed = trim_path(raw);
     if trimmed.is_empty() {
         return Err(Error::invalid(at(), "empty path"));
     }
-    // One pass over the bytes: a world has a million paths. A segment is blank when it holds nothing but
-    // whitespace (`str::trim`'s: in ASCII, tab to carriage return and space); any non-ASCII byte sends
-    // the path to `str::trim` itself, which knows the rest of Unicode's whitespace.
-    let (mut segments, mut blank, mut filled, mut ascii) = (1, false, false, true);
-    for &b in trimmed.as_bytes() {
-        if b == b'/' {
-            segments += 1;
-            blank |= !filled;
-            filled = false;
-        } else {
-            filled |= !matches!(b, b'\t'..=b'\r' | b' ');
-            ascii &= b.is_ascii();
-        }
-    }
-    blank |= !filled;
-    if !ascii {
-        blank = trimmed.split('/').any(|segment| segment.trim().is_empty());
-    }
-    if segments > MAX_SEGMENTS {
+    let scan = Scan::of(trimmed);
+    if scan.segments > MAX_SEGMENTS {
         return Err(Error::invalid(
             at(),
             "a path of more than 32 segments (the limit)",
         ));
     }
-    if blank {
+    if scan.blank {
         return Err(Error::invalid(
             at(),
             format!("\"{raw}\" has an empty path segment"),
         ));
     }
-    if segments < min {
+    if scan.segments < min {
         return Err(Error::invalid(
             at(),
             format!("\"{raw}\" is not a project path: GitLab projects live in a namespace (\"group/project\")"),
         ));
     }
-    Ok(trimmed)
+    Ok((trimmed, scan.upper))
 }
 
-/// The checked path as an owned string: the input's own string when it needs no trimming.
-fn checked_owned(raw: String, at: &dyn Fn() -> String, min: usize) -> Result<String, Error> {
-    let trimmed = checked_path(&raw, at, min)?;
-    Ok(if trimmed.len() == raw.len() {
+/// The checked path as an owned string (the input's own string when it needs no trimming), and whether
+/// it has upper-case letters.
+fn checked_owned(
+    raw: String,
+    at: &dyn Fn() -> String,
+    min: usize,
+) -> Result<(String, bool), Error> {
+    let (trimmed, upper) = checked_path(&raw, at, min)?;
+    let path = if trimmed.len() == raw.len() {
         raw
     } else {
         trimmed.to_owned()
-    })
+    };
+    Ok((path, upper))
 }
 
 /// An allowlist's index: (key hash, position) of every entry, sorted. Entries are not resolved against
@@ -305,8 +377,12 @@ impl World {
         let mut group_bytes = 0;
         for (i, project) in input.projects.iter_mut().enumerate() {
             let at = || format!("projects[{i}].path");
-            let path = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
-            let key = path_key(&path).into_owned();
+            let (path, upper) = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
+            let key = if upper {
+                path.to_ascii_lowercase()
+            } else {
+                path.clone()
+            };
             if let Some(first) = world.project_index.insert(key.clone(), i) {
                 return Err(Error::invalid(
                     at(),
@@ -410,8 +486,8 @@ impl World {
             }
             let memberships = &mut world.memberships[index];
             for &(ref path, role) in roles {
-                let key = path_key(checked_path(path, &|| format!("users.{user}.{path}"), 1)?)
-                    .into_owned();
+                let (checked, _) = checked_path(path, &|| format!("users.{user}.{path}"), 1)?;
+                let key = path_key(checked).into_owned();
                 memberships.push((key, role));
             }
         }
@@ -520,15 +596,20 @@ impl World {
 fn entries(inputs: Vec<EntryInput>, at: &dyn Fn() -> String) -> Result<Vec<Entry>, Error> {
     let mut entries = Vec::with_capacity(inputs.len());
     for (j, input) in inputs.into_iter().enumerate() {
-        let path = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
-        entries.push(Entry::new(path, input.default_permissions, input.policies));
+        let (path, upper) = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
+        entries.push(Entry::new(
+            path,
+            upper,
+            input.default_permissions,
+            input.policies,
+        ));
     }
     Ok(entries)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{checked_path, heapsort};
+    use super::{checked_path, heapsort, Scan};
     use proptest::prelude::*;
 
     proptest! {
@@ -548,6 +629,37 @@ mod tests {
             let expected = !trimmed.is_empty() && !blank && segments <= super::MAX_SEGMENTS;
             let checked = checked_path(&raw, &String::new, 1);
             prop_assert_eq!(checked.is_ok(), expected, "{:?}: {:?}", raw, checked.err());
+            if let Ok((_, upper)) = checked {
+                prop_assert_eq!(upper, trimmed.bytes().any(|b| b.is_ascii_uppercase()));
+            }
+        }
+    }
+
+    proptest! {
+        /// Eight bytes at a time finds what byte by byte finds, across word ends and on the bytes
+        /// next to the ones looked for (`.` `0` around `/`, `@` `[` around `A`–`Z`).
+        #[test]
+        fn scanning_words_agrees_with_scanning_bytes(
+            raw in proptest::collection::vec(
+                prop::sample::select(vec![b'a', b'A', b'Z', b'/', b'.', b'0', b'@', b'[', b'`', b'{', b'~', 0x7f]),
+                1..40,
+            )
+        ) {
+            let raw = String::from_utf8(raw).unwrap();
+            let path = super::trim_path(&raw);
+            prop_assume!(!path.is_empty(), "an empty path is refused before it is scanned");
+            prop_assert_eq!(Scan::words(path.as_bytes()), Some(Scan::bytes(path)), "{:?}", path);
+        }
+    }
+
+    #[test]
+    fn scanning_words_leaves_spaces_and_wide_characters_to_bytes() {
+        for path in ["a b", "a\tb", "\u{1}x", "é", "a/\u{3000}/b", "12345678/x"] {
+            assert_eq!(
+                Scan::words(path.as_bytes()).is_none(),
+                path != "12345678/x",
+                "{path:?}"
+            );
         }
     }
 
