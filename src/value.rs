@@ -7,6 +7,7 @@
 //! derive keep the wasm small: one non-generic reader per shape instead of a visitor per shape and
 //! deserializer.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{
@@ -35,21 +36,42 @@ pub(crate) const BAD_KEY: &str =
     "an object with a key longer than 1 MiB (the limit) or with a lone UTF-16 surrogate";
 pub(crate) const NOT_FINITE: &str = "NaN or an infinite number";
 
-/// A JSON-like value.
+/// A string of a [`Value`]: borrowed from the text the value was decoded from where it can be (the
+/// wasm door keeps a large world's million strings in one copy of their text, not a copy each).
+pub type Text<'t> = Cow<'t, str>;
+
+/// A JSON-like value, its strings borrowed from `'t` or owned.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'t> {
     Null,
     Bool(bool),
     Number(f64),
-    String(String),
-    Array(Vec<Value>),
+    String(Text<'t>),
+    Array(Vec<Value<'t>>),
     /// Keys in input order.
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Text<'t>, Value<'t>)>),
     /// Something JSON cannot hold (a function, a symbol, NaN, a value nested too deep): what it is.
     Unsupported(&'static str),
 }
 
-impl Value {
+impl Value<'_> {
+    /// The same value owning its strings.
+    pub fn to_owned_value(&self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Number(n) => Value::Number(*n),
+            Value::String(s) => Value::String(Cow::Owned(s.to_string())),
+            Value::Array(items) => Value::Array(items.iter().map(Value::to_owned_value).collect()),
+            Value::Object(fields) => Value::Object(
+                (fields.iter())
+                    .map(|(k, v)| (Cow::Owned(k.to_string()), v.to_owned_value()))
+                    .collect(),
+            ),
+            Value::Unsupported(kind) => Value::Unsupported(kind),
+        }
+    }
+
     /// What the value is, for error messages.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -139,16 +161,16 @@ pub trait FromValue: Sized {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error>;
 }
 
-/// A value read as it is (claims, JWT headers: shapes the gate inspects itself).
-impl FromValue for Value {
+/// A value read as it is (claims, JWT headers: shapes the gate inspects itself), owning its strings.
+impl FromValue for Value<'static> {
     fn from_value(value: &Value, _: &Path) -> Result<Self, Error> {
-        Ok(value.clone())
+        Ok(value.to_owned_value())
     }
 }
 
 /// An object's fields, checked against the keys the shape knows.
 pub struct Fields<'v> {
-    fields: &'v [(String, Value)],
+    fields: &'v [(Text<'v>, Value<'v>)],
 }
 
 impl<'v> Fields<'v> {
@@ -163,7 +185,7 @@ impl<'v> Fields<'v> {
             return Err(at.error(format!("expected {what}, found {}", value.kind())));
         };
         for (key, _) in fields {
-            if !known.contains(&key.as_str()) {
+            if !known.contains(&key.as_ref()) {
                 let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
                 return Err(at.key(key).error(format!(
                     "unknown field `{key}`, expected one of {}",
@@ -175,7 +197,7 @@ impl<'v> Fields<'v> {
     }
 
     /// The value at `key`; absent and `null` are the same (`undefined` in JS).
-    pub fn get(&self, key: &str) -> Option<&'v Value> {
+    pub fn get(&self, key: &str) -> Option<&'v Value<'v>> {
         self.fields
             .iter()
             .find(|(k, _)| k == key)
@@ -202,7 +224,7 @@ impl<'v> Fields<'v> {
 /// A string.
 pub fn string(value: &Value, at: &Path) -> Result<String, Error> {
     match value {
-        Value::String(s) => Ok(s.clone()),
+        Value::String(s) => Ok(s.to_string()),
         other => Err(at.error(format!("expected a string, found {}", other.kind()))),
     }
 }
@@ -243,7 +265,7 @@ pub fn map<T>(value: &Value, at: &Path, read: Reader<T>) -> Result<Vec<(String, 
     };
     let mut out = Vec::with_capacity(fields.len());
     for (key, item) in fields {
-        out.push((key.clone(), read(item, &at.key(key))?));
+        out.push((key.to_string(), read(item, &at.key(key))?));
     }
     Ok(out)
 }
@@ -270,10 +292,10 @@ pub fn one_of<T: Copy>(value: &Value, at: &Path, options: &[(&str, T)]) -> Resul
         })
 }
 
-// ───────── serde: any self-describing format becomes a Value (native callers, tests) ─────────
+// ───────── serde: any self-describing format becomes a Value<'static> (native callers, tests) ─────────
 
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+impl<'de> Deserialize<'de> for Value<'static> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value<'static>, D::Error> {
         Nested(0).deserialize(deserializer)
     }
 }
@@ -284,59 +306,62 @@ impl<'de> Deserialize<'de> for Value {
 struct Nested(usize);
 
 impl<'de> DeserializeSeed<'de> for Nested {
-    type Value = Value;
+    type Value = Value<'static>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Value<'static>, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Nested {
-    type Value = Value;
+    type Value = Value<'static>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_unit<E>(self) -> Result<Value<'static>, E> {
         Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<Value, E> {
+    fn visit_none<E>(self) -> Result<Value<'static>, E> {
         Ok(Value::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value<'static>, D::Error> {
         self.deserialize(d)
     }
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+    fn visit_bool<E>(self, b: bool) -> Result<Value<'static>, E> {
         Ok(Value::Bool(b))
     }
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+    fn visit_i64<E>(self, n: i64) -> Result<Value<'static>, E> {
         Ok(Value::Number(n as f64))
     }
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+    fn visit_u64<E>(self, n: u64) -> Result<Value<'static>, E> {
         Ok(Value::Number(n as f64))
     }
-    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+    fn visit_f64<E>(self, n: f64) -> Result<Value<'static>, E> {
         Ok(if n.is_finite() {
             Value::Number(n)
         } else {
             Value::Unsupported(NOT_FINITE)
         })
     }
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+    fn visit_str<E>(self, s: &str) -> Result<Value<'static>, E> {
         Ok(if s.len() > MAX_STRING {
             Value::Unsupported(TOO_LONG)
         } else {
-            Value::String(s.to_owned())
+            Value::String(Cow::Owned(s.to_owned()))
         })
     }
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+    fn visit_string<E>(self, s: String) -> Result<Value<'static>, E> {
         Ok(if s.len() > MAX_STRING {
             Value::Unsupported(TOO_LONG)
         } else {
-            Value::String(s)
+            Value::String(Cow::Owned(s))
         })
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'static>, A::Error> {
         if self.0 >= MAX_DEPTH {
             // Read past it without building anything (serde_json's own recursion limit bounds this).
             while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -352,12 +377,12 @@ impl<'de> Visitor<'de> for Nested {
         }
         Ok(Value::Array(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'static>, A::Error> {
         if self.0 >= MAX_DEPTH {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             return Ok(Value::Unsupported(TOO_DEEP));
         }
-        let mut fields: Vec<(String, Value)> = Vec::new();
+        let mut fields: Vec<(Text<'static>, Value<'static>)> = Vec::new();
         // Where each key is, so a repeated key costs no scan of the object.
         let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -376,7 +401,7 @@ impl<'de> Visitor<'de> for Nested {
                 return Ok(Value::Unsupported(TOO_MANY_KEYS));
             }
             seen.insert(key.clone(), fields.len());
-            fields.push((key, value));
+            fields.push((Cow::Owned(key), value));
         }
         Ok(Value::Object(fields))
     }

@@ -31,7 +31,7 @@ fn project(path: String) -> ProjectInput {
 }
 
 /// How deep a value goes before it ends (or is refused).
-fn depth(value: &Value) -> (usize, &Value) {
+fn depth<'v>(value: &'v Value<'v>) -> (usize, &'v Value<'v>) {
     match value {
         Value::Array(items) if items.len() == 1 => {
             let (d, end) = depth(&items[0]);

@@ -8,7 +8,7 @@ use arbitrary::Arbitrary;
 use job_token_scope::azure::{AzureConfig, AzurePipeline, AzureResource};
 use job_token_scope::gate::Gate;
 use job_token_scope::gitlab::{EditInput, Permission, Query, RequestInput, World, WorldInput};
-use job_token_scope::value::{FromValue, Path, Value};
+use job_token_scope::value::{FromValue, Path, Text, Value};
 use job_token_scope::{parse, Decision, Outcome};
 use serde_json::{json, Map, Value as Json};
 
@@ -852,17 +852,20 @@ pub enum FuzzJson {
 }
 
 impl FuzzJson {
-    pub fn value(&self) -> Value {
+    pub fn value(&self) -> Value<'_> {
         match self {
             FuzzJson::Null => Value::Null,
             FuzzJson::Bool(b) => Value::Bool(*b),
             FuzzJson::Number(n) if n.is_finite() => Value::Number(*n),
             FuzzJson::Number(_) => Value::Unsupported("NaN"),
-            FuzzJson::Text(s) => Value::String(s.clone()),
+            FuzzJson::Text(s) => Value::String(s.as_str().into()),
             FuzzJson::Array(items) => Value::Array(items.iter().map(FuzzJson::value).collect()),
-            FuzzJson::Object(fields) => {
-                Value::Object(fields.iter().map(|(k, v)| (k.clone(), v.value())).collect())
-            }
+            FuzzJson::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str().into(), v.value()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -941,10 +944,10 @@ impl FuzzRequest {
         format!("/{}", parts.join("/"))
     }
 
-    pub fn header(&self) -> Value {
+    pub fn header(&self) -> Value<'_> {
         let mut fields = vec![(
-            "alg".to_owned(),
-            Value::String(pick(ALGS, self.header_alg).to_owned()),
+            "alg".into(),
+            Value::String(pick(ALGS, self.header_alg).into()),
         )];
         match &self.header_kid {
             FuzzClaim::Good => fields.push(("kid".into(), Value::String("key-1".into()))),
@@ -955,17 +958,17 @@ impl FuzzRequest {
             self.header_extra
                 .iter()
                 .take(3)
-                .map(|(k, v)| (k.clone(), v.value())),
+                .map(|(k, v)| (k.as_str().into(), v.value())),
         );
         Value::Object(fields)
     }
 
-    pub fn claims(&self) -> Value {
-        let mut fields: Vec<(String, Value)> = Vec::new();
-        let mut claim = |key: &str, c: &FuzzClaim, good: Value| match c {
-            FuzzClaim::Good => fields.push((key.to_owned(), good)),
+    pub fn claims(&self) -> Value<'_> {
+        let mut fields: Vec<(Text, Value)> = Vec::new();
+        let mut claim = |key: &'static str, c: &FuzzClaim, good: Value<'static>| match c {
+            FuzzClaim::Good => fields.push((key.into(), good)),
             FuzzClaim::Missing => {}
-            FuzzClaim::Other(v) => fields.push((key.to_owned(), v.value())),
+            FuzzClaim::Other(v) => fields.push((key.into(), v.value().to_owned_value())),
         };
         claim("iss", &self.iss, Value::String(ISSUER.into()));
         claim(
@@ -984,19 +987,19 @@ impl FuzzRequest {
         claim("ref", &self.ref_name, Value::String("main".into()));
         for (key, offset) in [("exp", self.exp), ("nbf", self.nbf), ("iat", self.iat)] {
             if let Some(offset) = offset {
-                fields.push((key.to_owned(), Value::Number(NOW + offset as f64)));
+                fields.push((key.into(), Value::Number(NOW + offset as f64)));
             }
         }
         fields.push(("ref_type".into(), Value::String("branch".into())));
         fields.push((
             "project_path".into(),
-            Value::String(pick(GATE_PROJECTS, self.project).to_owned()),
+            Value::String(pick(GATE_PROJECTS, self.project).into()),
         ));
         fields.extend(
             self.extra
                 .iter()
                 .take(3)
-                .map(|(k, v)| (k.clone(), v.value())),
+                .map(|(k, v)| (k.as_str().into(), v.value())),
         );
         Value::Object(fields)
     }

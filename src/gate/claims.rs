@@ -16,7 +16,7 @@ pub(super) fn check_header(header: &Value) -> Result<AcceptedHeader, Answer> {
     };
     let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
     let alg = match get("alg") {
-        Some(Value::String(alg)) => alg.as_str(),
+        Some(Value::String(alg)) => alg.as_ref(),
         _ => {
             return Err(Answer::invalid_token(
                 "The token header names no signing algorithm.",
@@ -30,7 +30,7 @@ pub(super) fn check_header(header: &Value) -> Result<AcceptedHeader, Answer> {
     };
     let kid = match get("kid") {
         None | Some(Value::Null) => None,
-        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(Value::String(kid)) => Some(kid.to_string()),
         Some(_) => {
             return Err(Answer::invalid_token(
                 "The token header's kid is not a string.",
@@ -61,7 +61,7 @@ pub(super) fn check(
             .filter(|v| **v != Value::Null)
     };
     let text = |key: &str| match get(key) {
-        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::String(s)) => Some(s.as_ref()),
         _ => None,
     };
     let time = |key: &str| -> Result<Option<f64>, Answer> {
@@ -156,7 +156,7 @@ impl Requirements {
             return Err("the token has no claims".to_owned());
         };
         let claim = |key: &str| match fields.iter().find(|(k, _)| k == key).map(|(_, v)| v) {
-            Some(Value::String(s)) => Some(s.as_str()),
+            Some(Value::String(s)) => Some(s.as_ref()),
             _ => None,
         };
         if let Some(protected) = self.ref_protected {

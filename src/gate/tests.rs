@@ -7,7 +7,7 @@ use crate::value::Value;
 
 const NOW: f64 = 1_800_000_000.0;
 
-fn value(json: serde_json::Value) -> Value {
+fn value(json: serde_json::Value) -> Value<'static> {
     crate::parse::<Value, _>(json).unwrap()
 }
 
@@ -35,7 +35,7 @@ fn gate(extra: serde_json::Value) -> Gate {
     crate::parse::<Gate, _>(config).unwrap()
 }
 
-fn claims(project: &str) -> Value {
+fn claims(project: &str) -> Value<'static> {
     value(json!({
         "iss": "https://gitlab.example.com", "aud": "https://artifacts.example.com",
         "exp": NOW + 300.0, "nbf": NOW - 5.0, "iat": NOW - 5.0,
@@ -44,13 +44,13 @@ fn claims(project: &str) -> Value {
     }))
 }
 
-fn with(claims: Value, key: &str, v: serde_json::Value) -> Value {
+fn with(claims: Value<'static>, key: &str, v: serde_json::Value) -> Value<'static> {
     let Value::Object(mut fields) = claims else {
         unreachable!()
     };
     fields.retain(|(k, _)| k != key);
     if !v.is_null() {
-        fields.push((key.to_owned(), value(v)));
+        fields.push((key.to_owned().into(), value(v)));
     }
     Value::Object(fields)
 }

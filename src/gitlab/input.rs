@@ -179,7 +179,7 @@ impl FromValue for EntryInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
         if let Value::String(path) = value {
             return Ok(EntryInput {
-                path: path.clone(),
+                path: path.to_string(),
                 default_permissions: true,
                 policies: Vec::new(),
             });
@@ -209,7 +209,7 @@ pub struct VersionText(pub String);
 impl FromValue for VersionText {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
         match value {
-            Value::String(text) => Ok(VersionText(text.clone())),
+            Value::String(text) => Ok(VersionText(text.to_string())),
             other => Err(at.error(format!(
                 "expected a version string such as \"17.10\" or \"latest\", found {} (a number cannot tell 17.1 from 17.10)",
                 other.kind()

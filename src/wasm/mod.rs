@@ -28,7 +28,7 @@ fn js_error(error: Error) -> JsValue {
 }
 
 fn from_js<T: FromValue>(value: JsValue) -> Result<T, JsValue> {
-    T::from_value(&value::from_js(&value)?, &Path::ROOT).map_err(js_error)
+    T::from_value(&value::from_js(&value)?.value(), &Path::ROOT).map_err(js_error)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -255,7 +255,7 @@ impl GateEngine {
     /// `{ alg, kid }` for an acceptable JWT header, else a 401 answer.
     #[wasm_bindgen(js_name = checkHeader)]
     pub fn check_header(&self, header: JsValue) -> Result<JsValue, JsValue> {
-        match self.gate.check_header(&value::from_js(&header)?) {
+        match self.gate.check_header(&value::from_js(&header)?.value()) {
             Ok(accepted) => to_js(&accepted),
             Err(answer) => to_js(&answer),
         }
@@ -272,7 +272,7 @@ impl GateEngine {
         to_js(
             &self
                 .gate
-                .authorize(method, path, &value::from_js(&claims)?, now),
+                .authorize(method, path, &value::from_js(&claims)?.value(), now),
         )
     }
 }

@@ -11,6 +11,8 @@
 //! refused. Decoding never fails and never panics: a record that does not add up (it cannot, short of
 //! a bug in `encode.js`) decodes to `Unsupported` too.
 
+use std::borrow::Cow;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -84,24 +86,41 @@ fn text(encoded: &Encoded) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// Converts a JS value; `Err` is what the value itself threw while being read (a getter, a Proxy trap),
-/// to be thrown to the caller unchanged.
-pub fn from_js(value: &JsValue) -> Result<Value, JsValue> {
+/// A JS value copied into the module: [`Copied::value`] reads it, its strings borrowed from the copy.
+pub struct Copied {
+    tape: Vec<u32>,
+    numbers: Vec<f64>,
+    /// `None`: the text did not arrive as UTF-8 (it cannot, short of a bug in `encode.js`).
+    text: Option<String>,
+}
+
+/// Copies a JS value in; `Err` is what the value itself threw while being read (a getter, a Proxy
+/// trap), to be thrown to the caller unchanged.
+pub fn from_js(value: &JsValue) -> Result<Copied, JsValue> {
     let encoded = encode_js(value, MAX_DEPTH, MAX_STRING, MAX_ITEMS, MAX_INPUT);
     if encoded.failed() {
         return Err(encoded.thrown());
     }
-    let tape = encoded.tape();
-    let numbers = encoded.numbers();
-    let Some(text) = text(&encoded) else {
-        return Ok(Value::Unsupported(MALFORMED));
-    };
-    let mut record = Record {
-        tape: tape.iter(),
-        numbers: numbers.iter(),
-        text: &text,
-    };
-    Ok(record.value(0))
+    Ok(Copied {
+        tape: encoded.tape(),
+        numbers: encoded.numbers(),
+        text: text(&encoded),
+    })
+}
+
+impl Copied {
+    /// The value, decoded.
+    pub fn value(&self) -> Value<'_> {
+        let Some(text) = &self.text else {
+            return Value::Unsupported(MALFORMED);
+        };
+        let mut record = Record {
+            tape: self.tape.iter(),
+            numbers: self.numbers.iter(),
+            text,
+        };
+        record.value(0)
+    }
 }
 
 /// The part of the record not decoded yet.
@@ -111,8 +130,8 @@ struct Record<'r> {
     text: &'r str,
 }
 
-impl Record<'_> {
-    fn value(&mut self, depth: usize) -> Value {
+impl<'r> Record<'r> {
+    fn value(&mut self, depth: usize) -> Value<'r> {
         let Some(&tag) = self.tape.next() else {
             return Value::Unsupported(MALFORMED);
         };
@@ -125,7 +144,7 @@ impl Record<'_> {
                 None => Value::Unsupported(MALFORMED),
             },
             4 => match self.string() {
-                Some(s) => Value::String(s),
+                Some(s) => Value::String(Cow::Borrowed(s)),
                 None => Value::Unsupported(MALFORMED),
             },
             5 | 6 if depth >= MAX_DEPTH => Value::Unsupported(MALFORMED),
@@ -144,7 +163,7 @@ impl Record<'_> {
                     let Some(key) = self.string() else {
                         return Value::Unsupported(MALFORMED);
                     };
-                    fields.push((key, self.value(depth + 1)));
+                    fields.push((Cow::Borrowed(key), self.value(depth + 1)));
                 }
                 Value::Object(fields)
             }
@@ -163,7 +182,7 @@ impl Record<'_> {
     }
 
     /// The next string: its length in UTF-16 code units on the tape, its text next in `text`.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<&'r str> {
         let units = *self.tape.next()? as usize;
         let bytes = self.text.as_bytes();
         // ASCII (nearly every path) has one byte per unit; otherwise count the units char by char.
@@ -186,6 +205,6 @@ impl Record<'_> {
         };
         let (s, rest) = self.text.split_at_checked(end)?;
         self.text = rest;
-        Some(s.to_owned())
+        Some(s)
     }
 }
