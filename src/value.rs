@@ -36,8 +36,9 @@ pub(crate) const BAD_KEY: &str =
     "an object with a key longer than 1 MiB (the limit) or with a lone UTF-16 surrogate";
 pub(crate) const NOT_FINITE: &str = "NaN or an infinite number";
 
-/// A string of a [`Value`]: borrowed from the text the value was decoded from where it can be (the
-/// wasm door keeps a large world's million strings in one copy of their text, not a copy each).
+/// A string of a [`Value`]: the wasm door's values borrow their strings from the one copy of the
+/// input's text (so the readers' own copies are the only others: a large world has a million strings);
+/// the serde door's own them.
 pub type Text<'t> = Cow<'t, str>;
 
 /// A JSON-like value, its strings borrowed from `'t` or owned.
@@ -292,7 +293,7 @@ pub fn one_of<T: Copy>(value: &Value, at: &Path, options: &[(&str, T)]) -> Resul
         })
 }
 
-// ───────── serde: any self-describing format becomes a Value<'static> (native callers, tests) ─────────
+// ───────── serde: any self-describing format becomes a Value (native callers, tests) ─────────
 
 impl<'de> Deserialize<'de> for Value<'static> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value<'static>, D::Error> {

@@ -309,6 +309,7 @@ impl World {
         if entry_for(
             &s.outbound_projects,
             &s.outbound_project_index,
+            query.target,
             &t.key,
             t.hash,
         )
@@ -353,6 +354,7 @@ impl World {
         if let Some(entry) = entry_for(
             &t.inbound_projects,
             &t.inbound_project_index,
+            query.source,
             &s.key,
             s.hash,
         ) {
@@ -368,9 +370,13 @@ impl World {
             // Nearest group first: it is also the entry whose permissions apply.
             for &group in &s.groups {
                 let g = &self.groups[group];
-                if let Some(entry) =
-                    entry_for(&t.inbound_groups, &t.inbound_group_index, &g.key, g.hash)
-                {
+                if let Some(entry) = entry_for(
+                    &t.inbound_groups,
+                    &t.inbound_group_index,
+                    group,
+                    &g.key,
+                    g.hash,
+                ) {
                     trace.record(INBOUND, Outcome::Pass, || {
                         format!(
                             "{} is in group {}, which is on {}'s allowlist",

@@ -1,10 +1,11 @@
-//! A GitLab world compiled once from its input: paths normalised and interned, groups implied by
-//! project paths, allowlist entries resolved to the projects and groups they name.
+//! A GitLab world compiled once from its input: paths checked, normalised and interned, groups implied
+//! by project paths, each allowlist indexed by its entries' key hashes.
 //!
 //! Everything the rules need is looked up here by index; nothing here decides.
 
 use crate::hash::{key_hash, HashMap};
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::input::{EntryInput, Visibility, WorldInput};
 use super::permission::{PermissionSet, Role};
@@ -73,7 +74,7 @@ pub struct Group {
     pub parent: Option<GroupId>,
 }
 
-/// An allowlist entry, resolved against the world.
+/// An allowlist entry, checked and keyed.
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The path as the entry spells it (trimmed of `/`).
@@ -83,6 +84,8 @@ pub struct Entry {
     folded: Option<Box<str>>,
     /// The key's [`key_hash`].
     hash: u32,
+    /// The project or group it names, once a decision has found that out.
+    named: Named,
     pub default_permissions: bool,
     pub policies: Vec<String>,
     /// What `policies` grant (with `admin_X ⇒ read_X`); unknown policies grant nothing.
@@ -96,6 +99,7 @@ impl Entry {
         Entry {
             granted: PermissionSet::from_policies(policies.iter().map(String::as_str)),
             hash: key_hash(folded.as_deref().unwrap_or(&path)),
+            named: Named(AtomicU32::new(UNKNOWN)),
             path,
             folded,
             default_permissions,
@@ -106,6 +110,33 @@ impl Entry {
     /// The lower-case path every comparison uses.
     pub fn key(&self) -> &str {
         self.folded.as_deref().unwrap_or(&self.path)
+    }
+
+    /// Whether it names the project or group `id`, whose key is `key`. Keys are compared the first
+    /// time and the answer kept: a decision that finds this entry again compares two integers, as if
+    /// the world had resolved its entries when it compiled.
+    fn names(&self, id: usize, key: &str) -> bool {
+        // Relaxed: the answer is the same whichever thread finds it first.
+        match self.named.0.load(Ordering::Relaxed) {
+            UNKNOWN if self.key() == key => {
+                self.named.0.store(id as u32, Ordering::Relaxed);
+                true
+            }
+            UNKNOWN => false,
+            named => named as usize == id,
+        }
+    }
+}
+
+/// [`Entry::names`]' memo: `UNKNOWN` until a decision has found the entry's project or group.
+#[derive(Debug)]
+struct Named(AtomicU32);
+
+const UNKNOWN: u32 = u32::MAX;
+
+impl Clone for Named {
+    fn clone(&self) -> Named {
+        Named(AtomicU32::new(self.0.load(Ordering::Relaxed)))
     }
 }
 
@@ -155,8 +186,8 @@ struct Scan {
 }
 
 impl Scan {
-    /// Scans a non-empty path trimmed of `/` and spaces: eight bytes at a time when it is printable ASCII without spaces (nearly
-    /// every path; a world has a million), else byte by byte.
+    /// Scans a non-empty path trimmed of `/` and spaces: eight bytes at a time when it is printable
+    /// ASCII without spaces (nearly every path; a world has a million), else byte by byte.
     fn of(path: &str) -> Scan {
         Scan::words(path.as_bytes()).unwrap_or_else(|| Scan::bytes(path))
     }
@@ -319,19 +350,21 @@ fn heapsort(items: &mut [(u32, u32)]) {
     }
 }
 
-/// The first entry of a list indexed by [`index_of`] whose key is `key` (with hash `hash`).
+/// The first entry of a list indexed by [`index_of`] that names project or group `id` (key `key`,
+/// hash `hash`).
 pub(crate) fn entry_for<'e>(
     entries: &'e [Entry],
     index: &[(u32, u32)],
+    id: usize,
     key: &str,
     hash: u32,
 ) -> Option<&'e Entry> {
-    // Same hash, in list order: the first whose key matches is the list's first entry for `key`.
+    // Same hash, in list order: the first that names `id` is the list's first entry for it.
     let start = index.partition_point(|&(h, _)| h < hash);
     (index.iter().skip(start))
         .take_while(|&&(h, _)| h == hash)
         .filter_map(|&(_, position)| entries.get(position as usize))
-        .find(|e| e.key() == key)
+        .find(|e| e.names(id, key))
 }
 
 /// `key` is `group` or lies below it (`acme/api` within `acme`, not within `ac`).
@@ -660,6 +693,58 @@ mod tests {
                 path != "12345678/x",
                 "{path:?}"
             );
+        }
+    }
+
+    #[test]
+    fn entries_whose_keys_share_a_hash_name_only_their_own_project() {
+        // Two project paths with the same 32-bit key hash (a birthday search finds one quickly).
+        let mut seen = std::collections::HashMap::new();
+        let (a, b) = (0..)
+            .find_map(|i| {
+                let key = format!("g/p{i}");
+                seen.insert(crate::hash::key_hash(&key), key.clone())
+                    .map(|other| (other, key))
+            })
+            .unwrap();
+        // t1 lists only b; t2 lists b (restricted) before a: each hash run holds both keys' entries.
+        let restricted = serde_json::json!({ "path": b, "defaultPermissions": false, "policies": ["read_packages"] });
+        let input = crate::parse::<super::WorldInput, _>(serde_json::json!({ "projects": [
+            { "path": a }, { "path": b },
+            { "path": "t/one", "inbound": { "projects": [b] } },
+            { "path": "t/two", "inbound": { "projects": [restricted, a] } },
+        ] }));
+        let world = super::World::from_input(input.unwrap()).unwrap();
+        let entry_named = |source: &str, target: &str| {
+            let query = crate::gitlab::Query {
+                source: world.project_id(source).unwrap(),
+                target: world.project_id(target).unwrap(),
+                permission: None,
+                user: None,
+            };
+            let decision = world.explain(&query);
+            (
+                decision.allowed,
+                decision
+                    .trace
+                    .iter()
+                    .any(|step| step.detail.contains(&format!("(entry {source})"))),
+            )
+        };
+        // Twice each, in both orders: the first decision keeps what it found for the next ones.
+        for _ in 0..2 {
+            assert_eq!(
+                entry_named(&a, "t/one"),
+                (false, false),
+                "{a} is not on t/one's list"
+            );
+            assert_eq!(entry_named(&b, "t/one"), (true, true));
+            assert_eq!(
+                entry_named(&a, "t/two"),
+                (true, true),
+                "{a} by its own entry"
+            );
+            assert_eq!(entry_named(&b, "t/two"), (true, true));
         }
     }
 

@@ -1,8 +1,10 @@
 //! Plain JS values (what `JSON.parse` gives, or an object literal) as the engine's [`Value`] tree.
 //!
 //! `encode.js` walks the value in JS and hands over one flat record — a tape of tags and lengths, the
-//! numbers, and every string's text joined — which crosses into the module in three bulk copies; a
-//! call into JS per value and string made compiling a 100,000-project world take seconds. The rules stay
+//! numbers, and every string's text joined — which crosses into the module in three bulk copies (the
+//! text by `TextEncoder.encodeInto`, straight into the module's memory), and the decoded [`Value`]
+//! borrows its strings from that text; a call into JS per value and string made compiling a
+//! 100,000-project world take seconds. The rules stay
 //! here: the limits of [`crate::value`] are passed to the walk, and what a value past a limit or outside
 //! JSON is comes back as a numbered kind that becomes [`Value::Unsupported`] with its message, refused
 //! by every reader with its path.
