@@ -111,14 +111,19 @@ pub fn from_js(value: &JsValue) -> Result<Copied, JsValue> {
 }
 
 impl Copied {
-    /// The value, decoded.
-    pub fn value(&self) -> Value<'_> {
+    /// The value, decoded. The tape and numbers are freed once read, so what the readers build from a
+    /// large value reuses their memory; the text stays, borrowed.
+    pub fn value(&mut self) -> Value<'_> {
+        let (tape, numbers) = (
+            std::mem::take(&mut self.tape),
+            std::mem::take(&mut self.numbers),
+        );
         let Some(text) = &self.text else {
             return Value::Unsupported(MALFORMED);
         };
         let mut record = Record {
-            tape: self.tape.iter(),
-            numbers: self.numbers.iter(),
+            tape: tape.iter(),
+            numbers: numbers.iter(),
             text,
         };
         record.value(0)
@@ -126,14 +131,14 @@ impl Copied {
 }
 
 /// The part of the record not decoded yet.
-struct Record<'r> {
+struct Record<'r, 't> {
     tape: std::slice::Iter<'r, u32>,
     numbers: std::slice::Iter<'r, f64>,
-    text: &'r str,
+    text: &'t str,
 }
 
-impl<'r> Record<'r> {
-    fn value(&mut self, depth: usize) -> Value<'r> {
+impl<'t> Record<'_, 't> {
+    fn value(&mut self, depth: usize) -> Value<'t> {
         let Some(&tag) = self.tape.next() else {
             return Value::Unsupported(MALFORMED);
         };
@@ -184,7 +189,7 @@ impl<'r> Record<'r> {
     }
 
     /// The next string: its length in UTF-16 code units on the tape, its text next in `text`.
-    fn string(&mut self) -> Option<&'r str> {
+    fn string(&mut self) -> Option<&'t str> {
         let units = *self.tape.next()? as usize;
         let bytes = self.text.as_bytes();
         // ASCII (nearly every path) has one byte per unit; otherwise count the units char by char.
