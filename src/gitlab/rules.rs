@@ -5,7 +5,7 @@
 
 use super::input::{RequestInput, Visibility};
 use super::permission::{Permission, Role};
-use super::world::{entry_for, Entry, GroupId, ProjectId, World};
+use super::world::{Entry, GroupId, Name, ProjectId, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
@@ -306,14 +306,13 @@ impl World {
             });
             return Ok(());
         }
-        if entry_for(
-            &s.outbound_projects,
-            &s.outbound_project_index,
-            query.target,
-            &t.key,
-            t.hash,
-        )
-        .is_some()
+        if self
+            .entry_for(
+                &s.outbound_projects,
+                &s.outbound_project_index,
+                Name::Project(query.target),
+            )
+            .is_some()
         {
             trace.record(OUTBOUND, Outcome::Pass, || {
                 format!("{} is on {}'s outbound allowlist", t.path, s.path)
@@ -351,12 +350,10 @@ impl World {
             });
             return Ok(Admission::Open(Reason::InboundDisabled));
         }
-        if let Some(entry) = entry_for(
+        if let Some(entry) = self.entry_for(
             &t.inbound_projects,
             &t.inbound_project_index,
-            query.source,
-            &s.key,
-            s.hash,
+            Name::Project(query.source),
         ) {
             trace.record(INBOUND, Outcome::Pass, || {
                 format!(
@@ -366,16 +363,13 @@ impl World {
             });
             return Ok(Admission::Entry(entry, None));
         }
-        if self.profile.groups {
+        if self.profile.groups && !t.inbound_groups.is_empty() {
             // Nearest group first: it is also the entry whose permissions apply.
             for &group in &s.groups {
-                let g = &self.groups[group];
-                if let Some(entry) = entry_for(
+                if let Some(entry) = self.entry_for(
                     &t.inbound_groups,
                     &t.inbound_group_index,
-                    group,
-                    &g.key,
-                    g.hash,
+                    Name::Group(group),
                 ) {
                     trace.record(INBOUND, Outcome::Pass, || {
                         format!(

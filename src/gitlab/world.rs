@@ -27,6 +27,9 @@ pub struct World {
     pub(crate) projects: Vec<Project>,
     project_index: HashMap<String, ProjectId>,
     pub(crate) groups: Vec<Group>,
+    /// Each group's [`key_hash`], by [`GroupId`]: a decision walks a source's groups through these
+    /// (a small array, unlike `groups`) and reads a group's key only when an entry's hash matches.
+    pub(crate) group_hashes: Vec<u32>,
     group_index: HashMap<String, GroupId>,
     /// user key → (project or group key, role) memberships
     users: HashMap<String, usize>,
@@ -68,8 +71,6 @@ pub struct Group {
     /// The path as first spelled by a project below it.
     pub path: String,
     pub key: String,
-    /// `key`'s [`key_hash`].
-    pub(crate) hash: u32,
     /// The group it lies in, if any.
     pub parent: Option<GroupId>,
 }
@@ -112,13 +113,13 @@ impl Entry {
         self.folded.as_deref().unwrap_or(&self.path)
     }
 
-    /// Whether it names the project or group `id`, whose key is `key`. Keys are compared the first
+    /// Whether it names the project or group `id`, whose key `key` gives (read only if needed). Keys are compared the first
     /// time and the answer kept: a decision that finds this entry again compares two integers, as if
     /// the world had resolved its entries when it compiled.
-    fn names(&self, id: usize, key: &str) -> bool {
+    fn names<'k>(&self, id: usize, key: impl Fn() -> &'k str) -> bool {
         // Relaxed: the answer is the same whichever thread finds it first.
         match self.named.0.load(Ordering::Relaxed) {
-            UNKNOWN if self.key() == key => {
+            UNKNOWN if self.key() == key() => {
                 self.named.0.store(id as u32, Ordering::Relaxed);
                 true
             }
@@ -350,21 +351,11 @@ fn heapsort(items: &mut [(u32, u32)]) {
     }
 }
 
-/// The first entry of a list indexed by [`index_of`] that names project or group `id` (key `key`,
-/// hash `hash`).
-pub(crate) fn entry_for<'e>(
-    entries: &'e [Entry],
-    index: &[(u32, u32)],
-    id: usize,
-    key: &str,
-    hash: u32,
-) -> Option<&'e Entry> {
-    // Same hash, in list order: the first that names `id` is the list's first entry for it.
-    let start = index.partition_point(|&(h, _)| h < hash);
-    (index.iter().skip(start))
-        .take_while(|&&(h, _)| h == hash)
-        .filter_map(|&(_, position)| entries.get(position as usize))
-        .find(|e| e.names(id, key))
+/// A project or a group: what an allowlist entry names.
+#[derive(Clone, Copy)]
+pub(crate) enum Name {
+    Project(ProjectId),
+    Group(GroupId),
 }
 
 /// `key` is `group` or lies below it (`acme/api` within `acme`, not within `ac`).
@@ -401,6 +392,7 @@ impl World {
                 Default::default(),
             ),
             groups: Vec::new(),
+            group_hashes: Vec::new(),
             group_index: HashMap::default(),
             users: HashMap::default(),
             memberships: Vec::new(),
@@ -535,8 +527,8 @@ impl World {
         }
         let key = key.into_owned();
         let id = self.groups.len();
+        self.group_hashes.push(key_hash(&key));
         self.groups.push(Group {
-            hash: key_hash(&key),
             path: path.to_owned(),
             key: key.clone(),
             parent: None,
@@ -574,6 +566,36 @@ impl World {
     /// The implied group at `path`.
     pub fn group_id(&self, path: &str) -> Option<GroupId> {
         self.group_index.get(path_key(path).as_ref()).copied()
+    }
+
+    /// The first entry of a list indexed by [`index_of`] that names `name`.
+    pub(crate) fn entry_for<'e>(
+        &self,
+        entries: &'e [Entry],
+        index: &[(u32, u32)],
+        name: Name,
+    ) -> Option<&'e Entry> {
+        let (id, hash) = match name {
+            Name::Project(p) => (p, self.projects[p].hash),
+            Name::Group(g) => (g, self.group_hashes[g]),
+        };
+        // Same hash, in list order: the first that names `id` is the list's first entry for it. The
+        // key is read only for an entry not matched before (a group's, from the large `groups`).
+        let key = || match name {
+            Name::Project(p) => self.projects[p].key.as_str(),
+            Name::Group(g) => self.groups[g].key.as_str(),
+        };
+        let mut at = index.partition_point(|&(h, _)| h < hash);
+        while let Some(&(h, position)) = index.get(at) {
+            if h != hash {
+                break;
+            }
+            match entries.get(position as usize) {
+                Some(entry) if entry.names(id, key) => return Some(entry),
+                _ => at += 1,
+            }
+        }
+        None
     }
 
     /// Whether an allowlist entry names a project (`kind` "project") or group of this world.
