@@ -27,8 +27,18 @@ pub struct KeyHasher(u64);
 const SEED: u64 = 0xf135_7aea_2e62_a9c5;
 
 impl KeyHasher {
-    fn add(&mut self, word: u64) {
+    /// Adds eight bytes (little-endian).
+    pub(crate) fn add(&mut self, word: u64) {
         self.0 = (self.0 ^ word).wrapping_mul(SEED);
+    }
+
+    /// [`key_hash`] of a key whose full eight-byte words were [`add`](Self::add)ed: its last 0–7
+    /// bytes (`last`, zero above them) and how many they are, then the end mark `str` hashing adds.
+    /// For a caller that already reads the key word by word (`Scan` in the GitLab world).
+    pub(crate) fn key_end(mut self, last: u64, count: usize) -> u32 {
+        self.add(last | (count as u64) << 56);
+        self.write_u8(0xff);
+        self.finish() as u32
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Everything the rules need is looked up here by index; nothing here decides.
 
-use crate::hash::{key_hash, HashMap};
+use crate::hash::{key_hash, HashMap, KeyHasher};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -94,12 +94,14 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry for `path` (already checked and trimmed; `upper`: it has upper-case letters).
-    fn new(path: String, upper: bool, default_permissions: bool, policies: Vec<String>) -> Entry {
-        let folded = upper.then(|| path.to_ascii_lowercase().into_boxed_str());
+    /// An entry for `path`, already checked and trimmed (`scan`: what its check found).
+    fn new(path: String, scan: &Scan, default_permissions: bool, policies: Vec<String>) -> Entry {
+        let folded = scan
+            .upper
+            .then(|| path.to_ascii_lowercase().into_boxed_str());
         Entry {
             granted: PermissionSet::from_policies(policies.iter().map(String::as_str)),
-            hash: key_hash(folded.as_deref().unwrap_or(&path)),
+            hash: scan.hash,
             named: Named(AtomicU32::new(UNKNOWN)),
             path,
             folded,
@@ -184,6 +186,8 @@ struct Scan {
     blank: bool,
     /// It has ASCII upper-case letters: its key is spelled differently.
     upper: bool,
+    /// Its key's [`key_hash`].
+    hash: u32,
 }
 
 impl Scan {
@@ -195,6 +199,7 @@ impl Scan {
 
     fn words(bytes: &[u8]) -> Option<Scan> {
         let (mut slashes, mut upper, mut adjacent, mut after_slash) = (0, 0, 0, 0);
+        let (mut hasher, mut last) = (KeyHasher::default(), 0);
         for chunk in bytes.chunks(8) {
             // A short last chunk is filled with `a`, which is none of the bytes looked for.
             let mut word = [b'a'; 8];
@@ -205,7 +210,14 @@ impl Scan {
             }
             let slash = bytes_between(word, b'/' - 1, b'/' + 1);
             slashes += slash.count_ones() as usize;
-            upper |= bytes_between(word, b'A' - 1, b'Z' + 1);
+            let capitals = bytes_between(word, b'A' - 1, b'Z' + 1);
+            upper |= capitals;
+            // The key's bytes: a capital's high bit, moved to 0x20, lowers it.
+            let key = word | capitals >> 2;
+            match chunk.len() {
+                8 => hasher.add(key),
+                n => last = key & ((1 << (8 * n)) - 1),
+            }
             // Two slashes in a row (in this word, or across the last one's end): an empty segment.
             adjacent |= slash & (slash >> 8) | slash & after_slash;
             after_slash = (slash >> 63) << 7;
@@ -214,6 +226,7 @@ impl Scan {
             segments: slashes + 1,
             blank: adjacent != 0,
             upper: upper != 0,
+            hash: hasher.key_end(last, bytes.len() % 8),
         })
     }
 
@@ -240,6 +253,7 @@ impl Scan {
             segments,
             blank,
             upper: path.bytes().any(|b| b.is_ascii_uppercase()),
+            hash: key_hash(&path.to_ascii_lowercase()),
         }
     }
 }
@@ -257,13 +271,12 @@ fn bytes_between(word: u64, low: u8, high: u8) -> u64 {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Checks a path (non-empty segments) and returns it trimmed, as spelled, and whether it has
-/// upper-case letters.
+/// Checks a path (non-empty segments) and returns it trimmed, as spelled, and what its scan found.
 fn checked_path<'p>(
     raw: &'p str,
     at: &dyn Fn() -> String,
     min: usize,
-) -> Result<(&'p str, bool), Error> {
+) -> Result<(&'p str, Scan), Error> {
     // `at` builds the error's location only when there is an error: compiling stays allocation-light.
     let trimmed = trim_path(raw);
     if trimmed.is_empty() {
@@ -288,23 +301,23 @@ fn checked_path<'p>(
             format!("\"{raw}\" is not a project path: GitLab projects live in a namespace (\"group/project\")"),
         ));
     }
-    Ok((trimmed, scan.upper))
+    Ok((trimmed, scan))
 }
 
-/// The checked path as an owned string (the input's own string when it needs no trimming), and whether
-/// it has upper-case letters.
+/// The checked path as an owned string (the input's own string when it needs no trimming), and what
+/// its scan found.
 fn checked_owned(
     raw: String,
     at: &dyn Fn() -> String,
     min: usize,
-) -> Result<(String, bool), Error> {
-    let (trimmed, upper) = checked_path(&raw, at, min)?;
+) -> Result<(String, Scan), Error> {
+    let (trimmed, scan) = checked_path(&raw, at, min)?;
     let path = if trimmed.len() == raw.len() {
         raw
     } else {
         trimmed.to_owned()
     };
-    Ok((path, upper))
+    Ok((path, scan))
 }
 
 /// An allowlist's index: (key hash, position) of every entry, sorted. Entries are not resolved against
@@ -402,8 +415,8 @@ impl World {
         let mut group_bytes = 0;
         for (i, project) in input.projects.iter_mut().enumerate() {
             let at = || format!("projects[{i}].path");
-            let (path, upper) = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
-            let key = if upper {
+            let (path, scan) = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
+            let key = if scan.upper {
                 path.to_ascii_lowercase()
             } else {
                 path.clone()
@@ -442,7 +455,7 @@ impl World {
                 groups.push(above);
             }
             world.projects.push(Project {
-                hash: key_hash(&key),
+                hash: scan.hash,
                 path,
                 key,
                 visibility: project.visibility,
@@ -651,10 +664,10 @@ impl World {
 fn entries(inputs: Vec<EntryInput>, at: &dyn Fn() -> String) -> Result<Vec<Entry>, Error> {
     let mut entries = Vec::with_capacity(inputs.len());
     for (j, input) in inputs.into_iter().enumerate() {
-        let (path, upper) = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
+        let (path, scan) = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
         entries.push(Entry::new(
             path,
-            upper,
+            &scan,
             input.default_permissions,
             input.policies,
         ));
@@ -664,7 +677,7 @@ fn entries(inputs: Vec<EntryInput>, at: &dyn Fn() -> String) -> Result<Vec<Entry
 
 #[cfg(test)]
 mod tests {
-    use super::{checked_path, heapsort, Scan};
+    use super::{checked_path, heapsort, key_hash, Scan};
     use proptest::prelude::*;
 
     proptest! {
@@ -684,8 +697,9 @@ mod tests {
             let expected = !trimmed.is_empty() && !blank && segments <= super::MAX_SEGMENTS;
             let checked = checked_path(&raw, &String::new, 1);
             prop_assert_eq!(checked.is_ok(), expected, "{:?}: {:?}", raw, checked.err());
-            if let Ok((_, upper)) = checked {
-                prop_assert_eq!(upper, trimmed.bytes().any(|b| b.is_ascii_uppercase()));
+            if let Ok((_, scan)) = checked {
+                prop_assert_eq!(scan.upper, trimmed.bytes().any(|b| b.is_ascii_uppercase()));
+                prop_assert_eq!(scan.hash, key_hash(&trimmed.to_ascii_lowercase()));
             }
         }
     }
@@ -704,6 +718,7 @@ mod tests {
             let path = super::trim_path(&raw);
             prop_assume!(!path.is_empty(), "an empty path is refused before it is scanned");
             prop_assert_eq!(Scan::words(path.as_bytes()), Some(Scan::bytes(path)), "{:?}", path);
+            prop_assert_eq!(Scan::of(path).hash, key_hash(&path.to_ascii_lowercase()));
         }
     }
 

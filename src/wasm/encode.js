@@ -30,7 +30,7 @@ const wellFormed = typeof String.prototype.isWellFormed === "function"
  * @param {number} maxString longest string, in UTF-16 code units
  * @param {number} maxItems most items of an array or keys of an object
  * @param {number} maxInput most UTF-16 code units of strings and keys plus 16 per value, in all
- * @returns {{ failed: false, tape: Uint32Array, numbers: Float64Array, textLeft: number,
+ * @returns {{ failed: false, tape: Uint32Array, numbers: Float64Array, tapeLength: number, textLeft: number,
  *     copyText(memory: WebAssembly.Memory, ptr: number, cap: number): number }
  *   | { failed: true, thrown: unknown }}
  */
@@ -130,6 +130,10 @@ export function encode(value, maxDepth, maxString, maxItems, maxInput) {
     failed: false,
     tape: tape.subarray(0, length),
     numbers: new Float64Array(numbers),
+    /** Words on the tape, before it is copied. */
+    get tapeLength() {
+      return length;
+    },
     /** UTF-16 code units of the text not copied yet. */
     get textLeft() {
       return rest.length;
