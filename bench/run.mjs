@@ -636,7 +636,8 @@ const notes = [
     `${P(M.world.projects.length)} projects in ${P(M.meta.groups.length)} groups, instance enforcement off and 10% of ` +
     `projects not limiting access; large ${P(L.world.projects.length)} projects in ${P(L.meta.groups.length)} groups up to ` +
     `${L.meta.maxGroupDepth} deep. ~10% public/internal; allowlists of up to 200 entries (2–5% of targets full, the others ` +
-    "a few), ~70% project and ~30% group entries, ~10% fine-grained.",
+    "a few), ~70% project and ~30% group entries, ~10% fine-grained. Each world, and the paths the queries use, is " +
+    "parsed from JSON, as a program gets a world from a file or an API.",
   "Per-call rows: median of 5 batches (~0.15 s each, after warm-up) over the world's 4,096 seeded queries " +
     "(bench/worlds.mjs: 5% same project, 25% random pairs, 30% project entries, 25% group entries, 15% public/internal " +
     "targets; 40% ask for a permission). All implementations agreed on every one of them before timing.",
@@ -651,7 +652,8 @@ const notes = [
     "workerd: spawn of `workerd serve` to the first HTTP answer of a worker that decides with the package, against the " +
     "same worker deciding with the plain-JS baseline.",
   `Memory: ${memKind} across the first \`new GitlabPolicy(large)\` (a high-water mark: includes the transient conversion of ` +
-    "the input; wasm memory never shrinks). Plain JS: heapUsed delta after a forced GC.",
+    "the input, for which the module grows its memory once, up front; wasm memory never shrinks). Plain JS: heapUsed " +
+    "delta after a forced GC.",
 ];
 const out = `${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
 console.log(`\n${out}`);
