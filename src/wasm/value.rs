@@ -4,10 +4,9 @@
 //! numbers, and every string's text joined — which crosses into the module in three bulk copies (the
 //! text by `TextEncoder.encodeInto`, straight into the module's memory), and the decoded [`Value`]
 //! borrows its strings from that text; a call into JS per value and string made compiling a
-//! 100,000-project world take seconds. The rules stay
-//! here: the limits of [`crate::value`] are passed to the walk, and what a value past a limit or outside
-//! JSON is comes back as a numbered kind that becomes [`Value::Unsupported`] with its message, refused
-//! by every reader with its path.
+//! 100,000-project world take seconds. The rules stay here: the limits of [`crate::value`] are passed
+//! to the walk, and what a value past a limit or outside JSON is comes back as a numbered kind that
+//! becomes [`Value::Unsupported`] with its message, refused by every reader with its path.
 //!
 //! Every own enumerable key of an object is kept, so a misspelled key reaches the readers and is
 //! refused. Decoding never fails and never panics: a record that does not add up (it cannot, short of
