@@ -60,6 +60,16 @@ async function exportsOf(file) {
   return [...output.exports].sort();
 }
 
+test("Node: the entry needs process.getBuiltinModule, as `engines` says, and says so where it is missing", () => {
+  assert.deepEqual(manifest().engines, { node: ">=20.16" });
+  // A runtime without it (Node before 20.16 / 22.3): the import fails with an Error naming the need.
+  const script = `delete process.getBuiltinModule;
+    try { await import(${JSON.stringify(join(PKG_DIR, "node.js"))}); console.log("imported"); }
+    catch (error) { console.log(error instanceof Error ? error.message : String(error)); }`;
+  const out = run(process.execPath, ["--input-type=module", "-e", script]);
+  assert.match(out, /needs Node\.js 20\.16 or later .*process\.getBuiltinModule/);
+});
+
 test("every entry exports exactly the documented API (index.d.ts), not the glue's init functions", async () => {
   const api = declaredApi();
   for (const name of SPEC_API) assert.ok(api.includes(name), `index.d.ts does not declare ${name} (SPEC §2)`);
