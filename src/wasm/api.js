@@ -14,6 +14,12 @@ export {
 
 /** Distinct strings remembered per policy before the memo starts over (bounds memory on hostile input). */
 const MEMO_LIMIT = 65536;
+/**
+ * Longer than any string a world can hold (the engine's 1 MiB input limit): no project or permission
+ * has such a name, so it is neither copied into the module nor remembered; the engine's own `check`
+ * then refuses it with the limit's message.
+ */
+const LONGEST_NAME = 1 << 20;
 
 /**
  * A world compiled once for many checks. `check` resolves each path and permission string to an
@@ -51,7 +57,7 @@ export class GitlabPolicy {
   }
 
   #project(path) {
-    if (typeof path !== "string") return -1;
+    if (typeof path !== "string" || path.length > LONGEST_NAME) return -1;
     let index = this.#projects.get(path);
     if (index === undefined) {
       index = this.#world.projectIndex(path);
@@ -63,7 +69,7 @@ export class GitlabPolicy {
 
   /** The permission's index, or -2 when it is not one (so the engine reports the error). */
   #permission(name) {
-    if (typeof name !== "string") return -2;
+    if (typeof name !== "string" || name.length > LONGEST_NAME) return -2;
     let index = this.#permissions.get(name);
     if (index === undefined) {
       index = CompiledWorld.permissionIndex(name);

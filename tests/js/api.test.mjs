@@ -246,6 +246,19 @@ test("string arguments longer than 1 MiB are refused before they are copied in",
   assert.equal(error.code, "invalid_input");
   assert.ok(error.message.startsWith("project: a string longer than 1 MiB"), error.message);
   assert.equal(api.resolveGitlabScope(WORLD, "acme/api").project, "acme/api");
+  // GitlabPolicy.check: a huge path or permission is not looked up by index, and the engine says why.
+  const policy = new api.GitlabPolicy(WORLD);
+  try {
+    const huge = "x".repeat(2 << 20);
+    for (const [args, where] of [[[huge, "acme/api"], "source"], [["acme/ci", huge], "target"], [["acme/ci", "acme/api", huge], "permission"]]) {
+      const error = thrown(() => policy.check(...args), `huge ${where}`);
+      assert.equal(error.code, "invalid_input");
+      assert.ok(error.message.startsWith(`${where}: a string longer than 1 MiB`), error.message);
+    }
+    assert.equal(policy.check("acme/ci", "acme/api"), true);
+  } finally {
+    policy.free();
+  }
 });
 
 test("paths in any script cross into the module exactly, and so does the ASCII after them", () => {
