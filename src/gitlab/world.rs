@@ -86,7 +86,7 @@ pub struct Entry {
     /// The key's [`key_hash`].
     hash: u32,
     /// The project or group it names, once a decision has found that out.
-    named: Named,
+    resolved: Resolved,
     pub default_permissions: bool,
     pub policies: Vec<String>,
     /// What `policies` grant (with `admin_X ⇒ read_X`); unknown policies grant nothing.
@@ -102,7 +102,7 @@ impl Entry {
         Entry {
             granted: PermissionSet::from_policies(policies.iter().map(String::as_str)),
             hash: scan.hash,
-            named: Named(AtomicU32::new(UNKNOWN)),
+            resolved: Resolved(AtomicU32::new(UNKNOWN)),
             path,
             folded,
             default_permissions,
@@ -115,31 +115,31 @@ impl Entry {
         self.folded.as_deref().unwrap_or(&self.path)
     }
 
-    /// Whether it names the project or group `id`, whose key `key` gives (read only if needed). Keys are compared the first
-    /// time and the answer kept: a decision that finds this entry again compares two integers, as if
-    /// the world had resolved its entries when it compiled.
+    /// Whether it names the project or group `id`, whose key `key` gives (read only if needed). Keys
+    /// are compared the first time and the answer kept: a decision that finds this entry again
+    /// compares two integers, as if the world had resolved its entries when it compiled.
     fn names<'k>(&self, id: usize, key: impl Fn() -> &'k str) -> bool {
         // Relaxed: the answer is the same whichever thread finds it first.
-        match self.named.0.load(Ordering::Relaxed) {
+        match self.resolved.0.load(Ordering::Relaxed) {
             UNKNOWN if self.key() == key() => {
-                self.named.0.store(id as u32, Ordering::Relaxed);
+                self.resolved.0.store(id as u32, Ordering::Relaxed);
                 true
             }
             UNKNOWN => false,
-            named => named as usize == id,
+            resolved => resolved as usize == id,
         }
     }
 }
 
 /// [`Entry::names`]' memo: `UNKNOWN` until a decision has found the entry's project or group.
 #[derive(Debug)]
-struct Named(AtomicU32);
+struct Resolved(AtomicU32);
 
 const UNKNOWN: u32 = u32::MAX;
 
-impl Clone for Named {
-    fn clone(&self) -> Named {
-        Named(AtomicU32::new(self.0.load(Ordering::Relaxed)))
+impl Clone for Resolved {
+    fn clone(&self) -> Resolved {
+        Resolved(AtomicU32::new(self.0.load(Ordering::Relaxed)))
     }
 }
 
@@ -429,7 +429,7 @@ impl World {
             }
             // The ancestors' paths end where the path has a `/`: their bytes are those positions.
             group_bytes += (path.bytes().enumerate())
-                .filter_map(|(at, b)| (b == b'/').then_some(at))
+                .filter_map(|(position, b)| (b == b'/').then_some(position))
                 .sum::<usize>();
             if group_bytes > MAX_GROUP_BYTES {
                 return Err(Error::invalid(
