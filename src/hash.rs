@@ -36,9 +36,15 @@ impl KeyHasher {
     /// bytes (`last`, zero above them) and how many they are, then the end mark `str` hashing adds.
     /// For a caller that already reads the key word by word (`Scan` in the GitLab world).
     pub(crate) fn key_end(mut self, last: u64, count: usize) -> u32 {
-        self.add(last | (count as u64) << 56);
+        self.add_tail(last, count);
         self.write_u8(0xff);
         self.finish() as u32
+    }
+
+    /// Adds a key's last 0–7 bytes (`last`, zero above them) and how many they are, so that trailing
+    /// zero bytes still count.
+    fn add_tail(&mut self, last: u64, count: usize) {
+        self.add(last | (count as u64) << 56);
     }
 }
 
@@ -50,12 +56,10 @@ impl Hasher for KeyHasher {
             word.copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
-        // The last 0–7 bytes, and how many they are (so trailing zero bytes still count).
         let rest = chunks.remainder();
         let mut last = [0; 8];
         last[..rest.len()].copy_from_slice(rest);
-        last[7] = rest.len() as u8;
-        self.add(u64::from_le_bytes(last));
+        self.add_tail(u64::from_le_bytes(last), rest.len());
     }
 
     fn write_u8(&mut self, byte: u8) {
