@@ -25,6 +25,7 @@ fn project(path: String) -> ProjectInput {
     ProjectInput {
         path,
         visibility: Visibility::Private,
+        features: Default::default(),
         inbound: InboundInput::default(),
         outbound: OutboundInput::default(),
     }
@@ -194,6 +195,7 @@ fn implied_groups_over_128_mib_are_refused() {
     let error = World::from_input(WorldInput {
         version: None,
         instance: None,
+        groups: Vec::new(),
         projects,
         users: Vec::new(),
     })
@@ -221,6 +223,7 @@ fn a_100000_project_world_compiles_and_answers() {
     let world = World::from_input(WorldInput {
         version: Some(job_token_scope::gitlab::input::VersionText("17.5".into())),
         instance: None,
+        groups: Vec::new(),
         projects,
         users: Vec::new(),
     })

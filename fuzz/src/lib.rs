@@ -217,7 +217,7 @@ impl FuzzWorld {
             self.permissions
                 .iter()
                 .take(3)
-                .map(|&p| Permission::from_index(p as usize % 19)),
+                .map(|&p| Permission::requestable().nth(p as usize % Permission::requestable().count())),
         );
         out
     }

@@ -104,7 +104,7 @@ fn decisions_come_from_the_world() {
     );
     assert_eq!(
         denied.message,
-        "Authentication by CI/CD job token not allowed from other/x to acme/api."
+        "Authentication by CI/CD job token not allowed from x to api."
     );
     assert_eq!(
         get("acme/fine", "acme%2Fapi").status,

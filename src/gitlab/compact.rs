@@ -70,7 +70,7 @@ impl World {
                 format!("compaction replaces projects by groups, which allowlists hold from GitLab 17.0 (this is {})", self.version),
             ));
         }
-        let limit = limit.or(self.profile.allowlist_limit).unwrap_or(0);
+        let limit = limit.or(self.profile.project_limit).unwrap_or(0);
 
         // Each merge scans every entry: bounded here, far above any allowlist GitLab accepts (200).
         let listed = own.inbound_projects.len() + own.inbound_groups.len();

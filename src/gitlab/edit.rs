@@ -1,22 +1,38 @@
-//! `checkGitlabEdit`: may this user make this change to a project's Token Access settings?
+//! `checkGitlabEdit`: may this user make this change to a project's job token settings, and what
+//! does GitLab answer?
 //!
-//! The seed's prerequisites, checked in order: Maintainer on the project; for an added entry, that it
-//! exists, is not the project itself, is not listed yet, is supported by the release, fits the limit, and
-//! that the user can see it (Guest). Only the decision is computed; the world is not changed.
+//! The checks and their order are GitLab's services' (`app/services/ci/job_token_scope/*`, with
+//! `EditScopeValidations`), and every denial carries GitLab's own message. An add runs the link
+//! model's validations together, as `create!` does ("Validation failed: …", joined), and only then
+//! meets the unique index (the duplicate message). Only the decision is computed; the world is not
+//! changed. `docs/gitlab-rules.md` cites the file behind each check.
 
-use super::input::{EditAction, EditInput, EntryKind};
+use super::input::{Direction, EditAction, EditInput, EntryKind, Visibility};
 use super::permission::Role;
-use super::rules::permission;
-use super::validate::DUPLICATE_MESSAGE;
-use super::world::{path_key, World};
+use super::validate::{duplicate_message, limit_message, policy_problem, SELF_LINK_MESSAGE};
+use super::world::{path_key, Entry, Project, ProjectId, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
-/// GitLab's message when the user is not a Maintainer.
+/// GitLab's message when the user may not administer the project (`admin_project`: Maintainer).
 pub const INSUFFICIENT_PERMISSIONS_MESSAGE: &str =
     "Insufficient permissions to modify the job token scope";
 
-/// One check of an edit: its trace step, and the denial it gives.
+/// `EditScopeValidations::TARGET_PROJECT_UNAUTHORIZED_OR_UNFOUND` / `TARGET_GROUP_…`: the same text
+/// whether the entry does not exist or the user cannot read it.
+fn unauthorized_or_unfound(kind: &str) -> String {
+    format!("The target_{kind} that you are attempting to access does not exist or you don't have permission to perform this action")
+}
+
+/// `UpdatePoliciesService`'s messages.
+const POLICIES_INSUFFICIENT: &str =
+    "You have insufficient permission to update this job token scope";
+const POLICIES_TARGET_MISSING: &str = "The target does not exist";
+const POLICIES_NO_SCOPE: &str = "Unable to find a job token scope for the given project & target";
+/// `JsonSchemaValidator` on `job_token_policies`.
+const POLICIES_INVALID: &str = "Job token policies must be a valid json schema";
+
+/// A denied check: its reason code and GitLab's message.
 struct Denial {
     reason: &'static str,
     message: String,
@@ -29,6 +45,44 @@ fn deny(reason: &'static str, message: impl Into<String>) -> Result<(), Denial> 
     })
 }
 
+/// What an edit is about, resolved once.
+struct Subject<'a> {
+    id: ProjectId,
+    project: &'a Project,
+    user: &'a str,
+    kind: EntryKind,
+    direction: Direction,
+    /// The entry's path as given, and its key.
+    entry: &'a str,
+    entry_key: String,
+}
+
+impl Subject<'_> {
+    fn kind_name(&self) -> &'static str {
+        match self.kind {
+            EntryKind::Project => "project",
+            EntryKind::Group => "group",
+        }
+    }
+
+    fn is_self(&self) -> bool {
+        self.kind == EntryKind::Project && self.entry_key == self.project.key
+    }
+
+    /// The list the edit changes.
+    fn list(&self) -> &[Entry] {
+        match (self.direction, self.kind) {
+            (Direction::Outbound, _) => &self.project.outbound_projects,
+            (Direction::Inbound, EntryKind::Project) => &self.project.inbound_projects,
+            (Direction::Inbound, EntryKind::Group) => &self.project.inbound_groups,
+        }
+    }
+
+    fn listed(&self) -> bool {
+        self.list().iter().any(|e| e.key() == self.entry_key)
+    }
+}
+
 impl World {
     /// The decision on `edit`, with a trace of every check made.
     pub fn check_edit(&self, edit: &EditInput) -> Result<Decision, Error> {
@@ -38,22 +92,40 @@ impl World {
             EditAction::Add | EditAction::Remove | EditAction::SetPolicies
         );
         let entry = match (&edit.entry, needs_entry) {
-            (Some(entry), true) => Some(entry.as_str()),
+            (Some(entry), true) => entry.as_str(),
             (None, true) => {
                 return Err(Error::invalid(
                     "entry",
                     format!("required when action is \"{}\"", edit.action.as_str()),
                 ))
             }
-            (_, false) => None,
+            (_, false) => "",
         };
-        if let Some(policies) = &edit.policies {
-            for (k, name) in policies.iter().enumerate() {
-                permission(&format!("policies[{k}]"), name)?;
+        if edit.direction == Direction::Outbound {
+            if edit.kind == EntryKind::Group {
+                return Err(Error::invalid(
+                    "kind",
+                    "the outbound list holds projects only",
+                ));
+            }
+            if edit.action == EditAction::SetPolicies {
+                return Err(Error::invalid(
+                    "action",
+                    "setPolicies changes an inbound allowlist entry; the outbound list has no permissions",
+                ));
             }
         }
+        let subject = Subject {
+            id: project,
+            project: &self.projects[project],
+            user: edit.user.as_str(),
+            kind: edit.kind,
+            direction: edit.direction,
+            entry,
+            entry_key: path_key(entry).into_owned(),
+        };
         let mut trace: Vec<TraceStep> = Vec::new();
-        let decision = match self.edit_checks(project, edit, entry, &mut trace) {
+        let decision = match self.edit_checks(&subject, edit, &mut trace) {
             Ok(()) => Decision {
                 allowed: true,
                 reason: "edit_allowed",
@@ -61,7 +133,7 @@ impl World {
                     "{} may {} on {}'s job token settings.",
                     edit.user,
                     describe(edit),
-                    self.projects[project].path
+                    subject.project.path
                 ),
                 trace,
             },
@@ -77,227 +149,409 @@ impl World {
 
     fn edit_checks<T: Trace>(
         &self,
-        project: usize,
+        s: &Subject,
         edit: &EditInput,
-        entry: Option<&str>,
         trace: &mut T,
     ) -> Result<(), Denial> {
-        let p = &self.projects[project];
-        let user = edit.user.as_str();
+        if edit.action == EditAction::SetPolicies {
+            return self.set_policies_checks(s, edit, trace);
+        }
+        self.maintainer(s, trace).map_err(|()| Denial {
+            reason: "insufficient_permissions",
+            message: INSUFFICIENT_PERMISSIONS_MESSAGE.to_owned(),
+        })?;
+        self.list_exists(s, trace)?;
+        match (edit.action, s.direction) {
+            (EditAction::Enable, Direction::Inbound) => {
+                trace.record("toggle", Outcome::Pass, || {
+                    format!("{} may turn on \"{}\"", s.user, self.inbound_label())
+                });
+                Ok(())
+            }
+            (EditAction::Disable, Direction::Inbound) => self.not_enforced(s, trace),
+            (EditAction::Enable, Direction::Outbound) => self.outbound_additions(
+                s,
+                "job_token_scope_enabled can only be set to false",
+                trace,
+            ),
+            (EditAction::Disable, Direction::Outbound) => {
+                trace.record("toggle", Outcome::Pass, || {
+                    format!("{} may turn off \"{}\"", s.user, self.outbound_label())
+                });
+                Ok(())
+            }
+            (EditAction::Remove, _) => self.removable(s, trace),
+            (EditAction::Add, _) => self.addable(s, edit, trace),
+            (EditAction::SetPolicies, _) => Ok(()),
+        }
+    }
 
-        // 1. Maintainer (direct or inherited) on the project.
-        let role = self.role_on(user, &p.key);
+    /// `admin_project` on the project: Maintainer or Owner, direct or inherited.
+    fn maintainer<T: Trace>(&self, s: &Subject, trace: &mut T) -> Result<(), ()> {
+        let role = self.role_on(s.user, &s.project.key);
         if role < Some(Role::Maintainer) {
             trace.record("maintainer", Outcome::Fail, || {
                 let has = role.map_or("has no role".to_owned(), |r| format!("is only {r}"));
                 format!(
-                    "{user} {has} on {}; changing Token Access needs Maintainer",
-                    p.path
+                    "{} {has} on {}; changing its job token settings needs Maintainer",
+                    s.user, s.project.path
                 )
             });
-            return deny("insufficient_permissions", INSUFFICIENT_PERMISSIONS_MESSAGE);
+            return Err(());
         }
         trace.record("maintainer", Outcome::Pass, || {
             format!(
-                "{user} is {} on {}",
+                "{} is {} on {}",
+                s.user,
                 role.unwrap_or(Role::Maintainer),
-                p.path
+                s.project.path
             )
         });
-
-        if !self.profile.inbound {
-            trace.record("inbound_supported", Outcome::Fail, || {
-                format!(
-                    "the inbound allowlist arrives in GitLab 15.9 (this is {})",
-                    self.version
-                )
-            });
-            return deny(
-                "inbound_unsupported",
-                format!(
-                    "GitLab {} has no inbound job token allowlist to change.",
-                    self.version
-                ),
-            );
-        }
-
-        let kind = edit.kind;
-        let kind_name = match kind {
-            EntryKind::Project => "project",
-            EntryKind::Group => "group",
-        };
-        let list = match kind {
-            EntryKind::Project => &p.inbound_projects,
-            EntryKind::Group => &p.inbound_groups,
-        };
-        let entry_path = entry.unwrap_or("");
-        let entry_key = path_key(entry_path);
-        let listed = list.iter().any(|e| e.key() == entry_key);
-
-        match edit.action {
-            EditAction::Enable => {
-                trace.record("toggle", Outcome::Pass, || {
-                    format!("{user} may turn on \"Limit access to this project\"")
-                });
-            }
-            EditAction::Disable => {
-                if self.profile.instance_enforcement && self.instance_enforces {
-                    trace.record("instance_enforcement", Outcome::Fail, || {
-                        "the instance enforces inbound allowlists for every project".to_owned()
-                    });
-                    return deny(
-                        "enforced_by_instance",
-                        format!(
-                            "The instance enforces the job token allowlist; {} cannot turn it off.",
-                            p.path
-                        ),
-                    );
-                }
-                trace.record("instance_enforcement", Outcome::Pass, || {
-                    "the instance does not enforce inbound allowlists".to_owned()
-                });
-            }
-            EditAction::Remove => self.require_listed(listed, kind_name, entry_path, p, trace)?,
-            EditAction::SetPolicies => {
-                if !self.profile.fine_grained {
-                    trace.record("policies_supported", Outcome::Fail, || {
-                        format!(
-                            "fine-grained permissions arrive in GitLab 18.3 (this is {})",
-                            self.version
-                        )
-                    });
-                    return deny(
-                        "policies_unsupported",
-                        format!(
-                            "GitLab {} has no fine-grained job token permissions.",
-                            self.version
-                        ),
-                    );
-                }
-                trace.record("policies_supported", Outcome::Pass, || {
-                    "fine-grained permissions exist".to_owned()
-                });
-                self.require_listed(listed, kind_name, entry_path, p, trace)?;
-            }
-            EditAction::Add => {
-                let exists = match kind {
-                    EntryKind::Project => self.project_id(entry_path).is_some(),
-                    EntryKind::Group => self.group_id(entry_path).is_some(),
-                };
-                if !exists {
-                    trace.record("entry_exists", Outcome::Fail, || {
-                        format!("no {kind_name} {entry_path} in this world")
-                    });
-                    return deny("unknown_entry", format!("The {kind_name} {entry_path} does not exist or you do not have access to it."));
-                }
-                trace.record("entry_exists", Outcome::Pass, || {
-                    format!("{kind_name} {entry_path} exists")
-                });
-                if kind == EntryKind::Project && entry_key == p.key {
-                    trace.record("not_self", Outcome::Fail, || {
-                        format!("{} is the project itself", p.path)
-                    });
-                    return deny(
-                        "self_entry",
-                        format!("{} is always allowed to use its own job token.", p.path),
-                    );
-                }
-                trace.record("not_self", Outcome::Pass, || {
-                    format!("{entry_path} is not {}", p.path)
-                });
-                if listed {
-                    trace.record("not_listed_yet", Outcome::Fail, || {
-                        format!("{entry_path} is already on {}'s allowlist", p.path)
-                    });
-                    return deny("duplicate_entry", DUPLICATE_MESSAGE);
-                }
-                trace.record("not_listed_yet", Outcome::Pass, || {
-                    format!("{entry_path} is not on the allowlist yet")
-                });
-                if kind == EntryKind::Group && !self.profile.groups {
-                    trace.record("groups_supported", Outcome::Fail, || {
-                        format!(
-                            "groups can be added from GitLab 17.0 (this is {})",
-                            self.version
-                        )
-                    });
-                    return deny(
-                        "groups_unsupported",
-                        format!(
-                            "GitLab {} cannot add groups to the job token allowlist.",
-                            self.version
-                        ),
-                    );
-                }
-                let count = self.entry_count(project);
-                let limit = self.profile.allowlist_limit.unwrap_or(0);
-                if count >= limit {
-                    trace.record("limit", Outcome::Fail, || {
-                        format!("{} has {count} entries; the limit is {limit}", p.path)
-                    });
-                    return deny(
-                        "allowlist_limit_reached",
-                        format!("The job token allowlist of {} already has {count} entries, the most GitLab {} allows.", p.path, self.version),
-                    );
-                }
-                trace.record("limit", Outcome::Pass, || {
-                    format!("{count} of {limit} entries used")
-                });
-                let access = self.role_on(user, &entry_key);
-                if access.is_none() {
-                    trace.record("entry_access", Outcome::Fail, || {
-                        format!(
-                            "{user} has no role on {entry_path}; adding it needs at least Guest"
-                        )
-                    });
-                    return deny(
-                        "no_access_to_entry",
-                        format!("{user} needs at least the Guest role in {entry_path} to add it."),
-                    );
-                }
-                trace.record("entry_access", Outcome::Pass, || {
-                    format!(
-                        "{user} is {} on {entry_path}",
-                        access.unwrap_or(Role::Guest)
-                    )
-                });
-            }
-        }
         Ok(())
     }
 
-    fn require_listed<T: Trace>(
+    /// The list the edit names exists in this release.
+    fn list_exists<T: Trace>(&self, s: &Subject, trace: &mut T) -> Result<(), Denial> {
+        let version = self.version;
+        match s.direction {
+            Direction::Inbound if !self.profile.inbound => {
+                trace.record("inbound_supported", Outcome::Fail, || {
+                    format!("the inbound allowlist arrives in GitLab 15.9 (this is {version})")
+                });
+                deny(
+                    "inbound_unsupported",
+                    format!("GitLab {version} has no inbound job token allowlist to change."),
+                )
+            }
+            Direction::Outbound if !self.profile.outbound => {
+                trace.record("outbound_supported", Outcome::Fail, || {
+                    format!(
+                        "the outbound list exists from GitLab 14.1 to 17.11 (this is {version})"
+                    )
+                });
+                deny(
+                    "outbound_unsupported",
+                    format!("GitLab {version} has no outbound job token list to change."),
+                )
+            }
+            Direction::Inbound if s.kind == EntryKind::Group && !self.profile.groups => {
+                trace.record("groups_supported", Outcome::Fail, || {
+                    format!("groups can be added from GitLab 17.0 (this is {version})")
+                });
+                deny(
+                    "groups_unsupported",
+                    format!("GitLab {version} cannot add groups to the job token allowlist."),
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// From 16.0 the outbound list and toggle can only be narrowed (GraphQL's messages).
+    fn outbound_additions<T: Trace>(
         &self,
-        listed: bool,
-        kind: &str,
-        entry: &str,
-        p: &super::world::Project,
+        s: &Subject,
+        message: &str,
         trace: &mut T,
     ) -> Result<(), Denial> {
-        if listed {
+        if !self.profile.outbound_additions {
+            trace.record("outbound_additions", Outcome::Fail, || {
+                format!(
+                    "from GitLab 16.0 (this is {}) the outbound setting can only be narrowed",
+                    self.version
+                )
+            });
+            return deny("outbound_additions_removed", message);
+        }
+        trace.record("outbound_additions", Outcome::Pass, || {
+            format!(
+                "{} may still widen {}'s outbound list",
+                s.user, s.project.path
+            )
+        });
+        Ok(())
+    }
+
+    /// Under the admin setting (17.6+) the project's own toggle no longer turns the allowlist off.
+    fn not_enforced<T: Trace>(&self, s: &Subject, trace: &mut T) -> Result<(), Denial> {
+        if self.profile.instance_setting && self.instance_enforces {
+            trace.record("instance_enforcement", Outcome::Fail, || {
+                "the instance enforces inbound allowlists for every project".to_owned()
+            });
+            return deny(
+                "enforced_by_instance",
+                format!(
+                    "The instance setting \"Enable and enforce job token allowlist for all projects\" is on: GitLab hides this choice, and {} stays restricted to its allowlist whatever its own setting says.",
+                    s.project.path
+                ),
+            );
+        }
+        trace.record("instance_enforcement", Outcome::Pass, || {
+            "the instance does not enforce inbound allowlists".to_owned()
+        });
+        Ok(())
+    }
+
+    /// Whether the user may read the entry (`read_project` / `read_group`): public and internal
+    /// ones any signed-in user may; a private project its members; a private group its members
+    /// and the members of anything inside it.
+    fn readable(&self, s: &Subject) -> Option<bool> {
+        let visibility = match s.kind {
+            EntryKind::Project => self.projects[self.project_id(s.entry)?].visibility,
+            EntryKind::Group => self.groups[self.group_id(s.entry)?].visibility,
+        };
+        Some(
+            visibility != Visibility::Private
+                || self.role_on(s.user, &s.entry_key).is_some()
+                || (s.kind == EntryKind::Group && self.member_inside(s.user, &s.entry_key)),
+        )
+    }
+
+    /// The add services' read check, one message whether missing or unreadable.
+    fn entry_access<T: Trace>(&self, s: &Subject, trace: &mut T) -> Result<(), Denial> {
+        let kind = s.kind_name();
+        let (entry, user) = (s.entry, s.user);
+        match self.readable(s) {
+            Some(true) => {
+                trace.record("entry_access", Outcome::Pass, || {
+                    format!("{user} may read {kind} {entry}")
+                });
+                Ok(())
+            }
+            Some(false) => {
+                trace.record("entry_access", Outcome::Fail, || {
+                    format!("{kind} {entry} is private and {user} is not a member")
+                });
+                deny("no_access_to_entry", unauthorized_or_unfound(kind))
+            }
+            None => {
+                trace.record("entry_access", Outcome::Fail, || {
+                    format!("no {kind} {entry} in this world")
+                });
+                deny("unknown_entry", unauthorized_or_unfound(kind))
+            }
+        }
+    }
+
+    /// Add: read access, then the link model's validations together, then the unique index.
+    fn addable<T: Trace>(
+        &self,
+        s: &Subject,
+        edit: &EditInput,
+        trace: &mut T,
+    ) -> Result<(), Denial> {
+        if s.direction == Direction::Outbound {
+            self.outbound_additions(
+                s,
+                "direction: OUTBOUND scope entries can only be removed. Only INBOUND scope can be expanded.",
+                trace,
+            )?;
+        }
+        self.entry_access(s, trace)?;
+        let restricted = edit.default_permissions == Some(false) || edit.policies.is_some();
+        if restricted && !self.profile.fine_grained {
+            return self.no_policies(trace);
+        }
+
+        // `create!`: every failing validation, in the model's order, in one message.
+        let mut failed: Vec<(&'static str, String)> = Vec::new();
+        if !self.policies_valid(edit) {
+            failed.push(("invalid_policies", POLICIES_INVALID.to_owned()));
+        }
+        if s.is_self() && !self.profile.self_entries {
+            failed.push(("self_entry", SELF_LINK_MESSAGE.to_owned()));
+        }
+        let kind = s.kind_name();
+        let (count, limit) = match (s.direction, s.kind) {
+            (Direction::Inbound, EntryKind::Group) => {
+                (self.group_entry_count(s.id), self.profile.group_limit)
+            }
+            (Direction::Inbound, EntryKind::Project) => {
+                (self.project_entry_count(s.id), self.profile.project_limit)
+            }
+            (Direction::Outbound, _) => (s.list().len(), self.profile.project_limit),
+        };
+        let limit = limit.unwrap_or(0);
+        if count >= limit {
+            failed.push(("allowlist_limit_reached", limit_message(kind).to_owned()));
+        }
+        if let Some(&(reason, _)) = failed.first() {
+            trace.record("validations", Outcome::Fail, || {
+                let what: Vec<&str> = failed.iter().map(|(reason, _)| *reason).collect();
+                format!(
+                    "the {kind} link fails {} ({count} of {limit} {kind} entries used)",
+                    what.join(", ")
+                )
+            });
+            let messages: Vec<&str> = failed.iter().map(|(_, m)| m.as_str()).collect();
+            return deny(
+                reason,
+                format!("Validation failed: {}", messages.join(", ")),
+            );
+        }
+        trace.record("validations", Outcome::Pass, || {
+            format!("the {kind} link is valid ({count} of {limit} {kind} entries used)")
+        });
+
+        if s.listed() {
+            trace.record("not_listed_yet", Outcome::Fail, || {
+                format!("{} is already on {}'s list", s.entry, s.project.path)
+            });
+            return deny(
+                "duplicate_entry",
+                duplicate_message(kind, self.profile.allowlist_wording),
+            );
+        }
+        trace.record("not_listed_yet", Outcome::Pass, || {
+            format!("{} is not on the list yet", s.entry)
+        });
+        Ok(())
+    }
+
+    /// Remove: never the project itself, and only what is listed (no read check on the entry).
+    fn removable<T: Trace>(&self, s: &Subject, trace: &mut T) -> Result<(), Denial> {
+        if s.is_self() {
+            trace.record("not_self", Outcome::Fail, || {
+                format!("{} is the project itself", s.project.path)
+            });
+            return deny(
+                "cannot_remove_self",
+                "Source project cannot be removed from the job token scope",
+            );
+        }
+        trace.record("not_self", Outcome::Pass, || {
+            format!("{} is not {}", s.entry, s.project.path)
+        });
+        self.require_listed(s, trace).map_err(|()| Denial {
+            reason: "entry_not_listed",
+            message: format!("Target {} is not in the job token scope", s.kind_name()),
+        })
+    }
+
+    fn require_listed<T: Trace>(&self, s: &Subject, trace: &mut T) -> Result<(), ()> {
+        let (kind, entry, path) = (s.kind_name(), s.entry, &s.project.path);
+        if s.listed() {
             trace.record("listed", Outcome::Pass, || {
-                format!("{kind} {entry} is on {}'s allowlist", p.path)
+                format!("{kind} {entry} is on {path}'s list")
             });
             Ok(())
         } else {
             trace.record("listed", Outcome::Fail, || {
-                format!("{kind} {entry} is not on {}'s allowlist", p.path)
+                format!("{kind} {entry} is not on {path}'s list")
             });
-            deny(
-                "entry_not_listed",
-                format!("{entry} is not in the job token allowlist of {}.", p.path),
-            )
+            Err(())
         }
+    }
+
+    fn no_policies<T: Trace>(&self, trace: &mut T) -> Result<(), Denial> {
+        trace.record("policies_supported", Outcome::Fail, || {
+            format!(
+                "fine-grained permissions arrive in GitLab 18.3 (this is {})",
+                self.version
+            )
+        });
+        deny(
+            "policies_unsupported",
+            format!(
+                "GitLab {} has no fine-grained job token permissions.",
+                self.version
+            ),
+        )
+    }
+
+    /// Every policy exists in this release, once each (the schema's `uniqueItems`).
+    fn policies_valid(&self, edit: &EditInput) -> bool {
+        let policies = edit.policies.as_deref().unwrap_or_default();
+        policies
+            .iter()
+            .enumerate()
+            .all(|(k, p)| policy_problem(p, self.version).is_none() && !policies[..k].contains(p))
+    }
+
+    /// `UpdatePoliciesService`: the target exists, the user administers the project and reads the
+    /// target (one message for both), the entry is listed (the project itself always is), the
+    /// policies are valid.
+    fn set_policies_checks<T: Trace>(
+        &self,
+        s: &Subject,
+        edit: &EditInput,
+        trace: &mut T,
+    ) -> Result<(), Denial> {
+        self.list_exists(s, trace)?;
+        if !self.profile.fine_grained {
+            return self.no_policies(trace);
+        }
+        trace.record("policies_supported", Outcome::Pass, || {
+            "fine-grained permissions exist".to_owned()
+        });
+        let Some(readable) = self.readable(s) else {
+            trace.record("entry_exists", Outcome::Fail, || {
+                format!("no {} {} in this world", s.kind_name(), s.entry)
+            });
+            return deny("unknown_entry", POLICIES_TARGET_MISSING);
+        };
+        trace.record("entry_exists", Outcome::Pass, || {
+            format!("{} {} exists", s.kind_name(), s.entry)
+        });
+        if self.maintainer(s, trace).is_err() {
+            return deny("insufficient_permissions", POLICIES_INSUFFICIENT);
+        }
+        if !readable {
+            trace.record("entry_access", Outcome::Fail, || {
+                format!(
+                    "{} {} is private and {} is not a member",
+                    s.kind_name(),
+                    s.entry,
+                    s.user
+                )
+            });
+            return deny("no_access_to_entry", POLICIES_INSUFFICIENT);
+        }
+        trace.record("entry_access", Outcome::Pass, || {
+            format!("{} may read {} {}", s.user, s.kind_name(), s.entry)
+        });
+        if s.is_self() {
+            trace.record("listed", Outcome::Pass, || {
+                format!("{} is always on its own allowlist", s.project.path)
+            });
+        } else if self.require_listed(s, trace).is_err() {
+            return deny("entry_not_listed", POLICIES_NO_SCOPE);
+        }
+        if !self.policies_valid(edit) {
+            trace.record("policies_valid", Outcome::Fail, || {
+                format!(
+                    "not every policy is one GitLab {} accepts, once",
+                    self.version
+                )
+            });
+            return deny("invalid_policies", POLICIES_INVALID);
+        }
+        trace.record("policies_valid", Outcome::Pass, || {
+            "every policy is valid".to_owned()
+        });
+        Ok(())
+    }
+
+    fn inbound_label(&self) -> &'static str {
+        self.profile.labels.inbound
+    }
+
+    fn outbound_label(&self) -> &'static str {
+        self.profile.labels.outbound
     }
 }
 
 fn describe(edit: &EditInput) -> String {
     let entry = edit.entry.as_deref().unwrap_or("");
+    let list = match edit.direction {
+        Direction::Inbound => "the allowlist",
+        Direction::Outbound => "the outbound list",
+    };
     match edit.action {
-        EditAction::Add => format!("add {entry} to the allowlist"),
-        EditAction::Remove => format!("remove {entry} from the allowlist"),
-        EditAction::Enable => "turn on \"Limit access to this project\"".to_owned(),
-        EditAction::Disable => "turn off \"Limit access to this project\"".to_owned(),
+        EditAction::Add => format!("add {entry} to {list}"),
+        EditAction::Remove => format!("remove {entry} from {list}"),
+        EditAction::Enable => format!("turn on the limit of {list}"),
+        EditAction::Disable => format!("turn off the limit of {list}"),
         EditAction::SetPolicies => format!("set the permissions of {entry}"),
     }
 }

@@ -11,6 +11,8 @@ use crate::Error;
 pub struct WorldInput {
     pub version: Option<VersionText>,
     pub instance: Option<InstanceInput>,
+    /// Groups whose visibility matters (adding a group needs `read_group`); the others are private.
+    pub groups: Vec<GroupInput>,
     pub projects: Vec<ProjectInput>,
     /// user name → (project or group path → role), in input order.
     pub users: Vec<(String, Vec<(String, Role)>)>,
@@ -21,12 +23,15 @@ impl FromValue for WorldInput {
         let f = Fields::of(
             value,
             at,
-            &["version", "instance", "projects", "users"],
-            "a GitLab world: an object with \"projects\" (and optionally \"version\", \"instance\", \"users\")",
+            &["version", "instance", "groups", "projects", "users"],
+            "a GitLab world: an object with \"projects\" (and optionally \"version\", \"instance\", \"groups\", \"users\")",
         )?;
         Ok(WorldInput {
             version: f.optional("version", at, VersionText::from_value)?,
             instance: f.optional("instance", at, InstanceInput::from_value)?,
+            groups: f
+                .optional("groups", at, |v, at| list(v, at, GroupInput::from_value))?
+                .unwrap_or_default(),
             projects: f.required("projects", at, |v, at| {
                 list(v, at, ProjectInput::from_value)
             })?,
@@ -57,13 +62,117 @@ impl FromValue for InstanceInput {
     }
 }
 
+/// A group named for its visibility: `{ "path", "visibility" }`.
+#[derive(Debug, Clone)]
+pub struct GroupInput {
+    pub path: String,
+    pub visibility: Visibility,
+}
+
+impl FromValue for GroupInput {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let f = Fields::of(
+            value,
+            at,
+            &["path", "visibility"],
+            "a group: { \"path\", \"visibility\"? }",
+        )?;
+        Ok(GroupInput {
+            path: f.required("path", at, string)?,
+            visibility: f
+                .optional("visibility", at, |v, at| one_of(v, at, Visibility::NAMES))?
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// One project and its Token Access settings.
 #[derive(Debug, Clone)]
 pub struct ProjectInput {
     pub path: String,
     pub visibility: Visibility,
+    pub features: Features,
     pub inbound: InboundInput,
     pub outbound: OutboundInput,
+}
+
+/// A project feature whose visibility decides what a job token outside a public or internal
+/// project's allowlist reaches (`ProjectFeature`: `*_access_level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    Repository,
+    Packages,
+    ContainerRegistry,
+    Builds,
+    Releases,
+    Environments,
+}
+
+impl Feature {
+    pub const NAMES: [(&'static str, Feature); 6] = [
+        ("repository", Feature::Repository),
+        ("packages", Feature::Packages),
+        ("containerRegistry", Feature::ContainerRegistry),
+        ("builds", Feature::Builds),
+        ("releases", Feature::Releases),
+        ("environments", Feature::Environments),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Feature::NAMES[self as usize].0
+    }
+}
+
+/// A feature's visibility: "Everyone with access", "Only project members", or off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FeatureAccess {
+    #[default]
+    Enabled,
+    Private,
+    Disabled,
+}
+
+impl FeatureAccess {
+    const NAMES: &'static [(&'static str, FeatureAccess)] = &[
+        ("enabled", FeatureAccess::Enabled),
+        ("private", FeatureAccess::Private),
+        ("disabled", FeatureAccess::Disabled),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        FeatureAccess::NAMES[self as usize].0
+    }
+}
+
+/// Every feature's visibility, by [`Feature`] order; each defaults to `enabled`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Features(pub [FeatureAccess; 6]);
+
+impl Features {
+    pub fn get(&self, feature: Feature) -> FeatureAccess {
+        self.0[feature as usize]
+    }
+}
+
+impl FromValue for Features {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let names = Feature::NAMES.map(|(name, _)| name);
+        let f = Fields::of(
+            value,
+            at,
+            &names,
+            "the features' visibility: { \"repository\"?, \"packages\"?, \"containerRegistry\"?, \"builds\"?, \"releases\"?, \"environments\"? }, each \"enabled\", \"private\" or \"disabled\"",
+        )?;
+        let mut features = Features::default();
+        for (name, feature) in Feature::NAMES {
+            if let Some(access) =
+                f.optional(name, at, |v, at| one_of(v, at, FeatureAccess::NAMES))?
+            {
+                features.0[feature as usize] = access;
+            }
+        }
+        Ok(features)
+    }
 }
 
 impl FromValue for ProjectInput {
@@ -71,13 +180,16 @@ impl FromValue for ProjectInput {
         let f = Fields::of(
             value,
             at,
-            &["path", "visibility", "inbound", "outbound"],
-            "a project: { \"path\", \"visibility\"?, \"inbound\"?, \"outbound\"? }",
+            &["path", "visibility", "features", "inbound", "outbound"],
+            "a project: { \"path\", \"visibility\"?, \"features\"?, \"inbound\"?, \"outbound\"? }",
         )?;
         Ok(ProjectInput {
             path: f.required("path", at, string)?,
             visibility: f
                 .optional("visibility", at, |v, at| one_of(v, at, Visibility::NAMES))?
+                .unwrap_or_default(),
+            features: f
+                .optional("features", at, Features::from_value)?
                 .unwrap_or_default(),
             inbound: f
                 .optional("inbound", at, InboundInput::from_value)?
@@ -252,9 +364,11 @@ pub struct EditInput {
     pub action: EditAction,
     pub entry: Option<String>,
     pub kind: EntryKind,
-    /// For `setPolicies`: the entry's new "default permissions" switch.
+    /// Which list: the inbound allowlist (default) or the deprecated outbound one.
+    pub direction: Direction,
+    /// For `add` / `setPolicies`: the entry's new "default permissions" switch.
     pub default_permissions: Option<bool>,
-    /// For `setPolicies`: the entry's new fine-grained policies.
+    /// For `add` / `setPolicies`: the entry's fine-grained policies.
     pub policies: Option<Vec<String>>,
 }
 
@@ -269,10 +383,11 @@ impl FromValue for EditInput {
                 "action",
                 "entry",
                 "kind",
+                "direction",
                 "defaultPermissions",
                 "policies",
             ],
-            "an edit: { \"user\", \"project\", \"action\", \"entry\"?, \"kind\"? }",
+            "an edit: { \"user\", \"project\", \"action\", \"entry\"?, \"kind\"?, \"direction\"?, \"defaultPermissions\"?, \"policies\"? }",
         )?;
         Ok(EditInput {
             user: f.required("user", at, string)?,
@@ -285,6 +400,18 @@ impl FromValue for EditInput {
                         v,
                         at,
                         &[("project", EntryKind::Project), ("group", EntryKind::Group)],
+                    )
+                })?
+                .unwrap_or_default(),
+            direction: f
+                .optional("direction", at, |v, at| {
+                    one_of(
+                        v,
+                        at,
+                        &[
+                            ("inbound", Direction::Inbound),
+                            ("outbound", Direction::Outbound),
+                        ],
                     )
                 })?
                 .unwrap_or_default(),
@@ -319,6 +446,16 @@ impl EditAction {
             .find(|(_, a)| *a == self)
             .map_or("", |(name, _)| name)
     }
+}
+
+/// Which of a project's lists an edit changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Direction {
+    /// Who may use their job token on this project (15.9+).
+    #[default]
+    Inbound,
+    /// Where this project's job token may go (the deprecated outbound list, 14.1 to 17.11).
+    Outbound,
 }
 
 /// Whether an allowlist entry is a project or a group.

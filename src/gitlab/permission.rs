@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use super::input::Feature;
+use super::version::Version;
+
 /// A project role, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -47,40 +50,124 @@ struct PermissionRow {
     name: &'static str,
     /// Least role of the triggering user that allows it.
     minimum_role: Role,
-    /// Anyone may use it on a public project (any signed-in user on an internal one).
-    anonymous_level: bool,
+    /// First release whose `ci_job_token_policies.json` schema accepts it as an entry's policy
+    /// (`None`: never in a generally available release — the deprecated container policies).
+    policy_since: Option<Version>,
+    /// The project feature whose "Everyone with access" visibility opens it to a job token outside
+    /// a public or internal project's allowlist (`ProjectPolicy`), and the release that opened it.
+    public_feature: Option<(Feature, Version)>,
+    /// With fine-grained permissions: the features its API routes name in
+    /// `allow_public_access_for_enabled_project_features`; all "Everyone with access" lets a token
+    /// its entry does not grant, or that no entry admits, through. Empty: no such route.
+    route_features: &'static [Feature],
+    /// Fine-grained permissions control it (false: the container registry, authorised outside the API).
+    fine_grained: bool,
 }
 
-const fn row(name: &'static str, minimum_role: Role, anonymous_level: bool) -> PermissionRow {
+const V16_6: Version = Version::new(16, 6);
+const V17_0: Version = Version::new(17, 0);
+const V18_3: Version = Version::new(18, 3);
+
+/// A permission of the GA policy list (18.3): fine-grained, no public opening.
+const fn policy(name: &'static str, minimum_role: Role) -> PermissionRow {
     PermissionRow {
         name,
         minimum_role,
-        anonymous_level,
+        policy_since: Some(V18_3),
+        public_feature: None,
+        route_features: &[],
+        fine_grained: true,
     }
 }
 
-/// Every fine-grained job token permission (GitLab 18.3). `admin_X` implies `read_X` (see [`PermissionSet`]).
+/// A read permission that a public or internal project opens with `feature`, from `since`.
+const fn public(
+    name: &'static str,
+    minimum_role: Role,
+    feature: Feature,
+    since: Version,
+    route_features: &'static [Feature],
+) -> PermissionRow {
+    PermissionRow {
+        public_feature: Some((feature, since)),
+        route_features,
+        ..policy(name, minimum_role)
+    }
+}
+
+use Feature::{Builds, ContainerRegistry, Environments, Packages, Releases, Repository};
+
+/// Every job token permission: the fine-grained policies (`lib/ci/job_token/policies.rb`) and the
+/// deprecated container registry pair. `admin_X` implies `read_X` (see [`PermissionSet`]).
 const PERMISSIONS: &[PermissionRow] = &[
-    row("read_deployments", Role::Reporter, false),
-    row("admin_deployments", Role::Developer, false),
-    row("read_environments", Role::Reporter, false),
-    row("admin_environments", Role::Developer, false),
-    row("read_jobs", Role::Guest, true),
-    row("admin_jobs", Role::Developer, false),
-    row("read_packages", Role::Reporter, true),
-    row("admin_packages", Role::Developer, false),
-    row("read_pipelines", Role::Reporter, false),
-    row("admin_pipelines", Role::Developer, false),
-    row("read_releases", Role::Reporter, false),
-    row("admin_releases", Role::Developer, false),
-    row("read_secure_files", Role::Reporter, false),
-    row("admin_secure_files", Role::Maintainer, false),
-    row("read_terraform_state", Role::Reporter, false),
-    row("admin_terraform_state", Role::Maintainer, false),
-    row("read_merge_requests", Role::Reporter, false),
-    row("read_repositories", Role::Reporter, true),
-    row("read_work_items", Role::Guest, false),
+    public("read_deployments", Role::Reporter, Environments, V16_6, &[]),
+    policy("admin_deployments", Role::Developer),
+    public(
+        "read_environments",
+        Role::Reporter,
+        Environments,
+        V16_6,
+        &[Repository, Builds, Environments],
+    ),
+    policy("admin_environments", Role::Developer),
+    public(
+        "read_jobs",
+        Role::Guest,
+        Builds,
+        V16_6,
+        &[Repository, Builds],
+    ),
+    policy("admin_jobs", Role::Developer),
+    public(
+        "read_packages",
+        Role::Reporter,
+        Packages,
+        V16_6,
+        &[Packages],
+    ),
+    policy("admin_packages", Role::Developer),
+    policy("read_pipelines", Role::Reporter),
+    policy("admin_pipelines", Role::Developer),
+    public("read_releases", Role::Reporter, Releases, V16_6, &[]),
+    policy("admin_releases", Role::Developer),
+    policy("read_secure_files", Role::Reporter),
+    policy("admin_secure_files", Role::Maintainer),
+    policy("read_terraform_state", Role::Reporter),
+    policy("admin_terraform_state", Role::Maintainer),
+    policy("read_merge_requests", Role::Reporter),
+    public(
+        "read_repositories",
+        Role::Reporter,
+        Repository,
+        V17_0,
+        &[Repository],
+    ),
+    PermissionRow {
+        policy_since: Some(Version::new(18, 4)),
+        ..policy("read_work_items", Role::Guest)
+    },
+    PermissionRow {
+        policy_since: Some(Version::new(19, 0)),
+        ..policy("admin_repositories", Role::Developer)
+    },
+    PermissionRow {
+        policy_since: None,
+        public_feature: Some((ContainerRegistry, V16_6)),
+        fine_grained: false,
+        ..policy("read_containers", Role::Reporter)
+    },
+    PermissionRow {
+        policy_since: None,
+        fine_grained: false,
+        ..policy("admin_containers", Role::Developer)
+    },
 ];
+
+/// The permissions a request may not name: what they guard needs settings this model does not hold.
+const NOT_REQUESTABLE: &[(&str, &str)] = &[(
+    "admin_repositories",
+    "a Git push with a job token also needs the target's \"Allow Git push requests\" settings (and, across projects, a feature flag that is off by default), which are not modelled; admin_repositories is accepted as an entry's policy",
+)];
 
 /// A fine-grained job token permission such as `read_packages`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,16 +197,62 @@ impl Permission {
         (0..PERMISSIONS.len()).map(|i| Permission(i as u8))
     }
 
+    /// Every permission a request may name, in table order.
+    pub fn requestable() -> impl Iterator<Item = Permission> {
+        Permission::all().filter(|p| p.not_requestable().is_none())
+    }
+
     pub fn name(self) -> &'static str {
-        PERMISSIONS[self.0 as usize].name
+        self.row().name
     }
 
     pub fn minimum_role(self) -> Role {
-        PERMISSIONS[self.0 as usize].minimum_role
+        self.row().minimum_role
     }
 
-    pub fn anonymous_level(self) -> bool {
-        PERMISSIONS[self.0 as usize].anonymous_level
+    fn row(self) -> &'static PermissionRow {
+        &PERMISSIONS[self.0 as usize]
+    }
+
+    /// The release from which an entry may list it as a policy (`None`: never, or deprecated).
+    pub fn policy_since(self) -> Option<Version> {
+        self.row().policy_since
+    }
+
+    /// Deprecated policy names GitLab's schema no longer accepts.
+    pub fn deprecated(self) -> bool {
+        self.row().policy_since.is_none()
+    }
+
+    /// The feature that opens it on a public or internal project in `version`, if any.
+    pub fn public_feature(self, version: Version) -> Option<Feature> {
+        self.row()
+            .public_feature
+            .filter(|&(_, since)| since <= version)
+            .map(|(feature, _)| feature)
+    }
+
+    /// The feature that opens it to non-members of a public or internal project, in any release.
+    pub fn everyone_feature(self) -> Option<Feature> {
+        self.row().public_feature.map(|(feature, _)| feature)
+    }
+
+    /// The features of its routes' public-access fallback under fine-grained permissions.
+    pub fn route_features(self) -> &'static [Feature] {
+        self.row().route_features
+    }
+
+    /// Whether fine-grained permissions control it.
+    pub fn fine_grained(self) -> bool {
+        self.row().fine_grained
+    }
+
+    /// Why a request may not name it, if it may not.
+    pub fn not_requestable(self) -> Option<&'static str> {
+        NOT_REQUESTABLE
+            .iter()
+            .find(|(name, _)| *name == self.name())
+            .map(|(_, why)| *why)
     }
 
     /// `admin_X` grants `read_X` too.
@@ -151,17 +284,21 @@ impl fmt::Display for Permission {
 pub struct PermissionInfo {
     pub name: &'static str,
     pub minimum_role: &'static str,
-    pub anonymous_level: bool,
+    /// First release that accepts it as an entry's policy (`None`: deprecated, never accepted).
+    pub policy_since: Option<Version>,
+    /// The feature that opens it on a public or internal project, and since when.
+    pub public_feature: Option<(&'static str, Version)>,
 }
 
 impl Permission {
-    /// Every permission with the role it needs and whether it is open at anonymous level.
+    /// Every permission with the role it needs, its policy release and the feature that opens it.
     pub fn table() -> Vec<PermissionInfo> {
         Permission::all()
             .map(|p| PermissionInfo {
                 name: p.name(),
                 minimum_role: p.minimum_role().as_str(),
-                anonymous_level: p.anonymous_level(),
+                policy_since: p.policy_since(),
+                public_feature: p.row().public_feature.map(|(f, since)| (f.name(), since)),
             })
             .collect()
     }
@@ -214,6 +351,6 @@ mod tests {
     #[test]
     fn the_table_fits_the_bit_set() {
         assert!(PERMISSIONS.len() <= 32);
-        assert_eq!(Permission::all().count(), 19);
+        assert_eq!(Permission::all().count(), 22);
     }
 }

@@ -3,7 +3,7 @@
 //! [`World::decide`] is the only place that decides. It writes its trace through [`Trace`], so
 //! `check` (no trace) and `explain` (full trace) can never disagree.
 
-use super::input::{RequestInput, Visibility};
+use super::input::{Feature, FeatureAccess, RequestInput, Visibility};
 use super::permission::{Permission, Role};
 use super::world::{Entry, GroupId, Name, ProjectId, World};
 use crate::decision::{Outcome, Trace, TraceStep};
@@ -18,24 +18,28 @@ pub enum Reason {
     AllowlistedGroup,
     NoInboundCheck,
     AnonymousLevel,
+    PublicUnrestricted,
     OutboundNotAllowlisted,
     NotInInboundAllowlist,
     PermissionNotGranted,
+    NoJobTokenPermission,
     InsufficientRole,
 }
 
 impl Reason {
     /// Every reason, allowing ones first.
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 12] = [
         Reason::SameProject,
         Reason::InboundDisabled,
         Reason::AllowlistedProject,
         Reason::AllowlistedGroup,
         Reason::NoInboundCheck,
         Reason::AnonymousLevel,
+        Reason::PublicUnrestricted,
         Reason::OutboundNotAllowlisted,
         Reason::NotInInboundAllowlist,
         Reason::PermissionNotGranted,
+        Reason::NoJobTokenPermission,
         Reason::InsufficientRole,
     ];
 
@@ -47,9 +51,11 @@ impl Reason {
             Reason::AllowlistedGroup => "allowlisted_group",
             Reason::NoInboundCheck => "no_inbound_check",
             Reason::AnonymousLevel => "anonymous_level",
+            Reason::PublicUnrestricted => "public_unrestricted",
             Reason::OutboundNotAllowlisted => "outbound_not_allowlisted",
             Reason::NotInInboundAllowlist => "not_in_inbound_allowlist",
             Reason::PermissionNotGranted => "permission_not_granted",
+            Reason::NoJobTokenPermission => "no_job_token_permission",
             Reason::InsufficientRole => "insufficient_role",
         }
     }
@@ -181,7 +187,8 @@ impl World {
     }
 
     /// [`World::check`] by indices (from [`World::project_id`] and [`Permission::index`]), for
-    /// callers that resolve names once and check many times. `None` for an index out of range.
+    /// callers that resolve names once and check many times. `None` for an index out of range
+    /// or of a permission a request may not name.
     pub fn check_indices(
         &self,
         source: usize,
@@ -190,7 +197,9 @@ impl World {
     ) -> Option<bool> {
         let valid = source < self.projects.len() && target < self.projects.len();
         let permission = match permission {
-            Some(index) => Some(Permission::from_index(index)?),
+            Some(index) => {
+                Some(Permission::from_index(index).filter(|p| p.not_requestable().is_none())?)
+            }
             None => None,
         };
         valid.then(|| {
@@ -223,14 +232,19 @@ impl World {
             .and_then(|()| self.inbound_rule(query, trace))
         {
             Ok(admission) => admission,
-            Err(denial) => return self.anonymous_level_rule(query, denial, trace),
+            Err(denial) => return self.public_access_rule(query, denial, false, trace),
         };
 
         // 4. Fine-grained permissions restrict what an allowlist entry grants.
         let (admitted_by, group) = match admission {
             Admission::Entry(entry, group) => {
                 if let Some(denied) = self.fine_grained_rule(query, entry, trace) {
-                    return denied;
+                    if denied.reason == Reason::NoJobTokenPermission {
+                        return denied;
+                    }
+                    // GitLab's public-access fallback: routes that name their features in
+                    // `allow_public_access_for_enabled_project_features` still answer.
+                    return self.public_access_rule(query, denied.reason, true, trace);
                 }
                 let reason = if group.is_some() {
                     Reason::AllowlistedGroup
@@ -417,32 +431,44 @@ impl World {
         Err(Reason::NotInInboundAllowlist)
     }
 
-    /// 4. From 18.3 an entry without default permissions grants only its policies.
+    /// 4. From 18.3 an entry without default permissions grants only its policies
+    /// (`Ci::JobToken::Scope#policies_allowed?`: the nearest entry, never merged with another).
     fn fine_grained_rule<T: Trace>(
         &self,
         query: &Query,
         entry: &Entry,
         trace: &mut T,
     ) -> Option<Verdict> {
-        let Some(permission) = query.permission.filter(|_| self.profile.fine_grained) else {
+        if !self.profile.fine_grained {
             trace.record(FINE_GRAINED, Outcome::Skip, || {
-                if self.profile.fine_grained {
-                    "no permission asked".to_owned()
-                } else {
-                    format!(
-                        "fine-grained permissions arrive in GitLab 18.3 (this is {})",
-                        self.version
-                    )
-                }
+                format!(
+                    "fine-grained permissions are enforced from GitLab 18.3 (this is {})",
+                    self.version
+                )
             });
             return None;
-        };
+        }
         if entry.default_permissions {
             trace.record(FINE_GRAINED, Outcome::Pass, || {
                 format!(
                     "entry {} keeps the default permissions (all the user's role allows)",
                     entry.path
                 )
+            });
+            return None;
+        }
+        let Some(permission) = query.permission else {
+            trace.record(FINE_GRAINED, Outcome::Fail, || {
+                format!(
+                    "entry {} grants only its policies, and no job token permission was asked: an endpoint that declares none is closed to it",
+                    entry.path
+                )
+            });
+            return Some(Verdict::deny(Reason::NoJobTokenPermission));
+        };
+        if !permission.fine_grained() {
+            trace.record(FINE_GRAINED, Outcome::Skip, || {
+                format!("fine-grained permissions do not control {permission} (the container registry authorises outside the API)")
             });
             return None;
         }
@@ -481,16 +507,16 @@ impl World {
             trace.record(ROLE, Outcome::Skip, || "no user given".to_owned());
             return None;
         };
-        if let Some(permission) = query.permission {
-            if t.visibility != Visibility::Private && permission.anonymous_level() {
-                trace.record(ROLE, Outcome::Pass, || {
-                    format!(
-                        "{permission} on a {} project needs no membership",
-                        t.visibility.as_str()
-                    )
-                });
-                return None;
-            }
+        if let Some(feature) = query.permission.and_then(|p| self.open_feature(t, p)) {
+            trace.record(ROLE, Outcome::Pass, || {
+                format!(
+                    "{} on a {} project with its {} visible to everyone with access needs no membership",
+                    query.permission.map_or("", Permission::name),
+                    t.visibility.as_str(),
+                    feature.name()
+                )
+            });
+            return None;
         }
         let needed = query
             .permission
@@ -526,41 +552,111 @@ impl World {
         })
     }
 
-    /// 6. A public or internal target still opens its anonymous-level features.
-    fn anonymous_level_rule<T: Trace>(
+    /// The feature through which a public or internal `t` opens `permission` to users who are not
+    /// its members, if it does: its visibility is "Everyone with access".
+    fn open_feature(&self, t: &super::world::Project, permission: Permission) -> Option<Feature> {
+        let feature = permission.everyone_feature()?;
+        (t.visibility != Visibility::Private && t.features.get(feature) == FeatureAccess::Enabled)
+            .then_some(feature)
+    }
+
+    /// 6. What a public or internal target still opens to a job token its allowlist turned away
+    /// (`ProjectPolicy`: `public_or_internal & ~project_allowed_for_job_token_by_scope`), or whose
+    /// entry's policies do not grant the permission (`after_fine_grained`: the API's
+    /// `allow_public_access_for_enabled_project_features` fallback).
+    fn public_access_rule<T: Trace>(
         &self,
         query: &Query,
         denial: Reason,
+        after_fine_grained: bool,
         trace: &mut T,
     ) -> Verdict {
         let t = &self.projects[query.target];
         if t.visibility == Visibility::Private {
             trace.record(ANONYMOUS_LEVEL, Outcome::Skip, || {
-                format!("{} is private: nothing is open at anonymous level", t.path)
+                format!("{} is private: nothing is open to other job tokens", t.path)
             });
             return Verdict::deny(denial);
         }
-        match query.permission {
-            Some(permission) if permission.anonymous_level() => {
+        if !self.profile.public_features {
+            // Before 16.6 `project_allowed_for_job_token` held for every public or internal
+            // project: the allowlist restricted private projects only.
+            trace.record(ANONYMOUS_LEVEL, Outcome::Pass, || {
+                format!(
+                    "{} is {}: before GitLab 16.6 (this is {}) an allowlist restricts only private projects",
+                    t.path,
+                    t.visibility.as_str(),
+                    self.version
+                )
+            });
+            return match self.role_rule(query, trace) {
+                Some(denied) => denied,
+                None => Verdict::allow(Reason::PublicUnrestricted),
+            };
+        }
+        let Some(permission) = query.permission else {
+            trace.record(ANONYMOUS_LEVEL, Outcome::Fail, || {
+                format!(
+                    "{} is {}, but without a permission nothing names a feature visible to everyone",
+                    t.path,
+                    t.visibility.as_str()
+                )
+            });
+            return Verdict::deny(denial);
+        };
+        let closed = |feature: Feature| t.features.get(feature) != FeatureAccess::Enabled;
+        // Under enforced fine-grained permissions the API also asks its route's features
+        // (`allow_public_access_for_enabled_project_features`): all must be visible to everyone.
+        let route_fallback = || {
+            let features = permission.route_features();
+            match features.iter().find(|&&f| closed(f)) {
+                _ if features.is_empty() => Err(format!(
+                    "no {permission} endpoint falls back to public access under fine-grained permissions"
+                )),
+                Some(&feature) => Err(format!(
+                    "the {permission} endpoints' public-access fallback needs its {} visible to everyone, and it is {}",
+                    feature.name(),
+                    t.features.get(feature).as_str()
+                )),
+                None => Ok(()),
+            }
+        };
+        let outcome = if after_fine_grained {
+            route_fallback()
+        } else {
+            match permission.public_feature(self.version) {
+                None => Err(format!(
+                    "{permission} is not opened to job tokens outside the allowlist in GitLab {}",
+                    self.version
+                )),
+                Some(feature) if closed(feature) => Err(format!(
+                    "its {} is {}",
+                    feature.name(),
+                    t.features.get(feature).as_str()
+                )),
+                Some(_) if self.profile.fine_grained && permission.fine_grained() => {
+                    route_fallback()
+                }
+                Some(_) => Ok(()),
+            }
+        };
+        match outcome {
+            Ok(()) => {
                 trace.record(ANONYMOUS_LEVEL, Outcome::Pass, || {
                     format!(
-                        "{} is {}: {permission} is open at anonymous level",
+                        "{} is {}: {permission} is open to everyone with access",
                         t.path,
                         t.visibility.as_str()
                     )
                 });
-                Verdict::allow(Reason::AnonymousLevel)
+                match self.role_rule(query, trace) {
+                    Some(denied) => denied,
+                    None => Verdict::allow(Reason::AnonymousLevel),
+                }
             }
-            asked => {
+            Err(why) => {
                 trace.record(ANONYMOUS_LEVEL, Outcome::Fail, || {
-                    let asked = asked.map_or("no permission was asked".to_owned(), |p| {
-                        format!("{p} is not one of them")
-                    });
-                    format!(
-                        "{} is {}, but only read_repositories, read_jobs and read_packages are open at anonymous level; {asked}",
-                        t.path,
-                        t.visibility.as_str()
-                    )
+                    format!("{} is {}, but {why}", t.path, t.visibility.as_str())
                 });
                 Verdict::deny(denial)
             }
@@ -591,20 +687,31 @@ impl World {
                 self.version
             ),
             Reason::AnonymousLevel => format!(
-                "{s} is not on {t}'s allowlist, but {t} is {}: {} is open at anonymous level.",
+                "{s}'s CI/CD job token is not admitted for {} by {t}'s allowlist, but {t} is {} and opens it to everyone with access.",
+                query.permission.map_or("", Permission::name),
                 self.projects[query.target].visibility.as_str(),
-                query.permission.map_or("", Permission::name)
+            ),
+            Reason::PublicUnrestricted => format!(
+                "{t} is {}: before GitLab 16.6 a CI/CD job token allowlist restricts only private projects, so {s} may authenticate to it{asked}.",
+                self.projects[query.target].visibility.as_str(),
             ),
             Reason::OutboundNotAllowlisted => format!(
                 "{s} limits its CI/CD job token to its outbound allowlist, which does not include {t}."
             ),
-            Reason::NotInInboundAllowlist => {
-                format!("Authentication by CI/CD job token not allowed from {s} to {t}.")
-            }
+            // GitLab's own texts (lib/api/helpers.rb), naming projects by `Project#path`.
+            Reason::NotInInboundAllowlist => format!(
+                "Authentication by CI/CD job token not allowed from {} to {}.",
+                last_segment(s),
+                last_segment(t)
+            ),
             Reason::PermissionNotGranted => format!(
-                "{s}'s entry on {t}'s CI/CD job token allowlist does not grant {}.",
+                "Insufficient permissions to access this resource in project {}. The following token permission is required: {}.",
+                last_segment(t),
                 query.permission.map_or("", Permission::name)
             ),
+            Reason::NoJobTokenPermission => {
+                "This action is unauthorized for CI/CD job tokens.".to_owned()
+            }
             Reason::InsufficientRole => {
                 let user = query.user.as_deref().unwrap_or("");
                 let (role, needed) = verdict.role.unwrap_or((None, Role::Guest));
@@ -616,9 +723,14 @@ impl World {
     }
 }
 
-/// A permission by name, or an `invalid_input` error at `at`.
+/// `Project#path`: the last segment of a full path, as GitLab's messages name projects.
+pub(crate) fn last_segment(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A permission a request may name, or an `invalid_input` error at `at`.
 pub(crate) fn permission(at: &str, name: &str) -> Result<Permission, Error> {
-    Permission::from_name(name).ok_or_else(|| {
+    let found = Permission::from_name(name).ok_or_else(|| {
         Error::invalid(
             at,
             format!(
@@ -626,5 +738,9 @@ pub(crate) fn permission(at: &str, name: &str) -> Result<Permission, Error> {
                 Permission::names()
             ),
         )
-    })
+    })?;
+    match found.not_requestable() {
+        Some(why) => Err(Error::invalid(at, format!("{name}: {why}"))),
+        None => Ok(found),
+    }
 }

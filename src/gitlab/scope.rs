@@ -17,10 +17,14 @@ pub struct GitlabScope {
     pub reachable_by: Vec<Reach>,
     /// This project's inbound allowlist is enforced in this release.
     pub inbound_enforced: bool,
-    /// Entries on its inbound allowlist, as counted against the limit.
+    /// Project entries on its inbound allowlist, as counted against the project limit.
     pub entries: usize,
-    /// The release's allowlist limit (`null` before 15.9: no allowlist).
+    /// The release's project limit (`null` before 15.9: no allowlist).
     pub limit: Option<usize>,
+    /// Group entries, counted against their own limit (17.0+).
+    pub group_entries: usize,
+    /// The release's group limit (`null` before 17.0: no groups).
+    pub group_limit: Option<usize>,
 }
 
 /// One project and the reason code that admits it.
@@ -58,8 +62,10 @@ impl World {
             reachable,
             reachable_by,
             inbound_enforced: self.inbound_enforced(p),
-            entries: self.entry_count(p),
-            limit: self.profile.allowlist_limit,
+            entries: self.project_entry_count(p),
+            limit: self.profile.project_limit,
+            group_entries: self.group_entry_count(p),
+            group_limit: self.profile.group_limit,
         })
     }
 }

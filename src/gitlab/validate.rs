@@ -6,6 +6,7 @@
 use crate::hash::HashMap;
 
 use super::permission::Permission;
+use super::version::Version;
 use super::world::{Entry, World};
 use crate::Problem;
 
@@ -18,9 +19,51 @@ pub const GROUPS_UNSUPPORTED: &str = "groups_unsupported";
 pub const OUTBOUND_REMOVED: &str = "outbound_removed";
 pub const POLICIES_UNSUPPORTED: &str = "policies_unsupported";
 pub const UNKNOWN_POLICY: &str = "unknown_policy";
+pub const DEPRECATED_POLICY: &str = "deprecated_policy";
+pub const INSTANCE_SETTING_UNSUPPORTED: &str = "instance_setting_unsupported";
 
-/// GitLab's own message for a duplicate allowlist entry.
-pub const DUPLICATE_MESSAGE: &str = "This project is already in the job token allowlist.";
+/// GitLab's message for a duplicate allowlist entry, by kind (`project` or `group`) and release
+/// (the add services' `RecordNotUnique` rescue; 17.8 reworded "scope" as "allowlist").
+pub fn duplicate_message(kind: &str, allowlist_wording: bool) -> String {
+    if allowlist_wording {
+        format!("This {kind} is already in the job token allowlist.")
+    } else {
+        format!("Target {kind} is already in the job token scope")
+    }
+}
+
+/// GitLab's validation message for a link over its limit (`ProjectScopeLink`, `GroupScopeLink`).
+pub fn limit_message(kind: &str) -> &'static str {
+    if kind == "group" {
+        "Source project exceeds the allowable number of group links"
+    } else {
+        "Source project exceeds the allowable number of project links in this direction"
+    }
+}
+
+/// GitLab's validation message for a project on its own allowlist, before 18.1.
+pub const SELF_LINK_MESSAGE: &str = "Target project can't be the same as the source project";
+
+/// Why `policy` is not a valid policy in `version`, if it is not: GitLab then answers
+/// "Job token policies must be a valid json schema" (`ci_job_token_policies.json`).
+pub fn policy_problem(policy: &str, version: Version) -> Option<(&'static str, String)> {
+    match Permission::from_name(policy) {
+        None => Some((
+            UNKNOWN_POLICY,
+            format!("unknown policy \"{policy}\"; expected one of {}", Permission::names()),
+        )),
+        Some(p) if p.deprecated() => Some((
+            DEPRECATED_POLICY,
+            format!("{policy} is deprecated: the container registry is not controlled by fine-grained permissions, and GitLab's schema refuses it"),
+        )),
+        Some(p) => p.policy_since().filter(|&since| since > version).map(|since| {
+            (
+                UNKNOWN_POLICY,
+                format!("{policy} is a policy from GitLab {since} (this is {version})"),
+            )
+        }),
+    }
+}
 
 fn problem(code: &'static str, path: String, message: String) -> Problem {
     Problem {
@@ -74,16 +117,45 @@ impl World {
                     format!("the outbound \"Limit CI_JOB_TOKEN access\" setting was removed in GitLab 18.0 (this is {version}); it has no effect"),
                 ));
             }
-            if let Some(limit) = self.profile.allowlist_limit {
-                let count = self.entry_count(i);
-                if count > limit {
-                    problems.push(problem(
-                        ALLOWLIST_LIMIT_EXCEEDED,
-                        format!("{at}.inbound"),
-                        format!("{}'s allowlist has {count} entries; GitLab {version} allows at most {limit}", p.path),
-                    ));
-                }
+            let counts = [
+                (
+                    "projects",
+                    self.project_entry_count(i),
+                    self.profile.project_limit,
+                ),
+                (
+                    "groups",
+                    self.group_entry_count(i),
+                    self.profile.group_limit,
+                ),
+                (
+                    "outbound",
+                    p.outbound_projects.len(),
+                    self.profile.project_limit.filter(|_| self.profile.outbound),
+                ),
+            ];
+            for (list, count, limit) in counts {
+                let Some(limit) = limit.filter(|&limit| count > limit) else {
+                    continue;
+                };
+                let (at, kind) = match list {
+                    "outbound" => (format!("{at}.outbound.projects"), "project"),
+                    "groups" => (format!("{at}.inbound.groups"), "group"),
+                    _ => (format!("{at}.inbound.projects"), "project"),
+                };
+                problems.push(problem(
+                    ALLOWLIST_LIMIT_EXCEEDED,
+                    at,
+                    format!("{}'s list has {count} {kind} entries; GitLab {version} allows at most {limit} ({})", p.path, limit_message(kind)),
+                ));
             }
+        }
+        if let (Some(setting), false) = (self.instance_setting, self.profile.instance_setting) {
+            problems.push(problem(
+                INSTANCE_SETTING_UNSUPPORTED,
+                "instance.enforceInboundScope".to_owned(),
+                format!("the admin setting \"Enable and enforce job token allowlist for all projects\" arrives in GitLab 17.6 (this is {version}); enforceInboundScope: {setting} is ignored"),
+            ));
         }
         problems
     }
@@ -105,18 +177,21 @@ impl World {
                 problems.push(problem(
                     DUPLICATE_ENTRY,
                     here(),
-                    DUPLICATE_MESSAGE.to_owned(),
+                    duplicate_message(kind, self.profile.allowlist_wording),
                 ));
             }
             if kind == "project" && entry.key() == own_key {
-                problems.push(problem(
-                    SELF_ENTRY,
-                    here(),
-                    format!(
-                        "{} is always allowed to use its own job token; the entry is redundant",
-                        entry.path
-                    ),
-                ));
+                // The project is always on its own allowlist; from 18.1 GitLab also stores it.
+                if !self.profile.self_entries {
+                    problems.push(problem(
+                        SELF_ENTRY,
+                        here(),
+                        format!(
+                            "{SELF_LINK_MESSAGE}: GitLab {} refuses {} on its own list (accepted from 18.1)",
+                            self.version, entry.path
+                        ),
+                    ));
+                }
             } else if !self.names_known(entry, kind) {
                 problems.push(problem(
                     UNKNOWN_ENTRY,
@@ -136,14 +211,17 @@ impl World {
                 ));
             }
             for (k, policy) in entry.policies.iter().enumerate() {
-                if Permission::from_name(policy).is_none() {
+                // Before 18.3 `policies_unsupported` says it all; a name unknown to any release still shows.
+                let problem_of = match self.profile.fine_grained {
+                    true => policy_problem(policy, self.version),
+                    false if Permission::from_name(policy).is_some() => None,
+                    false => policy_problem(policy, self.version),
+                };
+                if let Some((code, message)) = problem_of {
                     problems.push(problem(
-                        UNKNOWN_POLICY,
+                        code,
                         format!("{}.policies[{k}]", here()),
-                        format!(
-                            "unknown policy \"{policy}\"; it grants nothing. Expected one of {}",
-                            Permission::names()
-                        ),
+                        format!("{message}; it grants nothing"),
                     ));
                 }
             }

@@ -7,7 +7,7 @@ use crate::hash::{key_hash, HashMap, KeyHasher};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::input::{EntryInput, Visibility, WorldInput};
+use super::input::{EntryInput, Features, Visibility, WorldInput};
 use super::permission::{PermissionSet, Role};
 use super::version::{self, Profile, Version};
 use crate::Error;
@@ -24,6 +24,8 @@ pub struct World {
     pub(crate) profile: &'static Profile,
     /// Inbound allowlists are enforced instance-wide, whatever each project's toggle says.
     pub(crate) instance_enforces: bool,
+    /// The admin setting as the input gives it.
+    pub(crate) instance_setting: Option<bool>,
     pub(crate) projects: Vec<Project>,
     project_index: HashMap<String, ProjectId>,
     pub(crate) groups: Vec<Group>,
@@ -48,6 +50,8 @@ pub struct Project {
     /// `key`'s [`key_hash`], which allowlist indexes are sorted by.
     pub(crate) hash: u32,
     pub visibility: Visibility,
+    /// Each feature's visibility.
+    pub features: Features,
     /// Ancestor groups, nearest first.
     pub groups: Vec<GroupId>,
     /// "Limit access to this project" toggle.
@@ -73,6 +77,8 @@ pub struct Group {
     pub key: String,
     /// The group it lies in, if any.
     pub parent: Option<GroupId>,
+    /// As the world's `groups` list says; private when not listed.
+    pub visibility: Visibility,
 }
 
 /// An allowlist entry, checked and keyed.
@@ -389,16 +395,21 @@ impl World {
             None => version::latest().since,
         };
         let profile = version::profile(version);
-        let instance_enforces = input
+        // The admin setting exists from 17.6: before, a value given is reported by validation
+        // and ignored.
+        let instance_setting = input
             .instance
             .as_ref()
-            .and_then(|instance| instance.enforce_inbound_scope)
+            .and_then(|instance| instance.enforce_inbound_scope);
+        let instance_enforces = instance_setting
+            .filter(|_| profile.instance_setting)
             .unwrap_or(profile.instance_enforcement);
 
         let mut world = World {
             version,
             profile,
             instance_enforces,
+            instance_setting,
             projects: Vec::with_capacity(input.projects.len()),
             project_index: HashMap::with_capacity_and_hasher(
                 input.projects.len(),
@@ -410,6 +421,21 @@ impl World {
             users: HashMap::default(),
             memberships: Vec::new(),
         };
+
+        // Groups listed for their visibility, with the groups above them.
+        let mut listed: HashMap<String, usize> = HashMap::default();
+        for (i, group) in input.groups.iter().enumerate() {
+            let at = || format!("groups[{i}].path");
+            let (path, _) = checked_path(&group.path, &at, 1)?;
+            if let Some(first) = listed.insert(path_key(path).into_owned(), i) {
+                return Err(Error::invalid(
+                    at(),
+                    format!("duplicate group \"{path}\" (also groups[{first}])"),
+                ));
+            }
+            let id = world.intern_ancestry(path)[0];
+            world.groups[id].visibility = group.visibility;
+        }
 
         // Projects and the groups their paths imply.
         let mut group_bytes = 0;
@@ -437,28 +463,16 @@ impl World {
                     "the project paths' groups add up to more than 128 MiB (the limit)",
                 ));
             }
-            // Up the path to the first group seen before; above it, that group's known ancestors.
-            let mut groups: Vec<GroupId> = Vec::new();
-            let mut spelled = path.as_str();
-            while let Some(group_path) = parent(spelled) {
-                let (group, new) = world.intern_group(group_path);
-                if let Some(&child) = groups.last() {
-                    world.groups[child].parent = Some(group);
-                }
-                groups.push(group);
-                if !new {
-                    break;
-                }
-                spelled = group_path;
-            }
-            while let Some(above) = groups.last().and_then(|&g| world.groups[g].parent) {
-                groups.push(above);
-            }
+            let groups = match parent(&path) {
+                Some(group_path) => world.intern_ancestry(group_path),
+                None => Vec::new(),
+            };
             world.projects.push(Project {
                 hash: scan.hash,
                 path,
                 key,
                 visibility: project.visibility,
+                features: project.features,
                 groups,
                 inbound_enabled: project.inbound.enabled,
                 inbound_projects: Vec::new(),
@@ -481,6 +495,18 @@ impl World {
                     format!(
                         "\"{}\" lies inside project \"{}\"; a project cannot contain other projects",
                         project.path, world.groups[group].path
+                    ),
+                ));
+            }
+        }
+
+        for (key, &i) in &listed {
+            if world.project_index.contains_key(key) {
+                return Err(Error::invalid(
+                    format!("groups[{i}].path"),
+                    format!(
+                        "\"{}\" is a project of this world, not a group",
+                        input.groups[i].path.trim()
                     ),
                 ));
             }
@@ -532,6 +558,28 @@ impl World {
         Ok(world)
     }
 
+    /// The groups from `path` up, nearest first, interned: up the path to the first group seen
+    /// before, and above it that group's known ancestors.
+    fn intern_ancestry(&mut self, path: &str) -> Vec<GroupId> {
+        let mut groups: Vec<GroupId> = Vec::new();
+        let mut spelled = Some(path);
+        while let Some(group_path) = spelled {
+            let (group, new) = self.intern_group(group_path);
+            if let Some(&child) = groups.last() {
+                self.groups[child].parent = Some(group);
+            }
+            groups.push(group);
+            if !new {
+                break;
+            }
+            spelled = parent(group_path);
+        }
+        while let Some(above) = groups.last().and_then(|&g| self.groups[g].parent) {
+            groups.push(above);
+        }
+        groups
+    }
+
     /// The group at `path`, and whether it is new.
     fn intern_group(&mut self, path: &str) -> (GroupId, bool) {
         let key = path_key(path);
@@ -545,6 +593,7 @@ impl World {
             path: path.to_owned(),
             key: key.clone(),
             parent: None,
+            visibility: Visibility::Private,
         });
         self.group_index.insert(key, id);
         (id, true)
@@ -626,26 +675,32 @@ impl World {
         self.profile.inbound && (self.projects[target].inbound_enabled || self.instance_enforces)
     }
 
-    /// Entries counted against the allowlist limit: distinct entries other than the project itself;
-    /// group entries only where the release has them.
-    pub fn entry_count(&self, project: ProjectId) -> usize {
+    /// Project entries counted against `PROJECT_LINK_DIRECTIONAL_LIMIT`: distinct entries other
+    /// than the project itself (always on its allowlist, never a counted link).
+    pub fn project_entry_count(&self, project: ProjectId) -> usize {
         let p = &self.projects[project];
-        // Maps used as sets: the same map type as elsewhere, so no second hash table in the wasm.
-        let mut projects: HashMap<String, usize> = HashMap::default();
-        let mut groups: HashMap<String, usize> = HashMap::default();
-        let project_entries = p.inbound_projects.iter().filter(|e| e.key() != p.key);
-        let project_count = project_entries
-            .filter(|e| projects.insert(e.key().to_owned(), 0).is_none())
-            .count();
-        let group_count = if self.profile.groups {
-            p.inbound_groups
-                .iter()
-                .filter(|e| groups.insert(e.key().to_owned(), 0).is_none())
-                .count()
+        distinct(p.inbound_projects.iter().filter(|e| e.key() != p.key))
+    }
+
+    /// Group entries counted against `GROUP_LINK_LIMIT` (apart from projects), where the release
+    /// has them.
+    pub fn group_entry_count(&self, project: ProjectId) -> usize {
+        if self.profile.groups {
+            distinct(self.projects[project].inbound_groups.iter())
         } else {
             0
+        }
+    }
+
+    /// Whether the user is a member of something inside the group at `key` (a project or subgroup):
+    /// GroupPolicy's `has_projects` lets such a user read a private group.
+    pub(crate) fn member_inside(&self, user: &str, key: &str) -> bool {
+        let Some(&index) = self.users.get(&user_key(user)) else {
+            return false;
         };
-        project_count + group_count
+        self.memberships[index]
+            .iter()
+            .any(|(place, _)| within(place, key))
     }
 
     /// The user's highest role on a project or group: the maximum over it and its ancestors.
@@ -658,6 +713,15 @@ impl World {
             .map(|&(_, role)| role)
             .max()
     }
+}
+
+/// How many different keys `entries` has.
+fn distinct<'e>(entries: impl Iterator<Item = &'e Entry>) -> usize {
+    // A map used as a set: the same map type as elsewhere, so no second hash table in the wasm.
+    let mut seen: HashMap<&str, ()> = HashMap::default();
+    entries
+        .filter(|e| seen.insert(e.key(), ()).is_none())
+        .count()
 }
 
 /// An allowlist's entries, each path checked (`at` locates the list).
@@ -756,7 +820,7 @@ mod tests {
             let query = crate::gitlab::Query {
                 source: world.project_id(source).unwrap(),
                 target: world.project_id(target).unwrap(),
-                permission: None,
+                permission: crate::gitlab::Permission::from_name("read_packages"),
                 user: None,
             };
             let decision = world.explain(&query);

@@ -164,10 +164,12 @@ impl GitlabPolicy {
         self.world.project_id(path).map_or(-1, |id| id as i32)
     }
 
-    /// The index of a permission by name, or -1.
+    /// The index of a permission a request may name, or -1 (the engine then words the error).
     #[wasm_bindgen(js_name = permissionIndex)]
     pub fn permission_index(name: &str) -> i32 {
-        crate::gitlab::Permission::from_name(name).map_or(-1, |p| p.index() as i32)
+        crate::gitlab::Permission::from_name(name)
+            .filter(|p| p.not_requestable().is_none())
+            .map_or(-1, |p| p.index() as i32)
     }
 
     /// `check` by indices (`permission` -1 for none): 1 allowed, 0 denied, -1 an index out of range.

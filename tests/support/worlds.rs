@@ -2,7 +2,8 @@
 //! projects at several depths sharing groups, entries in mixed case, every release row, users with roles.
 
 use job_token_scope::gitlab::input::{
-    EntryInput, InboundInput, InstanceInput, OutboundInput, ProjectInput, VersionText, Visibility,
+    EntryInput, FeatureAccess, Features, InboundInput, InstanceInput, OutboundInput, ProjectInput,
+    VersionText, Visibility,
 };
 use job_token_scope::gitlab::{Permission, Query, Role, World, WorldInput};
 use proptest::prelude::*;
@@ -26,10 +27,12 @@ pub const GROUPS: &[&str] = &[
     "nowhere",
 ];
 pub const VERSIONS: &[&str] = &[
-    "13.12", "14.1", "15.8", "15.9", "16.0", "16.11", "17.0", "17.11", "18.0", "18.2", "18.3",
-    "18.11", "latest",
+    "13.12", "14.1", "15.8", "15.9", "16.0", "16.5", "16.6", "16.11", "17.0", "17.6", "17.11",
+    "18.0", "18.2", "18.3", "18.11", "19.0", "19.4", "latest",
 ];
-pub const GROUP_VERSIONS: &[&str] = &["17.0", "17.5", "17.11", "18.0", "18.2", "18.3", "latest"];
+pub const GROUP_VERSIONS: &[&str] = &[
+    "17.0", "17.5", "17.11", "18.0", "18.2", "18.3", "19.0", "latest",
+];
 pub const POLICIES: &[&str] = &[
     "read_packages",
     "admin_packages",
@@ -81,12 +84,28 @@ pub fn project(path: &'static str) -> impl Strategy<Value = ProjectInput> {
         prop::collection::vec(entry(GROUPS), 0..3),
         any::<bool>(),
         prop::collection::vec(prop::sample::select(PROJECTS), 0..3),
+        prop::array::uniform6(prop::sample::select(
+            &[
+                FeatureAccess::Enabled,
+                FeatureAccess::Private,
+                FeatureAccess::Disabled,
+            ][..],
+        )),
     )
         .prop_map(
-            move |(visibility, enabled, projects, groups, outbound, outbound_projects)| {
+            move |(
+                visibility,
+                enabled,
+                projects,
+                groups,
+                outbound,
+                outbound_projects,
+                features,
+            )| {
                 ProjectInput {
                     path: path.to_owned(),
                     visibility,
+                    features: Features(features),
                     inbound: InboundInput {
                         enabled,
                         projects,
@@ -129,6 +148,7 @@ pub fn world_at(versions: &'static [&'static str]) -> impl Strategy<Value = Worl
             instance: Some(InstanceInput {
                 enforce_inbound_scope: enforce,
             }),
+            groups: Vec::new(),
             projects,
             users,
         })
@@ -139,7 +159,9 @@ pub fn world() -> impl Strategy<Value = WorldInput> {
 }
 
 pub fn query() -> impl Strategy<Value = Query> {
-    let permission = prop::option::of(prop::sample::select(Permission::all().collect::<Vec<_>>()));
+    let permission = prop::option::of(prop::sample::select(
+        Permission::requestable().collect::<Vec<_>>(),
+    ));
     let user = prop::option::of(
         prop::sample::select(&["alice", "BOB", "carol"][..]).prop_map(str::to_owned),
     );
