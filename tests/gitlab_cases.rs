@@ -72,6 +72,8 @@ fn run(world: Value, case: &Value) -> Result<Value, Error> {
                 "inboundEnforced": scope.inbound_enforced,
                 "entries": scope.entries,
                 "limit": scope.limit,
+                "groupEntries": scope.group_entries,
+                "groupLimit": scope.group_limit,
             }))
         }
         "compact" => {

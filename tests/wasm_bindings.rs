@@ -144,7 +144,7 @@ fn a_json_world_and_request_give_a_decision() {
     assert_decision(&denied, false, "not_in_inbound_allowlist");
     assert_eq!(
         get(&denied, "message").as_string().unwrap(),
-        "Authentication by CI/CD job token not allowed from acme/docs to acme/api."
+        "Authentication by CI/CD job token not allowed from docs to api."
     );
 }
 
@@ -340,7 +340,7 @@ fn other_codes_unknown_project_and_unsupported_version() {
         api::resolve_gitlab_scope(world(), JsValue::from_str("acme/nope")),
         "unknown_project",
     );
-    let future = with(&world(), "version", &JsValue::from_str("19.0"));
+    let future = with(&world(), "version", &JsValue::from_str("20.0"));
     expect_error(
         api::check_gitlab_access(future, request("acme/ci", "acme/api")),
         "unsupported_version",
@@ -566,7 +566,7 @@ fn calls_keep_working_after_many_thrown_errors() {
             1 => api::check_gitlab_access(world(), request("acme/ci", "acme/nope")),
             2 => api::validate_gitlab_world(js(r#"{"projects":"x"}"#)),
             3 => api::resolve_gitlab_scope(
-                with(&world(), "version", &JsValue::from_str("19.0")),
+                with(&world(), "version", &JsValue::from_str("20.0")),
                 JsValue::from_str("acme/api"),
             ),
             _ => api::resolve_azure_scope(JsValue::NULL),

@@ -156,6 +156,11 @@ impl World {
         if edit.action == EditAction::SetPolicies {
             return self.set_policies_checks(s, edit, trace);
         }
+        if (edit.action, s.direction) == (EditAction::Enable, Direction::Outbound) {
+            // GraphQL refuses the value itself, before it authorizes the user.
+            self.list_exists(s, trace)?;
+            self.outbound_additions(s, "job_token_scope_enabled can only be set to false", trace)?;
+        }
         self.maintainer(s, trace).map_err(|()| Denial {
             reason: "insufficient_permissions",
             message: INSUFFICIENT_PERMISSIONS_MESSAGE.to_owned(),
@@ -169,11 +174,7 @@ impl World {
                 Ok(())
             }
             (EditAction::Disable, Direction::Inbound) => self.not_enforced(s, trace),
-            (EditAction::Enable, Direction::Outbound) => self.outbound_additions(
-                s,
-                "job_token_scope_enabled can only be set to false",
-                trace,
-            ),
+            (EditAction::Enable, Direction::Outbound) => Ok(()),
             (EditAction::Disable, Direction::Outbound) => {
                 trace.record("toggle", Outcome::Pass, || {
                     format!("{} may turn off \"{}\"", s.user, self.outbound_label())
@@ -350,12 +351,19 @@ impl World {
         self.entry_access(s, trace)?;
         let restricted = edit.default_permissions == Some(false) || edit.policies.is_some();
         if restricted && !self.profile.fine_grained {
-            return self.no_policies(trace);
+            // 17.5–18.2 (`add_policies_to_ci_job_token` off) store the entry with the default
+            // permissions, silently; the engine says so in the trace.
+            trace.record("policies_supported", Outcome::Skip, || {
+                format!(
+                    "GitLab {} keeps the default permissions: the policies are not stored",
+                    self.version
+                )
+            });
         }
 
         // `create!`: every failing validation, in the model's order, in one message.
         let mut failed: Vec<(&'static str, String)> = Vec::new();
-        if !self.policies_valid(edit) {
+        if self.profile.fine_grained && !self.policies_valid(edit) {
             failed.push(("invalid_policies", POLICIES_INVALID.to_owned()));
         }
         if s.is_self() && !self.profile.self_entries {
@@ -371,16 +379,17 @@ impl World {
             }
             (Direction::Outbound, _) => (s.list().len(), self.profile.project_limit),
         };
-        let limit = limit.unwrap_or(0);
-        if count >= limit {
+        // No limit before 15.9 (the outbound list had none).
+        if limit.is_some_and(|limit| count >= limit) {
             failed.push(("allowlist_limit_reached", limit_message(kind).to_owned()));
         }
         if let Some(&(reason, _)) = failed.first() {
             trace.record("validations", Outcome::Fail, || {
                 let what: Vec<&str> = failed.iter().map(|(reason, _)| *reason).collect();
                 format!(
-                    "the {kind} link fails {} ({count} of {limit} {kind} entries used)",
-                    what.join(", ")
+                    "the {kind} link fails {} ({})",
+                    what.join(", "),
+                    used(count, limit)
                 )
             });
             let messages: Vec<&str> = failed.iter().map(|(_, m)| m.as_str()).collect();
@@ -390,7 +399,7 @@ impl World {
             );
         }
         trace.record("validations", Outcome::Pass, || {
-            format!("the {kind} link is valid ({count} of {limit} {kind} entries used)")
+            format!("the {kind} link is valid ({})", used(count, limit))
         });
 
         if s.listed() {
@@ -538,6 +547,14 @@ impl World {
 
     fn outbound_label(&self) -> &'static str {
         self.profile.labels.outbound
+    }
+}
+
+/// "3 of 200 entries used", or "3 entries, no limit".
+fn used(count: usize, limit: Option<usize>) -> String {
+    match limit {
+        Some(limit) => format!("{count} of {limit} entries used"),
+        None => format!("{count} entries, no limit"),
     }
 }
 

@@ -56,6 +56,9 @@ struct PermissionRow {
     /// The project feature whose "Everyone with access" visibility opens it to a job token outside
     /// a public or internal project's allowlist (`ProjectPolicy`), and the release that opened it.
     public_feature: Option<(Feature, Version)>,
+    /// The feature whose "Everyone with access" visibility opens it to users who are not members of
+    /// a public or internal project (`public_anonymous`), where it is not `public_feature`'s.
+    everyone: Option<Feature>,
     /// With fine-grained permissions: the features its API routes name in
     /// `allow_public_access_for_enabled_project_features`; all "Everyone with access" lets a token
     /// its entry does not grant, or that no entry admits, through. Empty: no such route.
@@ -75,6 +78,7 @@ const fn policy(name: &'static str, minimum_role: Role) -> PermissionRow {
         minimum_role,
         policy_since: Some(V18_3),
         public_feature: None,
+        everyone: None,
         route_features: &[],
         fine_grained: true,
     }
@@ -126,7 +130,10 @@ const PERMISSIONS: &[PermissionRow] = &[
         &[Packages],
     ),
     policy("admin_packages", Role::Developer),
-    policy("read_pipelines", Role::Reporter),
+    PermissionRow {
+        everyone: Some(Builds),
+        ..policy("read_pipelines", Role::Reporter)
+    },
     policy("admin_pipelines", Role::Developer),
     public("read_releases", Role::Reporter, Releases, V16_6, &[]),
     policy("admin_releases", Role::Developer),
@@ -234,7 +241,10 @@ impl Permission {
 
     /// The feature that opens it to non-members of a public or internal project, in any release.
     pub fn everyone_feature(self) -> Option<Feature> {
-        self.row().public_feature.map(|(feature, _)| feature)
+        let row = self.row();
+        row.public_feature
+            .map(|(feature, _)| feature)
+            .or(row.everyone)
     }
 
     /// The features of its routes' public-access fallback under fine-grained permissions.
@@ -286,8 +296,10 @@ pub struct PermissionInfo {
     pub minimum_role: &'static str,
     /// First release that accepts it as an entry's policy (`None`: deprecated, never accepted).
     pub policy_since: Option<Version>,
-    /// The feature that opens it on a public or internal project, and since when.
-    pub public_feature: Option<(&'static str, Version)>,
+    /// The feature that opens it to other job tokens on a public or internal project ...
+    pub public_feature: Option<&'static str>,
+    /// ... from this release.
+    pub public_since: Option<Version>,
 }
 
 impl Permission {
@@ -298,7 +310,8 @@ impl Permission {
                 name: p.name(),
                 minimum_role: p.minimum_role().as_str(),
                 policy_since: p.policy_since(),
-                public_feature: p.row().public_feature.map(|(f, since)| (f.name(), since)),
+                public_feature: p.row().public_feature.map(|(f, _)| f.name()),
+                public_since: p.row().public_feature.map(|(_, since)| since),
             })
             .collect()
     }

@@ -695,11 +695,9 @@ impl World {
                 "{t} is {}: before GitLab 16.6 a CI/CD job token allowlist restricts only private projects, so {s} may authenticate to it{asked}.",
                 self.projects[query.target].visibility.as_str(),
             ),
-            Reason::OutboundNotAllowlisted => format!(
-                "{s} limits its CI/CD job token to its outbound allowlist, which does not include {t}."
-            ),
-            // GitLab's own texts (lib/api/helpers.rb), naming projects by `Project#path`.
-            Reason::NotInInboundAllowlist => format!(
+            // GitLab's own texts (lib/api/helpers.rb), naming projects by `Project#path`: a failed
+            // `Scope#accessible?` has one text, whichever direction refused.
+            Reason::OutboundNotAllowlisted | Reason::NotInInboundAllowlist => format!(
                 "Authentication by CI/CD job token not allowed from {} to {}.",
                 last_segment(s),
                 last_segment(t)
@@ -711,6 +709,18 @@ impl World {
             ),
             Reason::NoJobTokenPermission => {
                 "This action is unauthorized for CI/CD job tokens.".to_owned()
+            }
+            // No role at all on a private project: `read_project` fails, and the API answers with
+            // the allowlist text (`handle_job_token_failure!`).
+            Reason::InsufficientRole
+                if verdict.role.is_some_and(|(role, _)| role.is_none())
+                    && self.projects[query.target].visibility == Visibility::Private =>
+            {
+                format!(
+                    "Authentication by CI/CD job token not allowed from {} to {}.",
+                    last_segment(s),
+                    last_segment(t)
+                )
             }
             Reason::InsufficientRole => {
                 let user = query.user.as_deref().unwrap_or("");

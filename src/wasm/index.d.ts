@@ -44,10 +44,17 @@ export type GitlabVisibility = "private" | "internal" | "public";
 export type GitlabRole = "guest" | "planner" | "reporter" | "developer" | "maintainer" | "owner";
 export type GitlabResource =
   | "deployments" | "environments" | "jobs" | "packages" | "pipelines" | "releases" | "secure_files" | "terraform_state";
-/** Fine-grained job token permission (GitLab 18.3). `admin_X` implies `read_X`. */
+/** A job token permission a request may name; fine-grained policies from 18.3 (`read_work_items` 18.4).
+ *  `admin_X` implies `read_X`. `read_containers` / `admin_containers` are deprecated as policies. */
 export type GitlabPermission =
   | `read_${GitlabResource}` | `admin_${GitlabResource}`
-  | "read_merge_requests" | "read_repositories" | "read_work_items";
+  | "read_merge_requests" | "read_repositories" | "read_work_items" | "read_containers" | "admin_containers";
+/** A fine-grained policy an entry may hold: the permissions, and `admin_repositories` (19.0, Git push). */
+export type GitlabPolicyName = GitlabPermission | "admin_repositories";
+/** A project feature whose visibility decides what a public or internal project opens to other job tokens. */
+export type GitlabFeature = "repository" | "packages" | "containerRegistry" | "builds" | "releases" | "environments";
+/** "Everyone with access", "Only project members", or off. */
+export type GitlabFeatureAccess = "enabled" | "private" | "disabled";
 
 /** An allowlist entry: a path, or a path with fine-grained permissions (18.3+). */
 export type GitlabEntry =
@@ -57,7 +64,7 @@ export type GitlabEntry =
       /** Grant everything the user's role allows (default `true`). */
       defaultPermissions?: boolean;
       /** With `defaultPermissions: false`: the only permissions granted. */
-      policies?: GitlabPermission[];
+      policies?: GitlabPolicyName[];
     };
 
 export interface GitlabProject {
@@ -65,6 +72,8 @@ export interface GitlabProject {
   path: string;
   /** Default `"private"`. */
   visibility?: GitlabVisibility;
+  /** Each feature's visibility, default `"enabled"` (Everyone with access). */
+  features?: Partial<Record<GitlabFeature, GitlabFeatureAccess>>;
   /** "Limit access to this project" (15.9+) and its allowlist. */
   inbound?: {
     /** Default `true` (new projects since 15.9). */
@@ -79,10 +88,12 @@ export interface GitlabProject {
 
 /** A GitLab instance as far as job tokens care. Unknown keys are an error. */
 export interface GitlabWorld {
-  /** `"major.minor"` (e.g. `"17.10"`) or `"latest"` (default). Releases up to 18.x. */
+  /** `"major.minor"` (e.g. `"17.10"`) or `"latest"` (default). Releases up to 19.x. */
   version?: string;
-  /** Admin area: enforce inbound allowlists for every project (default: on from 18.0). */
+  /** Admin area: enforce inbound allowlists for every project (17.6+; default: on from 18.0). */
   instance?: { enforceInboundScope?: boolean };
+  /** Groups with their visibility (who may add them); groups not listed are private. */
+  groups?: { path: string; visibility?: GitlabVisibility }[];
   projects: GitlabProject[];
   /** user name → (project or group path → role). Roles are inherited down the group tree. */
   users?: Record<string, Record<string, GitlabRole>>;
@@ -100,12 +111,13 @@ export interface GitlabRequest {
 
 export type GitlabReason =
   | "same_project" | "inbound_disabled" | "allowlisted_project" | "allowlisted_group" | "no_inbound_check"
-  | "anonymous_level" | "outbound_not_allowlisted" | "not_in_inbound_allowlist" | "permission_not_granted"
-  | "insufficient_role";
+  | "anonymous_level" | "public_unrestricted" | "outbound_not_allowlisted" | "not_in_inbound_allowlist"
+  | "permission_not_granted" | "no_job_token_permission" | "insufficient_role";
 
 export type GitlabProblemCode =
   | "allowlist_limit_exceeded" | "duplicate_entry" | "self_entry" | "unknown_entry" | "groups_unsupported"
-  | "outbound_removed" | "policies_unsupported" | "unknown_policy";
+  | "outbound_removed" | "policies_unsupported" | "unknown_policy" | "deprecated_policy"
+  | "instance_setting_unsupported";
 
 /** A change to a project's Token Access settings, made by `user`. */
 export interface GitlabEdit {
@@ -116,16 +128,19 @@ export interface GitlabEdit {
   entry?: string;
   /** Default `"project"`. */
   kind?: "project" | "group";
-  /** setPolicies: the entry's new default-permissions switch. */
+  /** Default `"inbound"`; `"outbound"`: the deprecated outbound list (14.1–17.11, projects only). */
+  direction?: "inbound" | "outbound";
+  /** add / setPolicies: the entry's default-permissions switch. */
   defaultPermissions?: boolean;
-  /** setPolicies: the entry's new policies. */
-  policies?: GitlabPermission[];
+  /** add / setPolicies: the entry's policies; names the release's schema refuses are `invalid_policies`. */
+  policies?: string[];
 }
 
 export type GitlabEditReason =
-  | "edit_allowed" | "insufficient_permissions" | "inbound_unsupported" | "unknown_entry" | "self_entry"
-  | "duplicate_entry" | "groups_unsupported" | "allowlist_limit_reached" | "no_access_to_entry"
-  | "policies_unsupported" | "enforced_by_instance" | "entry_not_listed";
+  | "edit_allowed" | "insufficient_permissions" | "inbound_unsupported" | "outbound_unsupported"
+  | "groups_unsupported" | "unknown_entry" | "no_access_to_entry" | "self_entry" | "duplicate_entry"
+  | "allowlist_limit_reached" | "invalid_policies" | "policies_unsupported" | "cannot_remove_self"
+  | "entry_not_listed" | "enforced_by_instance" | "outbound_additions_removed";
 
 export interface GitlabReach {
   project: string;
@@ -139,10 +154,14 @@ export interface GitlabScope {
   /** Other projects whose jobs may authenticate to this project. */
   reachableBy: GitlabReach[];
   inboundEnforced: boolean;
-  /** Entries on its inbound allowlist, as counted against the limit. */
+  /** Project entries on its inbound allowlist, as counted against the project limit. */
   entries: number;
-  /** The release's allowlist limit; `null` before 15.9. */
+  /** The release's project limit; `null` before 15.9. */
   limit: number | null;
+  /** Group entries, counted against their own limit. */
+  groupEntries: number;
+  /** The release's group limit; `null` before 17.0. */
+  groupLimit: number | null;
 }
 
 export interface GitlabCompactEntry {
@@ -270,6 +289,21 @@ export function validateAzureConfig(config: AzureConfig): Problem<AzureProblemCo
 
 // ───────────────────────────── reference tables (for UIs and docs) ─────────────────────────────
 
+/** The settings' texts in one release's UI (Settings > CI/CD). */
+export interface GitlabLabels {
+  section: string;
+  /** The inbound setting: a toggle until 17.2, a choice titled so from 17.3. */
+  inbound: string;
+  /** From 17.3: the choice's two options, unrestricted then allowlist only. */
+  inboundChoices: [string, string] | null;
+  /** The allowlist's heading. */
+  allowlist: string;
+  /** The button that adds an entry. */
+  add: string;
+  /** The outbound toggle (`""` where it does not exist). */
+  outbound: string;
+}
+
 /** One GitLab release that changed job token scope (the engine's own version table). */
 export interface GitlabVersionProfile {
   /** First release with this behaviour, `"major.minor"`. */
@@ -278,25 +312,42 @@ export interface GitlabVersionProfile {
   change: string;
   /** The outbound "Limit CI_JOB_TOKEN access" setting exists. */
   outbound: boolean;
+  /** Projects can still be added to the outbound list (until 16.0). */
+  outboundAdditions: boolean;
   /** The inbound allowlist exists. */
   inbound: boolean;
-  /** Most allowlist entries (`null`: no allowlist). */
-  allowlistLimit: number | null;
+  /** Most project entries per direction (`null`: no allowlist). */
+  projectLimit: number | null;
+  /** Most group entries, apart from projects (`null`: no groups). */
+  groupLimit: number | null;
   /** Groups may be allowlist entries. */
   groups: boolean;
-  /** Instance-wide enforcement is on by default and locks the project toggle. */
+  /** Public and internal projects open to other job tokens only the features visible to everyone (16.6). */
+  publicFeatures: boolean;
+  /** The admin setting "Enable and enforce job token allowlist for all projects" exists (17.6). */
+  instanceSetting: boolean;
+  /** That setting is on by default (18.0). */
   instanceEnforcement: boolean;
-  /** Entries carry fine-grained permissions. */
-  fineGrained: boolean;
   authenticationLog: boolean;
   autopopulate: boolean;
+  /** Edit messages say "allowlist" rather than "scope" (17.8). */
+  allowlistWording: boolean;
+  /** A project may add itself to its allowlist (18.1). */
+  selfEntries: boolean;
+  /** Entries carry enforced fine-grained permissions (18.3). */
+  fineGrained: boolean;
+  labels: GitlabLabels;
 }
 
 export interface GitlabPermissionInfo {
-  name: GitlabPermission;
+  name: GitlabPolicyName;
   minimumRole: GitlabRole;
-  /** Open to anyone on a public project (any signed-in user on an internal one). */
-  anonymousLevel: boolean;
+  /** The first release whose schema accepts it as an entry's policy; `null`: deprecated. */
+  policySince: string | null;
+  /** The feature that opens it to other job tokens on a public or internal project, if any ... */
+  publicFeature: GitlabFeature | null;
+  /** ... from this release. */
+  publicSince: string | null;
 }
 
 export interface AzureProductProfile {

@@ -154,7 +154,7 @@ test("after 50 thrown errors the module still answers correctly", () => {
     () => api.checkGitlabAccess(42, {}),
     () => api.checkGitlabAccess(WORLD, { source: "acme/ci", target: "acme/nope" }),
     () => api.validateGitlabWorld({ projects: "x" }),
-    () => api.resolveGitlabScope({ ...WORLD, version: "19.0" }, "acme/api"),
+    () => api.resolveGitlabScope({ ...WORLD, version: "20.0" }, "acme/api"),
     () => new api.GitlabPolicy(null),
   ];
   for (let i = 0; i < 50; i++) thrown(bad[i % bad.length], `error #${i}`);

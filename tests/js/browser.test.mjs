@@ -157,7 +157,7 @@ test("esbuild bundle of an app importing the package runs in Chromium", { timeou
       assert.ok(shown.allowed.trace.some((t) => t.step === "inbound" && t.outcome === "pass"), JSON.stringify(shown.allowed));
       assert.equal(shown.denied.allowed, false);
       assert.equal(shown.denied.reason, "not_in_inbound_allowlist");
-      assert.equal(shown.denied.message, "Authentication by CI/CD job token not allowed from acme/other to acme/api.");
+      assert.equal(shown.denied.message, "Authentication by CI/CD job token not allowed from other to api.");
       assert.equal(shown.error.code, "unknown_project");
       assert.equal(shown.fast, true);
       assert.deepEqual(errors, []);

@@ -94,7 +94,7 @@ describe("createGate: a bad config throws a coded Error", () => {
     });
   }
   test("an unsupported world version keeps the engine's code", () => {
-    assert.throws(() => createGate(config({ world: { ...WORLD, version: "19.0" } })), { code: "unsupported_version" });
+    assert.throws(() => createGate(config({ world: { ...WORLD, version: "20.0" } })), { code: "unsupported_version" });
   });
   test("a plain-http issuer on loopback is allowed (local JWKS)", () => {
     createGate(config({ jwks: undefined, issuer: "http://127.0.0.1:1" }));

@@ -115,7 +115,7 @@ function cases(issuer) {
     {
       name: "denied: not on the allowlist",
       headers: async () => bearer(await token("acme/other")),
-      expect: { status: 403, reason: "not_in_inbound_allowlist", message: "Authentication by CI/CD job token not allowed from acme/other to acme/platform/api." },
+      expect: { status: 403, reason: "not_in_inbound_allowlist", message: "Authentication by CI/CD job token not allowed from other to api." },
     },
     { name: "denied: project unknown to the world", headers: async () => bearer(await token("acme/ghost")), expect: { status: 403, reason: "unknown_project" } },
     { name: "denied: requirement not met (unprotected ref)", headers: async () => bearer(await token("acme/ci", { ref_protected: "false" })), expect: { status: 403, reason: "requirement_not_met" } },

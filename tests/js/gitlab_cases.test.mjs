@@ -148,7 +148,7 @@ function runScope(world, project, expect) {
   };
   if ("reachable" in expect) assert.deepEqual(pairs(scope.reachable, "reachable"), expect.reachable, "reachable");
   if ("reachableBy" in expect) assert.deepEqual(pairs(scope.reachableBy, "reachableBy"), expect.reachableBy, "reachableBy");
-  for (const key of ["inboundEnforced", "entries", "limit"]) {
+  for (const key of ["inboundEnforced", "entries", "limit", "groupEntries", "groupLimit"]) {
     if (key in expect) assert.equal(scope[key], expect[key], key);
   }
 }

@@ -142,7 +142,7 @@ test("Node: import by package name from the installed tarball answers a decision
   assert.ok(out.allowed.trace.length > 0);
   assert.equal(out.denied.allowed, false);
   assert.equal(out.denied.reason, "not_in_inbound_allowlist");
-  assert.equal(out.denied.message, "Authentication by CI/CD job token not allowed from acme/other to acme/api.");
+  assert.equal(out.denied.message, "Authentication by CI/CD job token not allowed from other to api.");
   assert.deepEqual(out.error, { code: "unknown_project", isError: true });
   assert.equal(out.notExported, "ERR_PACKAGE_PATH_NOT_EXPORTED");
 });

@@ -114,9 +114,9 @@ test("workerd serves decisions computed by the wasm", { timeout: 120_000 }, asyn
     assert.equal(denied.status, 200);
     assert.equal(denied.json.decision.allowed, false);
     assert.equal(denied.json.decision.reason, "not_in_inbound_allowlist");
-    assert.equal(denied.json.decision.message, "Authentication by CI/CD job token not allowed from acme/other to acme/api.");
+    assert.equal(denied.json.decision.message, "Authentication by CI/CD job token not allowed from other to api.");
 
-    const bad = await post({ world: { ...WORLD, version: "19.0" }, request: { source: "acme/ci", target: "acme/api" } });
+    const bad = await post({ world: { ...WORLD, version: "20.0" }, request: { source: "acme/ci", target: "acme/api" } });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.code, "unsupported_version");
 
