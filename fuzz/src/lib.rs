@@ -416,7 +416,7 @@ fn compaction(world: &World, p: usize, limit: Option<usize>) {
     let Ok(c) = world.compact(&own.path, limit) else {
         return;
     };
-    let limit = limit.or(world.profile().allowlist_limit).unwrap_or(0);
+    let limit = limit.or(world.profile().project_limit).unwrap_or(0);
     assert!(
         c.projects.len() + c.groups.len() <= limit,
         "compaction exceeds {limit}"

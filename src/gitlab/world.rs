@@ -717,10 +717,10 @@ impl World {
 
 /// How many different keys `entries` has.
 fn distinct<'e>(entries: impl Iterator<Item = &'e Entry>) -> usize {
-    // A map used as a set: the same map type as elsewhere, so no second hash table in the wasm.
-    let mut seen: HashMap<&str, ()> = HashMap::default();
+    // A map used as a set, of the world's own map type: one hash table type in the wasm.
+    let mut seen: HashMap<String, usize> = HashMap::default();
     entries
-        .filter(|e| seen.insert(e.key(), ()).is_none())
+        .filter(|e| seen.insert(e.key().to_owned(), 0).is_none())
         .count()
 }
 
