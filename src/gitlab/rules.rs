@@ -76,7 +76,7 @@ pub struct Query {
 pub(crate) struct Verdict {
     pub allowed: bool,
     pub reason: Reason,
-    /// The group entry that admitted the source.
+    /// The group entry that admitted the source (also for `no_job_token_permission`).
     pub group: Option<GroupId>,
     /// For `insufficient_role`: the user's role and the role needed.
     pub role: Option<(Option<Role>, Role)>,
@@ -240,7 +240,8 @@ impl World {
             Admission::Entry(entry, group) => {
                 if let Some(denied) = self.fine_grained_rule(query, entry, trace) {
                     if denied.reason == Reason::NoJobTokenPermission {
-                        return denied;
+                        // The entry admitted S for its policies: the scope says which entry.
+                        return Verdict { group, ..denied };
                     }
                     // GitLab's public-access fallback: routes that name their features in
                     // `allow_public_access_for_enabled_project_features` still answer.

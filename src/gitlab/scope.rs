@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::rules::Query;
+use super::rules::{Query, Reason};
 use super::world::World;
 use crate::Error;
 
@@ -35,25 +35,25 @@ pub struct Reach {
 }
 
 impl World {
-    /// The scope of `project` (requests without permission or user; the project itself left out).
+    /// The scope of `project` (requests without user; the project itself left out). A project is
+    /// reachable when a request without a permission is allowed, or when an allowlist entry admits
+    /// it for its fine-grained policies only.
     pub fn resolve_scope(&self, project: &str) -> Result<GitlabScope, Error> {
         let p = self.require_project(project, "project")?;
         let mut reachable = Vec::new();
         let mut reachable_by = Vec::new();
         for other in (0..self.projects.len()).filter(|&other| other != p) {
             let path = &self.projects[other].path;
-            let out = self.decide(&query(p, other), &mut ());
-            if out.allowed {
+            if let Some(reason) = self.reach(p, other) {
                 reachable.push(Reach {
                     project: path.clone(),
-                    reason: out.reason.as_str(),
+                    reason,
                 });
             }
-            let back = self.decide(&query(other, p), &mut ());
-            if back.allowed {
+            if let Some(reason) = self.reach(other, p) {
                 reachable_by.push(Reach {
                     project: path.clone(),
-                    reason: back.reason.as_str(),
+                    reason,
                 });
             }
         }
@@ -67,6 +67,22 @@ impl World {
             group_entries: self.group_entry_count(p),
             group_limit: self.profile.group_limit,
         })
+    }
+}
+
+impl World {
+    /// Whether `source`'s jobs reach `target` at all, and why. An entry that grants only its
+    /// policies admits the source for them, although a request without a permission is refused.
+    fn reach(&self, source: usize, target: usize) -> Option<&'static str> {
+        let verdict = self.decide(&query(source, target), &mut ());
+        match verdict.reason {
+            _ if verdict.allowed => Some(verdict.reason.as_str()),
+            Reason::NoJobTokenPermission if verdict.group.is_some() => {
+                Some(Reason::AllowlistedGroup.as_str())
+            }
+            Reason::NoJobTokenPermission => Some(Reason::AllowlistedProject.as_str()),
+            _ => None,
+        }
     }
 }
 
