@@ -3,7 +3,10 @@
 
 import { SCENARIO_FORMAT } from "./import.js";
 
-/** GitLab 18.3: groups acme, acme/platform, acme/tools; a public and an internal project. */
+/**
+ * GitLab 18.3: groups acme (internal), acme/platform, acme/tools; a public and an internal project. The
+ * public one keeps its container registry to project members, so other job tokens cannot read it.
+ */
 export function gitlabExample() {
   return {
     world: {
@@ -11,6 +14,8 @@ export function gitlabExample() {
       // The release default is on from 18.0; this instance has not switched enforcement on yet, so the
       // per-project "Limit access to this project" toggle decides.
       instance: { enforceInboundScope: false },
+      // a group's visibility decides who may add it to an allowlist; unlisted groups are private
+      groups: [{ path: "acme", visibility: "internal" }],
       projects: [
         { path: "acme/ci", visibility: "private" },
         {
@@ -29,7 +34,7 @@ export function gitlabExample() {
           inbound: { enabled: true, groups: [{ path: "acme/platform", defaultPermissions: true, policies: [] }] },
         },
         { path: "acme/tools/deployer", visibility: "private", inbound: { enabled: false } },
-        { path: "acme/docs", visibility: "public", inbound: { enabled: true } },
+        { path: "acme/docs", visibility: "public", features: { containerRegistry: "private" }, inbound: { enabled: true } },
       ],
       users: {
         alice: { acme: "developer", "acme/platform/api": "maintainer" },

@@ -26,9 +26,47 @@ export function profileFor(versions, version) {
   return found;
 }
 
-const entryPath = (e) => (typeof e === "string" ? e : e.path);
+/** `version` ("major.minor") is `since` or later. */
+export function atLeast(version, since) {
+  const [a, b] = numbers(version);
+  const [c, d] = numbers(since);
+  return a > c || (a === c && b >= d);
+}
 
-/** Group paths implied by the projects' paths (`acme/platform/api` → `acme`, `acme/platform`), sorted. */
+/** The release the world runs, as "major.minor" ("latest" is the version table's last row). */
+export function releaseOf(versions, world) {
+  return !world.version || world.version === "latest" ? versions[versions.length - 1].since : world.version;
+}
+
+/**
+ * The permissions an entry's fine-grained policies may name in the world's release, from
+ * gitlabPermissions(): policySince at or before the release (a deprecated one, policySince null, never).
+ */
+export function policiesFor(app, world) {
+  const release = releaseOf(app.versions, world);
+  return app.permissions.filter((p) => p.policySince !== null && atLeast(release, p.policySince));
+}
+
+/** GitlabFeature of index.d.ts, with the names GitLab's Settings › General shows, and their access levels. */
+export const FEATURES = [
+  ["repository", "Repository"],
+  ["packages", "Package registry"],
+  ["containerRegistry", "Container registry"],
+  ["builds", "CI/CD"],
+  ["releases", "Releases"],
+  ["environments", "Environments"],
+];
+const FEATURE_ACCESS = [["enabled", "Everyone with access"], ["private", "Only project members"], ["disabled", "Disabled"]];
+
+const entryPath = (e) => (typeof e === "string" ? e : e.path);
+const sameName = (a, b) => a.toLowerCase() === b.toLowerCase();
+
+/** The visibility the world gives group `path` (groups not listed are private, index.d.ts). */
+function groupVisibility(world, path) {
+  return (world.groups ?? []).find((g) => sameName(g.path, path))?.visibility ?? "private";
+}
+
+/** Group paths implied by the projects' paths (`acme/platform/api` → `acme`, `acme/platform`) and listed in `groups`, sorted. */
 export function groupsOf(world) {
   const seen = new Map();
   for (const project of world.projects) {
@@ -38,6 +76,7 @@ export function groupsOf(world) {
       if (!seen.has(group.toLowerCase())) seen.set(group.toLowerCase(), group);
     }
   }
+  for (const group of world.groups ?? []) if (!seen.has(group.path.toLowerCase())) seen.set(group.path.toLowerCase(), group.path);
   return [...seen.values()].sort();
 }
 
@@ -86,7 +125,8 @@ export function renderGitlab(app) {
   if (problemsError) view.append(errorBox(problemsError, "The scenario is not a valid GitLab world"));
 
   const columns = el("div", { class: "columns" });
-  columns.append(projectTree(app, world, problems));
+  const groups = groupsPanel(app, world);
+  columns.append(el("div", { class: "sidebar" }, projectTree(app, world, problems), groups));
   const index = selectedIndex(world, ui.project);
   const settings = world.projects.length
     ? projectSettings(app, world, index, profile)
@@ -95,8 +135,12 @@ export function renderGitlab(app) {
   view.append(columns);
 
   // problems go next to the setting they point at (data-path); the others are listed here
-  const left = attachProblems(settings, problems.filter((p) => p.path.startsWith(`projects[${index}]`)));
-  const elsewhere = problems.filter((p) => !p.path.startsWith(`projects[${index}]`)).concat(left);
+  const here = (p) => p.path.startsWith(`projects[${index}]`) || p.path.startsWith("groups");
+  const left = [
+    ...attachProblems(settings, problems.filter((p) => p.path.startsWith(`projects[${index}]`))),
+    ...attachProblems(groups, problems.filter((p) => p.path.startsWith("groups"))),
+  ];
+  const elsewhere = problems.filter((p) => !here(p)).concat(left);
   view.append(renderMatrix(app, world));
   view.append(renderCheck(app, world));
   view.append(usersPanel(app, world));
@@ -118,30 +162,40 @@ function instancePanel(app, world, profile) {
     on: { change: (e) => app.editGitlab((w) => (w.version = e.target.value), "instance") },
   }, options, current);
 
-  const enforced = world.instance?.enforceInboundScope ?? profile.instanceEnforcement;
   const panel = el("section", { class: "panel instance", "aria-labelledby": "gl-instance-heading" },
     el("h2", { id: "gl-instance-heading", text: "GitLab instance" }),
     el("div", { class: "row" },
       field("GitLab version", versionSelect, `What this release changed: ${profile.change}`),
       el("dl", { class: "flags", "aria-label": "What this release has" },
-        flag("Outbound “Limit CI_JOB_TOKEN access”", profile.outbound),
-        flag("Inbound allowlist", profile.inbound ? `yes, up to ${profile.allowlistLimit} entries` : false),
-        flag("Groups on the allowlist", profile.groups),
+        flag("Outbound setting", profile.outbound ? `yes, “${profile.labels.outbound}”` : false),
+        flag("Inbound allowlist", profile.inbound ? `yes, up to ${profile.projectLimit} projects` : false),
+        flag("Groups on the allowlist", profile.groups ? `yes, up to ${profile.groupLimit} groups (counted apart)` : false),
+        flag("Public projects open only features visible to everyone", profile.publicFeatures),
+        flag("Admin setting to enforce allowlists", profile.instanceSetting ? `yes, ${profile.instanceEnforcement ? "on" : "off"} by default` : false),
+        flag("Edit messages say “allowlist”", profile.allowlistWording),
+        flag("A project may list itself", profile.selfEntries),
         flag("Fine-grained permissions", profile.fineGrained),
         flag("Authentication log", profile.authenticationLog),
         flag("Auto-populate allowlist", profile.autopopulate))));
-  if (profile.inbound) {
-    const box = checkbox("gl-instance-enforce", "Enable and enforce job token allowlist for all projects", enforced,
+  const own = world.instance?.enforceInboundScope;
+  if (profile.instanceSetting) {
+    const box = checkbox("gl-instance-enforce", "Enable and enforce job token allowlist for all projects", own ?? profile.instanceEnforcement,
       (checked) => app.editGitlab((w) => (w.instance = { ...w.instance, enforceInboundScope: checked }), "instance"),
-      { hint: `Admin area › Settings › CI/CD › Job token permissions. This release's default: ${profile.instanceEnforcement ? "on" : "off"}${world.instance?.enforceInboundScope === undefined ? " (in use)" : ""}.` });
+      { hint: `Admin area › Settings › CI/CD › Job token permissions. This release's default: ${profile.instanceEnforcement ? "on" : "off"}${own === undefined ? " (in use)" : ""}.` });
     box.dataset.path = "instance";
     panel.append(box);
-    if (world.instance?.enforceInboundScope !== undefined) {
-      panel.append(el("button", {
-        type: "button", id: "gl-instance-default", class: "secondary", text: "Use the release's default",
-        on: { click: () => app.editGitlab((w) => delete w.instance, "instance") },
-      }));
-    }
+  } else if (own !== undefined) {
+    // the release has no such admin setting: the scenario's value is ignored (validation says so)
+    const first = versions.find((row) => row.instanceSetting);
+    panel.append(el("p", { class: "note", id: "gl-instance-absent", dataset: { path: "instance" },
+      text: `The scenario sets the admin setting “Enable and enforce job token allowlist for all projects” (${own ? "on" : "off"}), which GitLab ${world.version ?? "latest"} does not have${first ? ` (it came in ${first.since})` : ""}: it is ignored.` }));
+  }
+  if (own !== undefined) {
+    panel.append(el("button", {
+      type: "button", id: "gl-instance-default", class: "secondary",
+      text: profile.instanceSetting ? "Use the release's default" : "Remove the admin setting from the scenario",
+      on: { click: () => app.editGitlab((w) => delete w.instance, "instance") },
+    }));
   }
   panel.append(slotError(app, "instance"));
   return panel;
@@ -195,9 +249,11 @@ function projectTree(app, world, problems) {
   const render = (node) => {
     const list = el("ul", {});
     for (const group of [...node.groups.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const visibility = groupVisibility(world, group.path);
       list.append(el("li", { class: "group" },
         el("span", { class: "group-name" }, el("span", { "aria-hidden": "true", text: "▾ " }), group.name,
-          el("span", { class: "sr-only", text: ` (group ${group.path})` })),
+          el("span", { class: `vis ${visibility}`, "aria-hidden": "true", text: visibility }),
+          el("span", { class: "sr-only", text: ` (group ${group.path}, ${visibility})` })),
         render(group)));
     }
     for (const { name, index, project } of node.projects) {
@@ -240,6 +296,41 @@ function projectTree(app, world, problems) {
     el("details", { open: !!app.transient.newProject || !!app.transient.errors?.["new-project"] }, el("summary", { text: "Add a project" }), form));
 }
 
+/**
+ * Top-level `groups`: each group's visibility (Settings › General), which decides who may add it to an
+ * allowlist. Groups implied by the projects' paths and not listed are private; setting one back to
+ * private drops it from the list.
+ */
+function groupsPanel(app, world) {
+  const paths = groupsOf(world);
+  const panel = el("section", { class: "panel groups", "aria-labelledby": "gl-groups-heading", dataset: { path: "groups" } },
+    el("h2", { id: "gl-groups-heading", text: "Groups" }));
+  if (!paths.length) {
+    panel.append(el("p", { class: "muted", text: "No groups: project paths name them (group/project)." }));
+    return panel;
+  }
+  const set = (path, visibility) => app.editGitlab((w) => {
+    const others = (w.groups ?? []).filter((g) => !sameName(g.path, path));
+    const listed = (w.groups ?? []).find((g) => sameName(g.path, path));
+    w.groups = visibility === "private" ? others : [...others, { ...listed, path: listed?.path ?? path, visibility }];
+    if (!w.groups.length) delete w.groups;
+  }, "groups");
+  const body = el("tbody");
+  paths.forEach((path, k) => {
+    const at = (world.groups ?? []).findIndex((g) => sameName(g.path, path));
+    body.append(el("tr", { dataset: at >= 0 ? { path: `groups[${at}]` } : {} },
+      el("th", { scope: "row" }, el("code", { text: path })),
+      el("td", {}, select({ id: `gl-group-${k}-visibility`, "aria-label": `Visibility of group ${path}`,
+        on: { change: (e) => set(path, e.target.value) } }, VISIBILITIES, groupVisibility(world, path)))));
+  });
+  panel.append(el("table", { class: "group-visibility" },
+    el("caption", { class: "hint", text: "A group's visibility decides who may add it to an allowlist." }),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Group" }), el("th", { scope: "col", text: "Visibility" }))),
+    body));
+  panel.append(slotError(app, "groups"));
+  return panel;
+}
+
 // ───────────────────────────── the selected project ─────────────────────────────
 
 function projectSettings(app, world, index, profile) {
@@ -258,6 +349,7 @@ function projectSettings(app, world, index, profile) {
     el("button", { type: "button", id: "gl-remove-project", class: "secondary danger",
       text: "Remove project from scenario",
       on: { click: () => app.editGitlab((w) => w.projects.splice(index, 1), "project") } })));
+  section.append(featuresEditor(app, world, index, profile));
   section.append(slotError(app, "project"));
 
   let scope = null;
@@ -267,14 +359,54 @@ function projectSettings(app, world, index, profile) {
     section.append(errorBox(err));
   }
 
-  if (profile.inbound) section.append(inboundPanel(app, world, index, profile, scope));
-  else {
-    const first = app.versions.find((row) => row.inbound);
-    section.append(el("p", { class: "note", text: `GitLab ${world.version ?? "latest"} has no inbound job token allowlist${first ? ` (it came in ${first.since})` : ""}.` }));
-  }
-  if (profile.outbound) section.append(outboundPanel(app, world, index));
+  section.append(tokenAccessPanel(app, world, index, profile, scope));
   if (scope) section.append(scopePanel(scope));
   return section;
+}
+
+/**
+ * The project's features (Settings › General › Visibility, project features, permissions): each
+ * "Everyone with access", "Only project members" or disabled. The permissions each one opens to other
+ * job tokens on a public or internal project come from gitlabPermissions() (publicFeature, publicSince).
+ */
+function featuresEditor(app, world, index, profile) {
+  const project = world.projects[index];
+  const base = `projects[${index}].features`;
+  const release = releaseOf(app.versions, world);
+  const set = (feature, access) => app.editGitlab((w) => {
+    const p = w.projects[index];
+    const features = { ...p.features };
+    if (access === "enabled") delete features[feature]; // the default
+    else features[feature] = access;
+    if (Object.keys(features).length) p.features = features;
+    else delete p.features;
+  }, "project");
+  const changed = Object.keys(project.features ?? {}).length;
+  const details = el("details", { class: "features", id: "gl-features", dataset: { path: base },
+    open: app.transient.featuresOpen ?? changed > 0, on: { toggle: (e) => (app.transient.featuresOpen = e.target.open) } },
+  el("summary", {}, "Project features (Settings › General › Visibility, project features, permissions)",
+    changed ? el("span", { class: "badge", text: `${changed} changed` }) : null));
+  details.append(el("p", { class: "hint", id: "gl-features-hint", text: profile.publicFeatures
+    ? "On a public or internal project, a feature visible to “Everyone with access” stays open to job tokens of projects outside the allowlist; “Only project members” or disabled closes it."
+    : `GitLab ${world.version ?? "latest"} does not restrict other job tokens by feature${firstWith(app, "publicFeatures")}: these settings take effect in later releases.` }));
+  const grid = el("div", { class: "feature-grid" });
+  for (const [feature, label] of FEATURES) {
+    const opens = app.permissions.filter((p) => p.publicFeature === feature).map((p) =>
+      p.publicSince && !atLeast(release, p.publicSince) ? `${p.name} (from ${p.publicSince})` : p.name);
+    const control = select({ id: `gl-feature-${feature}`, on: { change: (e) => set(feature, e.target.value) } },
+      FEATURE_ACCESS, project.features?.[feature] ?? "enabled");
+    const box = field(label, control, opens.length ? `Opens to other job tokens: ${opens.join(", ")}` : "No job token permission of its own");
+    box.dataset.path = `${base}.${feature}`;
+    grid.append(box);
+  }
+  details.append(grid);
+  return details;
+}
+
+/** " (it came in 16.6)": the first release whose profile has `key`, or "". */
+function firstWith(app, key) {
+  const first = app.versions.find((row) => row[key]);
+  return first ? ` (it came in ${first.since})` : "";
 }
 
 function actingUser(app, world) {
@@ -284,53 +416,97 @@ function actingUser(app, world) {
   return users[0] ?? AUTHOR;
 }
 
-function inboundPanel(app, world, index, profile, scope) {
-  const { api } = app;
-  const project = world.projects[index];
-  const base = `projects[${index}].inbound`;
+/** Settings › CI/CD › the job token section, with the release's own texts (profile.labels). */
+function tokenAccessPanel(app, world, index, profile, scope) {
   const users = Object.keys(world.users ?? {});
   const acting = actingUser(app, world);
-  const panel = el("section", { class: "subpanel", "aria-labelledby": "gl-inbound-heading", dataset: { path: base } },
-    el("h3", { id: "gl-inbound-heading", text: "Settings › CI/CD › Job token permissions" }));
-
+  const panel = el("section", { class: "subpanel", "aria-labelledby": "gl-token-heading" },
+    el("h3", { id: "gl-token-heading", text: `Settings › CI/CD › ${profile.labels.section}` }));
   const actingSelect = select({ id: "gl-acting-user", on: { change: (e) => app.setGitlabUi({ actingUser: e.target.value }) } },
     [...users.map((u) => [u, memberships(world, u)]), [AUTHOR, "Scenario author (no GitLab permission check)"]], acting);
   panel.append(field("Acting as (who makes the changes below)", actingSelect, acting === AUTHOR
     ? "Changes are made without GitLab's permission checks; add a user with a role to act as them."
     : "Changes are checked with GitLab's own rules for this user (checkGitlabEdit)."));
+  if (profile.inbound) panel.append(inboundPanel(app, world, index, profile, scope));
+  else {
+    panel.append(el("p", { class: "note", text: `GitLab ${world.version ?? "latest"} has no inbound job token allowlist${firstWith(app, "inbound")}.` }));
+  }
+  if (profile.outbound) panel.append(outboundPanel(app, world, index, profile));
+  else if (!profile.inbound) panel.append(el("p", { class: "note", text: `Nor does it limit a job token's own reach: a job token reaches what its user can.` }));
+  return panel;
+}
 
-  // the project's own "Limit access" value, as the engine reads it (instance enforcement set aside)
+/**
+ * The inbound setting as the release shows it: a toggle labelled `labels.inbound` until 17.2, from 17.3
+ * a choice titled so between `labels.inboundChoices` (unrestricted, allowlist only). `own`: the
+ * project's value; `instanceOn`: the admin setting enforces every allowlist (GitLab then hides it).
+ */
+function inboundSetting(app, index, profile, own, instanceOn) {
+  const { labels } = profile;
+  const path = `projects[${index}].inbound.enabled`;
+  const change = (enabled) => checkedEdit(app, { action: enabled ? "enable" : "disable" }, (w) => {
+    const p = w.projects[index];
+    p.inbound = { ...p.inbound, enabled };
+  });
+  const entries = profile.groups ? "groups and projects" : "projects";
+  const hint = instanceOn
+    ? "The instance enforces job token allowlists for every project (Admin area), so GitLab hides this setting: the allowlist applies whatever it says. Shown here so the project's own value can be seen and changed."
+    : labels.inboundChoices ? null : `On: only this project and the ${entries} on the allowlist can use a CI/CD job token to access this project.`;
+  if (!labels.inboundChoices) {
+    const toggle = checkbox("gl-inbound-enabled", labels.inbound, own, change, { hint });
+    toggle.dataset.path = path;
+    return toggle;
+  }
+  const [unrestricted, allowlistOnly] = labels.inboundChoices;
+  const radio = (id, value, label) => el("div", { class: "check" },
+    el("input", { type: "radio", name: "gl-inbound-choice", id, value: String(value), checked: own === value,
+      on: { change: () => change(value) } }),
+    el("label", { for: id, text: label }));
+  return el("fieldset", { class: `inbound-choice${instanceOn ? " hidden-in-gitlab" : ""}`, id: "gl-inbound-choice", dataset: { path },
+    "aria-describedby": hint ? "gl-inbound-choice-hint" : null },
+  el("legend", { text: labels.inbound }),
+  radio("gl-inbound-all", false, unrestricted),
+  radio("gl-inbound-allowlist", true, allowlistOnly),
+  hint ? el("p", { class: "hint", id: "gl-inbound-choice-hint", text: hint }) : null);
+}
+
+function inboundPanel(app, world, index, profile, scope) {
+  const { api } = app;
+  const project = world.projects[index];
+  const base = `projects[${index}].inbound`;
+  const acting = actingUser(app, world);
+  const panel = el("div", { class: "inbound", dataset: { path: base } });
+
+  // the project's own value, as the engine reads it (instance enforcement set aside)
   const own = (() => {
     const copy = structuredClone(world);
-    copy.instance = { enforceInboundScope: false };
+    if (profile.instanceSetting) copy.instance = { enforceInboundScope: false };
+    else delete copy.instance;
     try {
       return api.resolveGitlabScope(copy, project.path).inboundEnforced;
     } catch {
       return project.inbound?.enabled ?? true;
     }
   })();
-  const instanceOn = world.instance?.enforceInboundScope ?? profile.instanceEnforcement;
-  const toggle = checkbox("gl-inbound-enabled", "Limit access to this project", own,
-    (checked) => checkedEdit(app, { action: checked ? "enable" : "disable" }, (w) => {
-      const p = w.projects[index];
-      p.inbound = { ...p.inbound, enabled: checked };
-    }),
-    { hint: instanceOn
-      ? "The instance enforces job token allowlists for every project (Admin area): the allowlist applies whatever this toggle says."
-      : "Only this project and the groups and projects on the allowlist can use a CI/CD job token to access this project." });
-  toggle.dataset.path = `${base}.enabled`;
-  panel.append(toggle);
+  const instanceOn = profile.instanceSetting && (world.instance?.enforceInboundScope ?? profile.instanceEnforcement);
+  panel.append(inboundSetting(app, index, profile, own, instanceOn));
 
-  // the allowlist
+  // the allowlist, its entries counted as GitLab counts them: projects and groups apart
+  const { labels } = profile;
   const entries = [
     ...(project.inbound?.projects ?? []).map((entry, j) => ({ entry, j, kind: "project", path: `${base}.projects[${j}]` })),
     ...(project.inbound?.groups ?? []).map((entry, j) => ({ entry, j, kind: "group", path: `${base}.groups[${j}]` })),
   ];
-  const limitText = scope && scope.limit !== null ? `${scope.entries} of ${scope.limit} entries used` : "";
-  const table = el("table", { class: "allowlist" },
-    el("caption", {}, "CI/CD job token allowlist ", limitText ? el("span", { class: "muted", text: `(${limitText})` }) : null),
+  const count = (id, noun, used, limit) => el("span", { id, class: `count-of${used > limit ? " over" : ""}` },
+    el("span", { class: "count-noun", text: `${noun}: ` }), `${used} of ${limit}`, used > limit ? " (over the limit)" : "");
+  panel.append(el("div", { class: "allowlist-head" },
+    el("h4", { id: "gl-allowlist-heading", text: labels.allowlist }),
+    scope ? el("p", { class: "counts", id: "gl-allowlist-counts" },
+      scope.limit !== null ? count("gl-count-projects", "Projects", scope.entries, scope.limit) : null,
+      scope.groupLimit !== null ? count("gl-count-groups", "Groups", scope.groupEntries, scope.groupLimit) : null) : null));
+  const table = el("table", { class: "allowlist", "aria-labelledby": "gl-allowlist-heading" },
     el("thead", {}, el("tr", {},
-      el("th", { scope: "col", text: "Group or project" }),
+      el("th", { scope: "col", text: profile.groups ? "Group or project" : "Project" }),
       el("th", { scope: "col", text: "Type" }),
       profile.fineGrained ? el("th", { scope: "col", text: "Job token permissions" }) : null,
       el("th", { scope: "col", text: "Actions" }))));
@@ -342,7 +518,8 @@ function inboundPanel(app, world, index, profile, scope) {
   table.append(body);
   panel.append(table);
   panel.append(addEntryForm(app, world, index, profile, acting));
-  panel.append(editResult(app));
+  panel.append(editResult(app, "inbound"));
+  panel.append(slotError(app, "inbound"));
   if (profile.groups) panel.append(compactionTool(app, world, index));
   return panel;
 }
@@ -379,22 +556,30 @@ function entryRows(app, world, index, profile, acting, { entry, j, kind, path })
       })));
   const rows = [row];
   if (isEditing) {
-    rows.push(el("tr", { class: "editor-row" }, el("td", { colspan: 4 }, policyEditor(app, index, kind, j, entryName, object))));
+    rows.push(el("tr", { class: "editor-row" }, el("td", { colspan: 4 }, policyEditor(app, world, index, kind, j, entryName, object))));
   }
   return rows;
 }
 
-function policyEditor(app, index, kind, j, entryName, object) {
+function policyEditor(app, world, index, kind, j, entryName, object) {
   const listKey = kind === "project" ? "projects" : "groups";
   const id = `gl-policies-${kind}-${j}`;
   let fine = object.defaultPermissions === false;
   const chosen = new Set(object.policies ?? []);
+  // the release's policies; a name the entry holds that the release refuses is shown too, to be unchecked
+  const offered = policiesFor(app, world);
+  const refused = [...chosen].filter((name) => !offered.some((p) => p.name === name));
+  const shown = [...offered.map((p) => p.name), ...refused];
+  const role = (name) => app.permissions.find((p) => p.name === name)?.minimumRole;
   const boxes = el("fieldset", { class: "policies", disabled: !fine },
     el("legend", { text: "Permissions granted to this entry's job tokens" }),
-    app.permissions.map((p) => el("div", { class: "check" },
-      el("input", { type: "checkbox", id: `${id}-${p.name}`, value: p.name, checked: chosen.has(p.name),
-        on: { change: (e) => (e.target.checked ? chosen.add(p.name) : chosen.delete(p.name)) } }),
-      el("label", { for: `${id}-${p.name}` }, el("code", { text: p.name }), el("span", { class: "muted", text: ` (role: ${p.minimumRole})` })))));
+    shown.map((name) => el("div", { class: "check" },
+      el("input", { type: "checkbox", id: `${id}-${name}`, value: name, checked: chosen.has(name),
+        on: { change: (e) => (e.target.checked ? chosen.add(name) : chosen.delete(name)) } }),
+      el("label", { for: `${id}-${name}` }, el("code", { text: name }),
+        refused.includes(name)
+          ? el("span", { class: "problem", text: ` (not accepted by GitLab ${world.version ?? "latest"})` })
+          : el("span", { class: "muted", text: ` (role: ${role(name)})` })))));
   const radio = (value, label) => el("div", { class: "check" },
     el("input", { type: "radio", name: `${id}-mode`, id: `${id}-${value}`, checked: value === "fine" ? fine : !fine,
       on: { change: () => {
@@ -404,7 +589,7 @@ function policyEditor(app, index, kind, j, entryName, object) {
     el("label", { for: `${id}-${value}`, text: label }));
   return el("form", { class: "policy-editor", "aria-label": `Permissions of ${entryName}`, on: { submit: (e) => {
     e.preventDefault();
-    const policies = fine ? app.permissions.map((p) => p.name).filter((n) => chosen.has(n)) : [];
+    const policies = fine ? shown.filter((n) => chosen.has(n)) : [];
     checkedEdit(app, { action: "setPolicies", entry: entryName, kind, defaultPermissions: !fine, policies }, (w) => {
       w.projects[index].inbound[listKey][j] = { path: entryName, defaultPermissions: !fine, policies };
     }, () => (app.transient.editing = null));
@@ -422,11 +607,13 @@ function addEntryForm(app, world, index, profile, acting) {
   const kinds = profile.groups ? [["project", "Project"], ["group", "Group"]] : [["project", "Project"]];
   const kind = profile.groups ? app.transient.addKind ?? "project" : "project";
   const kindSelect = select({ id: "gl-add-kind", on: { change: (e) => app.setTransient({ addKind: e.target.value }) } }, kinds, kind);
-  const options = kind === "group" ? groupsOf(world) : world.projects.map((p) => p.path).filter((p) => p !== world.projects[index].path);
+  // project suggestions: the others, and (from 18.1, profile.selfEntries) the project itself
+  const options = kind === "group" ? groupsOf(world)
+    : world.projects.map((p) => p.path).filter((p) => profile.selfEntries || p !== world.projects[index].path);
   const input = el("input", { id: "gl-add-path", type: "text", list: "gl-add-options", autocomplete: "off", placeholder: kind === "group" ? "group path" : "group/project",
     value: app.transient.addPath ?? "", on: { input: (e) => (app.transient.addPath = e.target.value) } });
   const listKey = kind === "project" ? "projects" : "groups";
-  return el("form", { class: "row add-entry", "aria-label": "Add a group or project to the allowlist", on: { submit: (e) => {
+  return el("form", { class: "row add-entry", "aria-label": `${profile.groups ? "Add a group or project" : "Add a project"} to the allowlist`, on: { submit: (e) => {
     e.preventDefault();
     const path = input.value.trim();
     if (!path) return;
@@ -438,7 +625,7 @@ function addEntryForm(app, world, index, profile, acting) {
   field("Add to the allowlist", kindSelect),
   field(kind === "group" ? "Group path" : "Project path", input),
   el("datalist", { id: "gl-add-options" }, options.map((o) => el("option", { value: o }))),
-  el("button", { type: "submit", id: "gl-add-button", text: "Add" }));
+  el("button", { type: "submit", id: "gl-add-button", text: profile.labels.add }));
 }
 
 /**
@@ -450,27 +637,30 @@ function checkedEdit(app, edit, mutate, onDone) {
   const index = selectedIndex(world, app.scenario.gitlab.ui.project);
   const user = actingUser(app, world);
   const full = { user, project: world.projects[index].path, ...edit };
+  const where = edit.direction === "outbound" ? "outbound" : "inbound";
   if (user === AUTHOR) {
-    app.transient.editResult = { author: true, edit: full };
-    app.editGitlab(mutate, "edit", onDone);
+    app.transient.editResult = { author: true, edit: full, where };
+    app.editGitlab(mutate, where, onDone);
     return;
   }
   let decision;
   try {
     decision = app.api.checkGitlabEdit(world, full);
   } catch (err) {
-    app.transient.editResult = { error: err };
+    app.transient.editResult = { error: err, where };
     app.render();
     return;
   }
-  app.transient.editResult = { decision, edit: full };
+  app.transient.editResult = { decision, edit: full, where };
   announce(`${decision.allowed ? "Change allowed" : "Change denied"}: ${decision.message}`);
-  if (decision.allowed) app.editGitlab(mutate, "edit", onDone);
+  if (decision.allowed) app.editGitlab(mutate, where, onDone);
   else app.render();
 }
 
-function editResult(app) {
+/** The last edit's decision, shown next to the part it changed (`where`: "inbound" or "outbound"). */
+function editResult(app, where) {
   const result = app.transient.editResult;
+  if ((result?.where ?? "inbound") !== where) return document.createDocumentFragment();
   const box = el("div", { id: "gl-edit-result", class: "edit-result" });
   if (!result) return box;
   if (result.error) box.append(errorBox(result.error));
@@ -496,7 +686,7 @@ function editResult(app) {
 function compactionTool(app, world, index) {
   const project = world.projects[index].path;
   const state = app.transient.compaction?.project === project ? app.transient.compaction : null;
-  const limit = el("input", { id: "gl-compact-limit", type: "number", min: "1", step: "1", value: state?.limit ?? "", placeholder: "release limit" });
+  const limit = el("input", { id: "gl-compact-limit", type: "number", min: "1", step: "1", value: state?.limit ?? "", placeholder: "release's limit" });
   const details = el("details", { class: "compaction", open: !!state },
     el("summary", { text: "Compact this allowlist with group entries" }));
   details.append(el("form", { class: "row", "aria-label": "Compact the allowlist", on: { submit: (e) => {
@@ -511,7 +701,7 @@ function compactionTool(app, world, index) {
     }
     app.setTransient({ compaction: { project, limit: limit.value, result, error } });
   } } },
-  field("Entries at most", limit, "Empty: the release's limit."),
+  field("Project entries at most", limit, "Empty: the release's project limit."),
   el("button", { type: "submit", id: "gl-compact-preview", text: "Preview compaction" })));
   if (state?.error) details.append(errorBox(state.error, "Cannot compact"));
   if (state?.result) {
@@ -529,38 +719,49 @@ function compactionTool(app, world, index) {
         app.editGitlab((w) => {
           const p = w.projects.find((q) => q.path === project);
           p.inbound = { ...p.inbound, projects: r.projects, groups: r.groups };
-        }, "edit");
+        }, "inbound");
       } } })));
   }
   return details;
 }
 
-function outboundPanel(app, world, index) {
+/** The deprecated outbound setting (14.1–17.11), labelled `labels.outbound`; its edits are checked too. */
+function outboundPanel(app, world, index, profile) {
   const project = world.projects[index];
   const base = `projects[${index}].outbound`;
   const listed = project.outbound?.projects ?? [];
-  const panel = el("section", { class: "subpanel", "aria-labelledby": "gl-outbound-heading", dataset: { path: base } },
-    el("h3", { id: "gl-outbound-heading" }, "Limit CI_JOB_TOKEN access ", el("span", { class: "badge", text: "deprecated" })));
-  const toggle = checkbox("gl-outbound-enabled", "Limit CI_JOB_TOKEN access", project.outbound?.enabled === true,
-    (checked) => app.editGitlab((w) => (w.projects[index].outbound = { ...w.projects[index].outbound, enabled: checked }), "outbound"),
-    { hint: "Select the projects that can be accessed by API requests authenticated with this project's CI_JOB_TOKEN CI/CD variable. (Scenario setting: GitLab's edit rules are modelled for the inbound allowlist only.)" });
+  const label = profile.labels.outbound;
+  // the release that drops it, from the version table
+  const introduced = app.versions.findIndex((row) => row.outbound);
+  const removed = app.versions.slice(introduced).find((row) => !row.outbound);
+  const panel = el("div", { class: "outbound", "aria-labelledby": "gl-outbound-heading", role: "group", dataset: { path: base } },
+    el("h4", { id: "gl-outbound-heading" }, label, removed ? el("span", { class: "badge", text: `removed in ${removed.since}` }) : null));
+  const toggle = checkbox("gl-outbound-enabled", label, project.outbound?.enabled === true,
+    (checked) => checkedEdit(app, { action: checked ? "enable" : "disable", direction: "outbound" },
+      (w) => (w.projects[index].outbound = { ...w.projects[index].outbound, enabled: checked })),
+    { hint: "Select the projects that can be accessed by API requests authenticated with this project's CI_JOB_TOKEN CI/CD variable." });
   toggle.dataset.path = `${base}.enabled`;
   panel.append(toggle);
   const list = el("ul", { class: "outbound-list", "aria-label": "Projects this project's job token may access" });
   listed.forEach((path, j) => list.append(el("li", { dataset: { path: `${base}.projects[${j}]` } }, el("code", { text: path }), " ",
     el("button", { type: "button", class: "secondary danger small", id: `gl-outbound-${j}-remove`, "aria-label": `Remove ${path} from the outbound list`, text: "Remove",
-      on: { click: () => app.editGitlab((w) => w.projects[index].outbound.projects.splice(j, 1), "outbound") } }))));
+      on: { click: () => checkedEdit(app, { action: "remove", entry: path, direction: "outbound" },
+        (w) => w.projects[index].outbound.projects.splice(j, 1)) } }))));
   if (!listed.length) list.append(el("li", { class: "muted", text: "No projects listed." }));
   panel.append(list);
   const choices = world.projects.map((p) => p.path).filter((p) => p !== project.path);
-  const pick = select({ id: "gl-outbound-add-path" }, choices, choices[0]);
-  panel.append(el("form", { class: "row", "aria-label": "Add a project to the outbound list", on: { submit: (e) => {
-    e.preventDefault();
-    app.editGitlab((w) => {
-      const p = w.projects[index];
-      p.outbound = { ...p.outbound, projects: [...(p.outbound?.projects ?? []), pick.value] };
-    }, "outbound");
-  } } }, field("Project", pick), el("button", { type: "submit", id: "gl-outbound-add", text: "Add project" })));
+  if (choices.length) {
+    const pick = select({ id: "gl-outbound-add-path" }, choices, choices[0]);
+    panel.append(el("form", { class: "row", "aria-label": "Add a project to the outbound list", on: { submit: (e) => {
+      e.preventDefault();
+      const path = pick.value;
+      checkedEdit(app, { action: "add", entry: path, direction: "outbound" }, (w) => {
+        const p = w.projects[index];
+        p.outbound = { ...p.outbound, projects: [...(p.outbound?.projects ?? []), path] };
+      });
+    } } }, field("Project", pick), el("button", { type: "submit", id: "gl-outbound-add", text: "Add project" })));
+  }
+  panel.append(editResult(app, "outbound"));
   panel.append(slotError(app, "outbound"));
   return panel;
 }

@@ -11,6 +11,7 @@
 //   `GET /projects/:id/job_token_scope`            → `{ "inbound_enabled": bool, "outbound_enabled": bool }`
 //   `GET /projects/:id/job_token_scope/allowlist`  → `[{ "path_with_namespace": "acme/ci", ... }]`
 //   `GET /projects/:id/job_token_scope/groups_allowlist` → `[{ "full_path": "acme/tools", ... }]`
+//   (a `visibility` in either list is kept: a project's on the project, a group's in the world's `groups`)
 // - GitLab combined (this page's own): `{ "project", "job_token_scope"?, "allowlist"?, "groups_allowlist"? }`
 //   or an array of those.
 // - Azure DevOps pipeline general settings (`_apis/build/generalsettings`): `enforceJobAuthScope`,
@@ -256,6 +257,15 @@ function projectOf(world, path, visibility) {
 
 const VISIBILITIES = ["private", "internal", "public"];
 
+/** Records a group's visibility in the world's top-level `groups` (who may add it depends on it). */
+function groupVisibility(world, path, visibility) {
+  const groups = world.groups ?? [];
+  const known = groups.find((g) => samePath(g.path, path));
+  if (known) known.visibility = visibility;
+  else groups.push({ path, visibility });
+  world.groups = groups;
+}
+
 function readScope(world, projectPath, value, where, notes) {
   if (!isObject(value)) throw new ImportError(where, `expected an object { "inbound_enabled", "outbound_enabled" }, found ${typeName(value)}`);
   const known = Object.keys(value).filter((k) => k in SCOPE_FIELDS);
@@ -279,7 +289,7 @@ function readList(world, projectPath, value, where, notes, { field, listKey, nou
     if (!(field in item)) throw new ImportError(at, `missing "${field}"`);
     const path = expectString(item[field], join(at, field));
     let visibility;
-    if (listKey === "projects" && item.visibility !== undefined) {
+    if (item.visibility !== undefined) {
       if (!VISIBILITIES.includes(item.visibility)) {
         throw new ImportError(join(at, "visibility"), `expected one of ${VISIBILITIES.join(", ")}, found ${typeName(item.visibility)}`);
       }
@@ -297,6 +307,7 @@ function readList(world, projectPath, value, where, notes, { field, listKey, nou
       continue;
     }
     if (listKey === "projects") projectOf(world, path, visibility);
+    else if (visibility) groupVisibility(world, path, visibility);
     // keep what the world already says about an entry (fine-grained permissions are not in this API)
     const kept = before.find((e) => samePath(entryPath(e), path));
     entries.push(kept !== undefined ? clone(kept) : listKey === "groups" ? { path } : path);

@@ -13,6 +13,25 @@ export function category(decision) {
   return decision.reason === "anonymous_level" ? "anonymous" : "allowed";
 }
 
+/**
+ * The permissions a request may name: gitlabPermissions() less those the engine refuses in a request
+ * (a policy that is not a request permission, such as admin_repositories), asked of the engine once.
+ */
+export function requestPermissions(app) {
+  if (!app.requestable) {
+    const world = { projects: [{ path: "probe/project" }] };
+    app.requestable = app.permissions.filter((p) => {
+      try {
+        app.api.checkGitlabAccess(world, { source: "probe/project", target: "probe/project", permission: p.name });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+  return app.requestable;
+}
+
 /** The engine's decision for one cell of `world` (`which`: "applied" or "draft", for the policy cache). */
 export function decide(app, world, which, source, target, permission, user, policy = null) {
   if (user) {
@@ -48,7 +67,7 @@ function computeMatrix(app, world, which, permission, user) {
 /** The matrix's permission and user, as chosen and still present in `world`. */
 function selection(app, world) {
   const ui = app.scenario.gitlab.ui;
-  const permission = app.permissions.some((p) => p.name === ui.matrixPermission) ? ui.matrixPermission : "";
+  const permission = requestPermissions(app).some((p) => p.name === ui.matrixPermission) ? ui.matrixPermission : "";
   const user = Object.hasOwn(world.users ?? {}, ui.matrixUser ?? "") ? ui.matrixUser : "";
   return { permission, user };
 }
@@ -79,7 +98,7 @@ export function renderMatrix(app, world) {
     el("h2", { id: "gl-matrix-heading", text: app.draft ? "Access matrix (with the draft)" : "Access matrix" }));
 
   const permissionSelect = select({ id: "gl-matrix-permission", on: { change: (e) => app.setGitlabUi({ matrixPermission: e.target.value }) } },
-    [["", "(none — any access)"], ...app.permissions.map((p) => [p.name, p.name])], permission);
+    [["", "(none — any access)"], ...requestPermissions(app).map((p) => [p.name, p.name])], permission);
   const userSelect = select({ id: "gl-matrix-user", on: { change: (e) => app.setGitlabUi({ matrixUser: e.target.value }) } },
     [["", "(none)"], ...users], user);
   const reasons = el("input", { type: "checkbox", id: "gl-matrix-reasons", checked: !!ui.showReasons,
@@ -213,7 +232,7 @@ export function renderCheck(app, world) {
   const check = ui.check ?? {};
   const source = paths.includes(check.source) ? check.source : paths[0];
   const target = paths.includes(check.target) ? check.target : paths.includes(ui.project) ? ui.project : paths[0];
-  const permission = app.permissions.some((p) => p.name === check.permission) ? check.permission : "";
+  const permission = requestPermissions(app).some((p) => p.name === check.permission) ? check.permission : "";
   const user = users.includes(check.user) ? check.user : "";
   const update = (key) => (e) => {
     app.setGitlabUi({ check: { source, target, permission, user, [key]: e.target.value } });
@@ -224,7 +243,7 @@ export function renderCheck(app, world) {
     field("Source project (where the job runs)", select({ id: "source", name: "source", on: { change: update("source") } }, paths, source)),
     field("Target project (what the token is used against)", select({ id: "target", name: "target", on: { change: update("target") } }, paths, target)),
     field("Permission (optional)", select({ id: "permission", name: "permission", on: { change: update("permission") } },
-      [["", "(none — any access)"], ...app.permissions.map((p) => p.name)], permission)),
+      [["", "(none — any access)"], ...requestPermissions(app).map((p) => p.name)], permission)),
     field("Triggering user (optional)", select({ id: "user", name: "user", on: { change: update("user") } }, [["", "(none)"], ...users], user)),
     el("button", { type: "submit", id: "check-button", text: "Check" }));
 

@@ -118,6 +118,17 @@ test("GitLab groups_allowlist response becomes group entries", () => {
   assert.deepEqual(after.projects[1].inbound.groups, [{ path: "acme/tools" }]);
 });
 
+test("a group's visibility in the groups_allowlist response goes to the world's groups (who may add it)", () => {
+  const before = { ...world(), groups: [{ path: "ACME/tools", visibility: "private" }] };
+  const { world: after } = importGitlab(before, [{ id: 3, full_path: "acme/tools", visibility: "internal" },
+    { id: 4, full_path: "partner", visibility: "public" }, { id: 5, full_path: "other" }], { kind: "gitlab-groups-allowlist", project: "acme/api" });
+  assert.deepEqual(after.groups, [{ path: "ACME/tools", visibility: "internal" }, { path: "partner", visibility: "public" }]);
+  assert.deepEqual(after.projects[1].inbound.groups, [{ path: "acme/tools" }, { path: "partner" }, { path: "other" }]);
+  assert.deepEqual(before.groups, [{ path: "ACME/tools", visibility: "private" }], "the input world is not modified");
+  const err = importError(() => importGitlab(world(), [{ full_path: "x", visibility: "secret" }], { kind: "gitlab-groups-allowlist", project: "acme/api" }));
+  assert.equal(err.where, "[0].visibility");
+});
+
 test("a one-endpoint GitLab file for a project not in the world creates it", () => {
   const { world: after } = importGitlab(world(), { inbound_enabled: true, outbound_enabled: false },
     { kind: "gitlab-scope", project: " /acme/new/ " });

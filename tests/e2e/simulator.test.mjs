@@ -140,6 +140,11 @@ async function openScenarioPanel(page) {
   if (!(await page.locator("#scenario-panel").evaluate((d) => d.open))) await page.click("#scenario-panel > summary");
 }
 
+/** Opens the selected project's "Project features" (open already when the project changes one). */
+async function openFeatures(page) {
+  if (!(await page.locator("#gl-features").evaluate((d) => d.open))) await page.click("#gl-features > summary");
+}
+
 async function importPasted(page, text, { kind = "auto", project = "", level = null } = {}) {
   await openScenarioPanel(page);
   await page.fill("#import-text", text);
@@ -157,11 +162,19 @@ test("loads the GitLab example: version, project tree, settings, matrix and a de
     assert.equal(await page.textContent("#engine-version"), JSON.parse(readFileSync(join(ROOT, "pkg", "package.json"), "utf8")).version);
     assert.equal(await page.inputValue("#gl-version"), "18.3");
     const versions = await page.locator("#gl-version option").evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(versions, ["0.0", "14.1", "15.9", "16.0", "17.0", "17.6", "17.10", "18.0", "18.3", "latest"]);
+    assert.deepEqual(versions, ["0.0", "14.1", "15.9", "16.0", "16.3", "16.6", "17.0", "17.2", "17.3", "17.6", "17.8", "17.10",
+      "18.0", "18.1", "18.3", "18.4", "19.0", "latest"]);
     assert.equal(await page.textContent('#gl-version option[value="0.0"]'), "before GitLab 14.1");
     assert.equal(await page.getAttribute('#gl-tree-1', "aria-current"), "true");
-    assert.match(await page.textContent(".tree"), /platform[\s\S]*api[\s\S]*web[\s\S]*tools[\s\S]*deployer/);
-    assert.equal(await page.isChecked("#gl-inbound-enabled"), true);
+    assert.match(await page.textContent(".tree"), /acme\s*internal[\s\S]*platform\s*private[\s\S]*api[\s\S]*web[\s\S]*tools[\s\S]*deployer/);
+    // 18.3: "Authorized groups and projects" is a choice; the allowlist is counted as GitLab counts it
+    assert.equal(await page.textContent("#gl-token-heading"), "Settings › CI/CD › Job token permissions");
+    assert.equal(await page.textContent("#gl-inbound-choice legend"), "Authorized groups and projects");
+    assert.equal(await page.isChecked("#gl-inbound-allowlist"), true);
+    assert.equal(await page.isChecked("#gl-inbound-all"), false);
+    assert.equal(await page.textContent("#gl-allowlist-heading"), "CI/CD job token allowlist");
+    assert.equal(await page.textContent("#gl-count-projects"), "Projects: 1 of 200");
+    assert.equal(await page.textContent("#gl-count-groups"), "Groups: 1 of 200");
     assert.deepEqual(await page.locator("table.allowlist tbody th").allTextContents(), ["acme/ci", "acme/tools"]);
     assert.match(await page.textContent("table.allowlist"), /Fine-grained: read_packages, read_jobs/);
     // 18.3 has no outbound setting
@@ -180,28 +193,84 @@ test("loads the GitLab example: version, project tree, settings, matrix and a de
   });
 });
 
-test("toggle a setting: turning “Limit access to this project” off opens the project", { timeout: TEST_MS }, async () => {
+test("the release's own texts: a toggle in 15.9 and 16.3, a choice from 17.3; each change checked as GitLab would", { timeout: TEST_MS }, async () => {
   await withPage(async (page) => {
+    const label = (id) => page.textContent(`label[for="${id}"]`);
+    // 18.3: "All groups and projects" opens the project
     await page.selectOption("#gl-acting-user", "alice");
-    await page.uncheck("#gl-inbound-enabled");
+    assert.equal(await label("gl-inbound-all"), "All groups and projects");
+    assert.equal(await label("gl-inbound-allowlist"), "Only this project and any groups and projects in the allowlist");
+    assert.equal(await page.textContent("#gl-add-button"), "Add");
+    await page.check("#gl-inbound-all");
     await page.waitForSelector("#gl-edit-result.allowed");
     assert.equal(await page.textContent("#gl-edit-result .edit-reason"), "edit_allowed");
-    assert.equal(await page.isChecked("#gl-inbound-enabled"), false);
+    assert.equal(await page.isChecked("#gl-inbound-all"), true);
     const opened = cell(page, "acme/docs", "acme/platform/api");
     assert.equal((await opened.textContent()).trim(), "✓");
     assert.match(await opened.getAttribute("aria-label"), /inbound_disabled/);
 
-    // the version table drives what is shown: 17.0 has the outbound setting, 0.0 no allowlist at all
-    await page.selectOption("#gl-version", "17.0");
-    await page.waitForSelector("#gl-outbound-enabled");
+    // 15.9: a toggle, "Allow access to this project with a CI_JOB_TOKEN", projects only, 100 of them
+    await page.selectOption("#gl-version", "15.9");
+    await page.waitForSelector("#gl-inbound-enabled");
+    assert.equal(await page.locator("#gl-inbound-choice").count(), 0);
+    assert.equal(await page.textContent("#gl-token-heading"), "Settings › CI/CD › Token Access");
+    assert.equal(await label("gl-inbound-enabled"), "Allow access to this project with a CI_JOB_TOKEN");
+    assert.equal(await page.isChecked("#gl-inbound-enabled"), false, "the project's own value, turned off above");
+    assert.equal(await page.textContent("#gl-allowlist-heading"), "Allow CI job tokens from the following projects to access this project");
+    assert.equal(await page.textContent("#gl-add-button"), "Add project");
+    assert.equal(await page.textContent("#gl-count-projects"), "Projects: 1 of 100");
+    assert.equal(await page.locator("#gl-count-groups").count(), 0, "no group entries before 17.0");
+    assert.equal(await label("gl-outbound-enabled"), "Limit CI_JOB_TOKEN access");
+    // no admin setting before 17.6: the scenario's value is shown as ignored
+    assert.equal(await page.locator("#gl-instance-enforce").count(), 0);
+    assert.match(await page.textContent("#gl-instance-absent"), /does not have \(it came in 17\.6\): it is ignored/);
+    await page.check("#gl-inbound-enabled");
+    await page.waitForSelector("#gl-edit-result.allowed");
+    assert.equal(await page.isChecked("#gl-inbound-enabled"), true);
+    // the outbound limit can still be switched on in 15.9
     await page.check("#gl-outbound-enabled");
+    await page.waitForSelector("#gl-edit-result.allowed");
     assert.equal(await page.isChecked("#gl-outbound-enabled"), true);
+
+    // 16.3: renamed "Limit access to this project" / "Limit access from this project", 200 projects
+    await page.selectOption("#gl-version", "16.3");
+    await page.waitForFunction(() => document.querySelector('label[for="gl-inbound-enabled"]')?.textContent === "Limit access to this project");
+    assert.equal(await label("gl-outbound-enabled"), "Limit access from this project");
+    assert.equal(await page.textContent("#gl-count-projects"), "Projects: 1 of 200");
+    // from 16.0 outbound entries can only be removed: GitLab's own message
+    await page.click("#gl-outbound-add");
+    await page.waitForSelector("#gl-edit-result.denied");
+    assert.equal(await page.textContent("#gl-edit-result .edit-message"), "direction: OUTBOUND scope entries can only be removed. Only INBOUND scope can be expanded.");
+    assert.equal(await page.textContent("#gl-edit-result .edit-reason"), "outbound_additions_removed");
+
+    // 17.2: the section and the allowlist renamed; still a toggle
+    await page.selectOption("#gl-version", "17.2");
+    await page.waitForFunction(() => document.querySelector("#gl-token-heading")?.textContent === "Settings › CI/CD › Job token permissions");
+    assert.equal(await page.textContent("#gl-allowlist-heading"), "Authorized groups and projects");
+    assert.equal(await page.textContent("#gl-add-button"), "Add group or project");
+    assert.equal(await page.textContent("#gl-count-groups"), "Groups: 1 of 200");
+    assert.equal(await page.locator("#gl-inbound-choice").count(), 0);
+
+    // 17.3: the choice
+    await page.selectOption("#gl-version", "17.3");
+    await page.waitForSelector("#gl-inbound-choice");
+    assert.equal(await page.locator("#gl-inbound-enabled").count(), 0);
+    assert.equal(await page.textContent("#gl-inbound-choice legend"), "Authorized groups and projects");
+    assert.equal(await page.isChecked("#gl-inbound-allowlist"), true);
+    assert.equal(await page.textContent("#gl-allowlist-heading"), "CI/CD job token allowlist");
+    assert.equal(await page.textContent("#gl-add-button"), "Add group or project");
+
+    // 17.6: the admin setting exists; 18.0: it is on by default, and the outbound setting is gone
+    await page.selectOption("#gl-version", "17.6");
+    await page.waitForSelector("#gl-instance-enforce");
+    assert.equal(await page.textContent("#gl-add-button"), "Add");
     await page.selectOption("#gl-version", "18.0");
     await page.waitForSelector("#gl-outbound-enabled", { state: "detached" });
     // the now-removed outbound setting is flagged by validation next to the project's settings
     assert.match(await page.textContent('.settings[data-path="projects[1]"] > .problems'), /outbound_removed/);
     await page.selectOption("#gl-version", "0.0");
-    await page.waitForSelector("#gl-inbound-enabled", { state: "detached" });
+    await page.waitForSelector("#gl-inbound-enabled, #gl-inbound-choice", { state: "detached" });
+    assert.match(await page.textContent("#gl-token-heading"), /Token Access/);
   });
 });
 
@@ -212,6 +281,9 @@ test("add an allowlist entry as a maintainer; a developer is refused with GitLab
     await page.click("#gl-add-button");
     await page.waitForSelector("#gl-edit-result.allowed");
     assert.deepEqual(await page.locator("table.allowlist tbody th").allTextContents(), ["acme/ci", "acme/tools/deployer", "acme/tools"]);
+    // projects and groups are counted apart, each against its own limit
+    assert.equal(await page.textContent("#gl-count-projects"), "Projects: 2 of 200");
+    assert.equal(await page.textContent("#gl-count-groups"), "Groups: 1 of 200");
 
     await page.selectOption("#gl-acting-user", "bob"); // developer (inherited from acme/platform)
     await page.fill("#gl-add-path", "acme/docs");
@@ -229,9 +301,26 @@ test("add an allowlist entry as a maintainer; a developer is refused with GitLab
     await page.click("#gl-add-button");
     await page.waitForSelector("#gl-edit-result.denied");
     assert.equal(await page.textContent("#gl-edit-result .edit-message"), "This project is already in the job token allowlist.");
+    assert.equal(await page.textContent("#gl-edit-result .edit-reason"), "duplicate_entry");
+    // before 17.8 GitLab said "scope"
+    await page.selectOption("#gl-version", "17.6");
+    await page.fill("#gl-add-path", "acme/ci");
+    await page.click("#gl-add-button");
+    await page.waitForFunction(() => document.querySelector("#gl-edit-result .edit-message")?.textContent === "Target project is already in the job token scope");
+    await page.selectOption("#gl-version", "18.3");
 
-    // fine-grained permissions of an entry (setPolicies)
+    // fine-grained permissions of an entry (setPolicies): the release's policies only
     await page.click("#gl-entry-project-0-edit");
+    assert.equal(await page.locator("#gl-policies-project-0-read_packages").count(), 1);
+    for (const later of ["read_work_items", "admin_repositories", "read_containers", "admin_containers"]) {
+      assert.equal(await page.locator(`#gl-policies-project-0-${later}`).count(), 0, `${later} is not a policy in 18.3`);
+    }
+    await page.selectOption("#gl-version", "latest");
+    await page.waitForSelector("#gl-policies-project-0-read_work_items");
+    assert.equal(await page.locator("#gl-policies-project-0-admin_repositories").count(), 1);
+    assert.equal(await page.locator("#gl-policies-project-0-read_containers").count(), 0, "deprecated: never offered");
+    await page.selectOption("#gl-version", "18.3");
+    await page.waitForSelector("#gl-policies-project-0-read_work_items", { state: "detached" });
     await page.check("#gl-policies-project-0-fine");
     await page.check("#gl-policies-project-0-read_packages");
     await page.click("#gl-policies-project-0-save");
@@ -239,6 +328,87 @@ test("add an allowlist entry as a maintainer; a developer is refused with GitLab
     assert.match(await page.textContent("table.allowlist tbody tr:first-child"), /Fine-grained: read_packages/);
     await page.selectOption("#gl-matrix-permission", "read_jobs");
     assert.match(await cell(page, "acme/ci", "acme/platform/api").getAttribute("aria-label"), /permission_not_granted/);
+  });
+});
+
+test("a group's visibility decides who may add it: GitLab's message for a private group, then added once internal", { timeout: TEST_MS }, async () => {
+  await withPage(async (page) => {
+    // a new top-level group, private by default (it is not listed in the world's groups)
+    await page.click(".tree details > summary");
+    await page.fill("#gl-new-project", "partner/sdk");
+    await page.click("#gl-new-project-add");
+    await page.waitForSelector('select[aria-label="Visibility of group partner"]');
+    assert.equal(await page.inputValue('select[aria-label="Visibility of group partner"]'), "private");
+    await page.click("#gl-tree-1"); // acme/platform/api
+    await page.selectOption("#gl-acting-user", "alice"); // maintainer there, not a member of partner
+    await page.selectOption("#gl-add-kind", "group");
+    await page.fill("#gl-add-path", "partner");
+    await page.click("#gl-add-button");
+    await page.waitForSelector("#gl-edit-result.denied");
+    assert.equal(await page.textContent("#gl-edit-result .edit-message"),
+      "The target_group that you are attempting to access does not exist or you don't have permission to perform this action");
+    assert.equal(await page.textContent("#gl-edit-result .edit-reason"), "no_access_to_entry");
+    assert.equal(await page.getAttribute("#gl-edit-result", "role"), "alert");
+    assert.equal(await page.textContent("#gl-count-groups"), "Groups: 1 of 200", "nothing added");
+
+    await page.selectOption('select[aria-label="Visibility of group partner"]', "internal");
+    await page.waitForFunction(() => /partner\s*internal/.test(document.querySelector(".tree")?.textContent));
+    const world = JSON.parse(await exported(page)).gitlab.world;
+    assert.deepEqual(world.groups, [{ path: "acme", visibility: "internal" }, { path: "partner", visibility: "internal" }]);
+    await page.fill("#gl-add-path", "partner");
+    await page.click("#gl-add-button");
+    await page.waitForSelector("#gl-edit-result.allowed");
+    assert.equal(await page.textContent("#gl-count-groups"), "Groups: 2 of 200");
+    assert.equal(await page.textContent("#gl-count-projects"), "Projects: 1 of 200");
+    assert.match(await cell(page, "partner/sdk", "acme/platform/api").getAttribute("aria-label"), /allowed \(allowlisted_group\)/);
+    // back to private: the group leaves the world's list (unlisted groups are private)
+    await page.selectOption('select[aria-label="Visibility of group partner"]', "private");
+    await page.waitForFunction(() => /partner\s*private/.test(document.querySelector(".tree")?.textContent));
+    assert.deepEqual(JSON.parse(await exported(page)).gitlab.world.groups, [{ path: "acme", visibility: "internal" }]);
+  });
+});
+
+test("a public project's feature visibility: “Only project members” closes the matrix cell it opened", { timeout: TEST_MS }, async () => {
+  await withPage(async (page) => {
+    await page.selectOption("#gl-matrix-permission", "read_packages");
+    const anon = cell(page, "acme/ci", "acme/docs");
+    assert.equal((await anon.textContent()).trim(), "◐");
+    await page.click("#gl-tree-4"); // acme/docs, public
+    await openFeatures(page);
+    assert.equal(await page.inputValue("#gl-feature-packages"), "enabled");
+    assert.equal(await page.inputValue("#gl-feature-containerRegistry"), "private", "the example's");
+    assert.match(await page.textContent("#gl-feature-packages-hint"), /read_packages/);
+    const options = await page.locator("#gl-feature-packages option").allTextContents();
+    assert.deepEqual(options, ["Everyone with access", "Only project members", "Disabled"]);
+
+    // in a draft: the cell flips from anonymous-level to denied
+    await page.click("#gl-draft-start");
+    await page.selectOption("#gl-feature-packages", "private");
+    await page.waitForSelector("#gl-diff table");
+    assert.equal((await anon.textContent()).trim(), "◐→✗");
+    assert.match(await anon.getAttribute("aria-label"), /denied \(not_in_inbound_allowlist\); the draft changes it from anonymous-level only \(anonymous_level\)/);
+    const rows = await page.locator("#gl-diff tbody tr").evaluateAll((trs) => trs.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+    assert.ok(rows.some(([s, t, b, a]) => s === "acme/ci" && t === "acme/docs" && /◐ anonymous-level only anonymous_level/.test(b) && /✗ denied/.test(a)),
+      JSON.stringify(rows));
+    await page.click("#gl-draft-apply");
+    await page.waitForSelector("#gl-diff", { state: "detached" });
+    assert.equal((await anon.textContent()).trim(), "✗");
+    assert.deepEqual(JSON.parse(await exported(page)).gitlab.world.projects[4].features, { containerRegistry: "private", packages: "private" });
+
+    // the container registry, back to "Everyone with access", opens read_containers
+    await page.selectOption("#gl-matrix-permission", "read_containers");
+    assert.equal((await anon.textContent()).trim(), "✗");
+    await page.selectOption("#gl-feature-containerRegistry", "enabled");
+    await page.waitForFunction(() => document.querySelector('.cell-button[data-source="acme/ci"][data-target="acme/docs"]')?.dataset.reason === "anonymous_level");
+    assert.deepEqual(JSON.parse(await exported(page)).gitlab.world.projects[4].features, { packages: "private" });
+
+    // before 16.6 a public project's features did not restrict other job tokens
+    await page.selectOption("#gl-matrix-permission", "read_packages");
+    await page.selectOption("#gl-version", "16.3");
+    await page.waitForFunction(() => document.querySelector('.cell-button[data-source="acme/ci"][data-target="acme/docs"]')?.dataset.reason === "public_unrestricted");
+    assert.match(await page.textContent("#gl-features-hint"), /does not restrict other job tokens by feature \(it came in 16\.6\)/);
+    // a request cannot name admin_repositories (a policy only)
+    assert.equal(await page.locator('#gl-matrix-permission option[value="admin_repositories"], #permission option[value="admin_repositories"]').count(), 0);
   });
 });
 
@@ -279,7 +449,7 @@ test("what-if: the draft's flipped cells are shown before Apply; Discard restore
     const before = await exported(page);
     await page.click("#gl-draft-start");
     await page.selectOption("#gl-acting-user", "alice");
-    await page.uncheck("#gl-inbound-enabled");
+    await page.check("#gl-inbound-all");
     await page.waitForSelector("#gl-diff table");
     const rows = await page.locator("#gl-diff tbody tr").evaluateAll((trs) => trs.map((r) => [...r.cells].map((c) => c.textContent.trim())));
     assert.ok(rows.some(([s, t, b, a]) => s === "acme/docs" && t === "acme/platform/api" && /✗ denied not_in_inbound_allowlist/.test(b) && /✓ allowed inbound_disabled/.test(a)),
@@ -295,10 +465,10 @@ test("what-if: the draft's flipped cells are shown before Apply; Discard restore
     await page.click("#gl-draft-discard");
     await page.waitForSelector("#gl-diff", { state: "detached" });
     assert.equal((await cell(page, "acme/docs", "acme/platform/api").textContent()).trim(), "✗");
-    assert.equal(await page.isChecked("#gl-inbound-enabled"), true);
+    assert.equal(await page.isChecked("#gl-inbound-allowlist"), true);
 
     await page.click("#gl-draft-start");
-    await page.uncheck("#gl-inbound-enabled");
+    await page.check("#gl-inbound-all");
     await page.waitForSelector("#gl-diff table");
     await page.click("#gl-draft-apply");
     await page.waitForSelector("#gl-diff", { state: "detached" });
@@ -325,7 +495,7 @@ test("import a GitLab REST API response (allowlist) for a named project", { time
     await page.setInputFiles("#import-file", { name: "scope.json", mimeType: "application/json",
       buffer: Buffer.from(JSON.stringify({ inbound_enabled: false, outbound_enabled: false })) });
     await page.waitForFunction(() => document.querySelector("#import-result")?.textContent.includes("scope.json"));
-    assert.equal(await page.isChecked("#gl-inbound-enabled"), false);
+    assert.equal(await page.isChecked("#gl-inbound-all"), true);
   });
 });
 
@@ -573,7 +743,8 @@ for (const colorScheme of ["light", "dark"]) {
       await openScenarioPanel(page);
       await page.selectOption("#gl-matrix-permission", "read_packages");
       await page.click("#gl-draft-start");
-      await page.uncheck("#gl-inbound-enabled");
+      await openFeatures(page);
+      await page.check("#gl-inbound-all");
       await page.selectOption("#gl-acting-user", "bob");
       await page.fill("#gl-add-path", "acme/docs");
       await page.click("#gl-add-button");
