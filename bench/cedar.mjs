@@ -1,41 +1,44 @@
-// The same GitLab 18.x decisions in Cedar (`@cedar-policy/cedar-wasm`, pinned in bench/package.json),
-// written the way a Cedar user would model job token allowlists.
+// The same GitLab decisions (docs/gitlab-rules.md, "Access"; 18.3 to 19.x, as bench/baseline.mjs) in
+// Cedar (`@cedar-policy/cedar-wasm`, pinned in bench/package.json), written the way a Cedar user would
+// model job token allowlists.
 //
 // Entities (the GitLab hierarchy as Cedar's `in`):
 //   Group::"acme"                                   parents: []
 //   Group::"acme/platform"                          parents: [Group::"acme"]
-//   Project::"acme/platform/api"  { visibility }    parents: [Group::"acme/platform"]
+//   Project::"acme/platform/api"                    parents: [Group::"acme/platform"]
 // Actions: Action::"use_job_token" (a request without a permission) and one action per fine-grained
 // permission, Action::"read_packages", Action::"admin_jobs", …
 //
 // Policies:
 //   same_project      permit (principal, action, resource) when { principal == resource };
-//   anonymous_level   permit (principal, action in [Action::"read_repositories", Action::"read_jobs",
-//                     Action::"read_packages"], resource) when { resource.visibility != "private" };
 //   target T not enforcing its allowlist (toggle off, instance enforcement off):
 //                     permit (principal, action, resource == Project::"T");
+//   enforced T, public or internal — anonymous_level, the public-access fallback of the permissions whose
+//   API routes name only features T has "enabled" (its `features`, default all "enabled"): F ⊆
+//   [read_packages (packages), read_jobs (repository, builds), read_repositories (repository),
+//   read_environments (repository, builds, environments)]:
+//                     permit (principal, action in [F…], resource == Project::"T");
 //   each entry E (project or group) on enforced T's inbound allowlist — one policy per entry, the
 //   "allowlist as policies" encoding:
 //     default permissions:
 //                     permit (principal in Group::"E", action, resource == Project::"T");
 //     fine-grained (defaultPermissions: false, policies G, with admin_X ⇒ read_X):
-//                     permit (principal in Group::"E", action in [Action::"use_job_token", G…],
-//                             resource == Project::"T");
+//                     permit (principal in Group::"E", action in [G…], resource == Project::"T");
 //                     forbid (principal in Group::"E", action, resource == Project::"T")
-//                     unless { principal == resource || action in [Action::"use_job_token", G…]
-//                              || principal in [C…] };
-//     where C are T's other entries inside E. The forbid is GitLab's "the nearest entry decides" rule
-//     (SPEC §3 rule 4): a restricted entry denies what it does not grant unless a nearer entry (the
-//     project's own entry, or a deeper group) speaks for the source; Cedar's forbid-overrides-permit
-//     also makes a fine-grained denial final over `anonymous_level` (README decision 8).
+//                     unless { principal == resource || action in [G…, F…] || principal in [C…] };
+//     where C are T's other entries inside E. The forbid is GitLab's "the nearest entry decides" rule: a
+//     restricted entry denies what it does not grant (and a request without a permission,
+//     `use_job_token`: no_job_token_permission) unless a nearer entry (the project's own entry, or a
+//     deeper group) speaks for the source; F in its exceptions lets the public-access fallback still
+//     answer after a permission_not_granted denial.
+// Not modelled (the benchmark never asks): read_containers / admin_containers, users and their roles.
 //
 // Requests: principal Project::"S", action, resource Project::"T", context {}, and the entity slice a
-// Cedar application passes for such a request — S with its ancestor groups (for `principal in …`) and T
-// with its attributes. Policies: Cedar evaluates every policy it is given, so an application with
-// 100,000 allowlists passes the policies of the target only (policy slicing by resource): the global
-// policies plus T's entry policies. `isAuthorized` takes them as policy text and parses them on every
-// call; `statefulIsAuthorized` uses the same slice pre-parsed once (`preparsePolicySet`, the Cedar
-// counterpart of compiling a GitlabPolicy).
+// Cedar application passes for such a request — S with its ancestor groups (for `principal in …`) and T.
+// Policies: Cedar evaluates every policy it is given, so an application with 100,000 allowlists passes
+// the policies of the target only (policy slicing by resource): the global policy plus T's policies.
+// `isAuthorized` takes them as policy text and parses them on every call; `statefulIsAuthorized` uses
+// the same slice pre-parsed once (`preparsePolicySet`, the Cedar counterpart of compiling a GitlabPolicy).
 
 import { createRequire } from "node:module";
 import v8 from "node:v8";
@@ -54,16 +57,26 @@ const neverOptimize = new Function("f", "%NeverOptimizeFunction(f);");
 for (const f of [cedar.isAuthorized, cedar.statefulIsAuthorized, cedar.preparsePolicySet]) neverOptimize(f);
 v8.setFlagsFromString("--no-allow-natives-syntax");
 
-const ANONYMOUS = ["read_repositories", "read_jobs", "read_packages"];
+/** The permissions whose routes fall back to public access, and the features they need "enabled". */
+const FALLBACK = [
+  ["read_packages", ["packages"]],
+  ["read_jobs", ["repository", "builds"]],
+  ["read_repositories", ["repository"]],
+  ["read_environments", ["repository", "builds", "environments"]],
+];
 const USE = "use_job_token";
 
 const quote = (s) => JSON.stringify(s);
 const actionList = (names) => `[${names.map((n) => `Action::${quote(n)}`).join(", ")}]`;
 
-const GLOBAL_POLICIES = [
-  "permit (principal, action, resource) when { principal == resource };",
-  `permit (principal, action in ${actionList(ANONYMOUS)}, resource) when { resource.visibility != "private" };`,
-].join("\n");
+const GLOBAL_POLICIES = "permit (principal, action, resource) when { principal == resource };";
+
+/** The permissions public or internal `project` opens to job tokens its allowlist does not admit for them. */
+function fallback(project) {
+  if ((project.visibility ?? "private") === "private") return [];
+  const features = project.features ?? {};
+  return FALLBACK.filter(([, needs]) => needs.every((f) => (features[f] ?? "enabled") === "enabled")).map(([p]) => p);
+}
 
 function granted(entry) {
   if (typeof entry === "string" || entry.defaultPermissions !== false) return null;
@@ -72,7 +85,7 @@ function granted(entry) {
     set.add(p);
     if (p.startsWith("admin_")) set.add(`read_${p.slice(6)}`);
   }
-  return [USE, ...set];
+  return [...set];
 }
 
 /** A world encoded for Cedar: entity slices per project and the policy text per target. */
@@ -104,7 +117,7 @@ export class CedarWorld {
       const cut = path.lastIndexOf("/");
       slice = [{
         uid: { type: "Project", id: path },
-        attrs: { visibility: project.visibility ?? "private" },
+        attrs: {},
         parents: [{ type: "Group", id: path.slice(0, cut) }],
       }];
       for (let c = cut; c > 0; c = path.lastIndexOf("/", c - 1)) slice.push(this.#group(path.slice(0, c)));
@@ -113,7 +126,7 @@ export class CedarWorld {
     return slice;
   }
 
-  /** The request's entities: S and its groups, and T (its attributes; its groups play no part). */
+  /** The request's entities: S and its groups, and T (its groups play no part). */
   entities(source, target) {
     const s = this.slice(source);
     return source === target ? s : [...s, this.slice(target)[0]];
@@ -139,18 +152,22 @@ export class CedarWorld {
       ...(project.inbound?.groups ?? []).map((e) => ({ e, type: "Group" })),
     ].map(({ e, type }) => ({ path: typeof e === "string" ? e : e.path, type, grants: granted(e) }));
     const lines = [];
+    const open = fallback(project);
+    if (open.length) lines.push(`permit (principal, action in ${actionList(open)}, resource == ${resource});`);
     for (const { path, type, grants } of entries) {
       const principal = `${type}::${quote(path)}`;
       if (!grants) {
         lines.push(`permit (principal in ${principal}, action, resource == ${resource});`);
         continue;
       }
-      lines.push(`permit (principal in ${principal}, action in ${actionList(grants)}, resource == ${resource});`);
+      if (grants.length) lines.push(`permit (principal in ${principal}, action in ${actionList(grants)}, resource == ${resource});`);
       const closer = type === "Group"
         ? entries.filter((o) => o.path !== path && o.path.startsWith(`${path}/`)).map((o) => `${o.type}::${quote(o.path)}`)
         : [];
+      const exempt = [...new Set([...grants, ...open])];
+      const actions = exempt.length ? ` || action in ${actionList(exempt)}` : "";
       const shield = closer.length ? ` || principal in [${closer.join(", ")}]` : "";
-      lines.push(`forbid (principal in ${principal}, action, resource == ${resource}) unless { principal == resource || action in ${actionList(grants)}${shield} };`);
+      lines.push(`forbid (principal in ${principal}, action, resource == ${resource}) unless { principal == resource${actions}${shield} };`);
     }
     return lines.join("\n");
   }
