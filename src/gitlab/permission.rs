@@ -322,10 +322,19 @@ impl Permission {
 pub struct PermissionSet(u32);
 
 impl PermissionSet {
-    /// The set a list of policy names grants; names that are not permissions grant nothing.
-    pub fn from_policies<'a>(policies: impl IntoIterator<Item = &'a str>) -> PermissionSet {
+    /// The set a list of policy names grants in `version`: names that are not policies of that
+    /// release (unknown, deprecated, or from a later one) grant nothing.
+    pub fn from_policies<'a>(
+        policies: impl IntoIterator<Item = &'a str>,
+        version: Version,
+    ) -> PermissionSet {
         let mut set = PermissionSet::default();
-        for permission in policies.into_iter().filter_map(Permission::from_name) {
+        let valid = |p: &Permission| p.policy_since().is_some_and(|since| since <= version);
+        for permission in policies
+            .into_iter()
+            .filter_map(Permission::from_name)
+            .filter(valid)
+        {
             set.insert(permission);
             if let Some(read) = permission.implied_read() {
                 set.insert(read);
@@ -354,11 +363,19 @@ mod tests {
     #[test]
     fn admin_implies_read_but_not_the_reverse() {
         let p = |n| Permission::from_name(n).unwrap();
-        let set = PermissionSet::from_policies(["admin_packages"]);
+        let v = Version::new(19, 0);
+        let set = PermissionSet::from_policies(["admin_packages"], v);
         assert!(set.contains(p("admin_packages")));
         assert!(set.contains(p("read_packages")));
-        let set = PermissionSet::from_policies(["read_packages", "nonsense"]);
+        let set = PermissionSet::from_policies(["read_packages", "nonsense"], v);
         assert!(!set.contains(p("admin_packages")));
+        // A policy from a later release, or a deprecated one, grants nothing.
+        let set = PermissionSet::from_policies(
+            ["read_work_items", "read_containers"],
+            Version::new(18, 3),
+        );
+        assert!(!set.contains(p("read_work_items")));
+        assert!(!set.contains(p("read_containers")));
     }
 
     #[test]

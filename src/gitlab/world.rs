@@ -101,12 +101,13 @@ pub struct Entry {
 
 impl Entry {
     /// An entry for `path`, already checked and trimmed (`scan`: what its check found).
-    fn new(path: String, scan: &Scan, default_permissions: bool, policies: Vec<String>) -> Entry {
+    fn new(path: String, scan: &Scan, input: (bool, Vec<String>), version: Version) -> Entry {
+        let (default_permissions, policies) = input;
         let folded = scan
             .upper
             .then(|| path.to_ascii_lowercase().into_boxed_str());
         Entry {
-            granted: PermissionSet::from_policies(policies.iter().map(String::as_str)),
+            granted: PermissionSet::from_policies(policies.iter().map(String::as_str), version),
             hash: scan.hash,
             resolved: Resolved(AtomicU32::new(UNKNOWN)),
             path,
@@ -514,10 +515,10 @@ impl World {
 
         // Allowlist entries, checked and indexed by key. The input's strings move into the entries.
         for (i, project) in input.projects.into_iter().enumerate() {
-            let inbound_projects = entries(project.inbound.projects, &|| {
+            let inbound_projects = entries(project.inbound.projects, version, &|| {
                 format!("projects[{i}].inbound.projects")
             })?;
-            let inbound_groups = entries(project.inbound.groups, &|| {
+            let inbound_groups = entries(project.inbound.groups, version, &|| {
                 format!("projects[{i}].inbound.groups")
             })?;
             let outbound = (project.outbound.projects.into_iter())
@@ -527,8 +528,9 @@ impl World {
                     policies: Vec::new(),
                 })
                 .collect();
-            let outbound_projects =
-                entries(outbound, &|| format!("projects[{i}].outbound.projects"))?;
+            let outbound_projects = entries(outbound, version, &|| {
+                format!("projects[{i}].outbound.projects")
+            })?;
             let compiled = &mut world.projects[i];
             compiled.inbound_project_index = index_of(&inbound_projects);
             compiled.inbound_group_index = index_of(&inbound_groups);
@@ -724,17 +726,18 @@ fn distinct<'e>(entries: impl Iterator<Item = &'e Entry>) -> usize {
         .count()
 }
 
-/// An allowlist's entries, each path checked (`at` locates the list).
-fn entries(inputs: Vec<EntryInput>, at: &dyn Fn() -> String) -> Result<Vec<Entry>, Error> {
+/// An allowlist's entries, each path checked (`at` locates the list); their policies grant what
+/// `version` accepts of them.
+fn entries(
+    inputs: Vec<EntryInput>,
+    version: Version,
+    at: &dyn Fn() -> String,
+) -> Result<Vec<Entry>, Error> {
     let mut entries = Vec::with_capacity(inputs.len());
     for (j, input) in inputs.into_iter().enumerate() {
         let (path, scan) = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
-        entries.push(Entry::new(
-            path,
-            &scan,
-            input.default_permissions,
-            input.policies,
-        ));
+        let permissions = (input.default_permissions, input.policies);
+        entries.push(Entry::new(path, &scan, permissions, version));
     }
     Ok(entries)
 }

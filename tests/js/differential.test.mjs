@@ -46,10 +46,11 @@ const PROJECT_POOL = [
 ];
 const GROUP_POOL = ["acme", "acme/platform", "acme/platform/infra", "acme/tools", "other", "other/team", "nowhere", "acme/plat"];
 const GHOSTS = ["ghost/x", "acme/ghost", "acme/api/sub"];
-const VERSIONS = [undefined, "latest", "13.12", "14.0", "14.1", "15.8", "15.9", "16.0", "16.11", "17.0", "17.5", "17.11",
-  "18.0", "18.2", "18.3", "18.10"];
-const POLICIES = [...reference.PERMISSIONS, "bogus_policy"];
+const VERSIONS = [undefined, "latest", "13.12", "14.0", "14.1", "15.8", "15.9", "16.0", "16.5", "16.6", "16.11", "17.0", "17.5",
+  "17.6", "17.11", "18.0", "18.1", "18.2", "18.3", "18.4", "18.10", "19.0", "19.4", "20.0"];
+const POLICIES = [...reference.POLICY_NAMES, "read_containers", "admin_containers", "bogus_policy"];
 const VISIBILITIES = [undefined, "private", "internal", "public"];
+const FEATURE_ACCESS = [undefined, "enabled", "private", "disabled"];
 
 /** A spelling of a path the engine must treat as the same: other case, surrounding `/` or spaces. */
 function spell(r, path) {
@@ -77,10 +78,25 @@ function randomWorld(r) {
   const version = r.pick(VERSIONS);
   if (version !== undefined) world.version = version;
   if (r.chance(0.3)) world.instance = r.chance(0.3) ? {} : { enforceInboundScope: r.chance(0.5) };
+  if (r.chance(0.4)) {
+    world.groups = GROUP_POOL.filter(() => r.chance(0.4)).map((path) => {
+      const g = { path: spell(r, path) };
+      const visibility = r.pick(VISIBILITIES);
+      if (visibility !== undefined) g.visibility = visibility;
+      return g;
+    });
+  }
   world.projects = paths.map((path) => {
     const p = { path: spell(r, path) };
     const visibility = r.pick(VISIBILITIES);
     if (visibility !== undefined) p.visibility = visibility;
+    if (r.chance(0.6)) {
+      p.features = {};
+      for (const feature of reference.FEATURES.filter(() => r.chance(0.5))) {
+        const access = r.pick(FEATURE_ACCESS);
+        if (access !== undefined) p.features[feature] = access;
+      }
+    }
     if (r.chance(0.8)) {
       p.inbound = {};
       if (r.chance(0.6)) p.inbound.enabled = r.chance(0.7);
@@ -110,25 +126,41 @@ function randomQuery(r, world) {
   const fault = r.next();
   if (fault < 0.03) q.source = r.pick(GHOSTS);
   else if (fault < 0.06) q.target = r.pick(GHOSTS);
-  if (r.chance(0.6)) q.permission = fault > 0.97 ? "write_everything" : r.pick(reference.PERMISSIONS);
+  if (r.chance(0.7)) {
+    q.permission = fault > 0.97 ? r.pick(["write_everything", "admin_repositories"]) : r.pick([...reference.PERMISSIONS, "read_containers"]);
+  }
   if (r.chance(0.4)) q.user = r.pick(["alice", "BOB", " bob ", "carol"]);
   return q;
 }
 
 // ───────── the two sides ─────────
 
-function outcome(call) {
+/** Denials whose message is GitLab's own text (docs/gitlab-rules.md), compared word for word;
+ *  insufficient_role too where the reference fixes it (no role at all on a private target). */
+const GITLAB_TEXTS = ["outbound_not_allowlisted", "not_in_inbound_allowlist", "permission_not_granted", "no_job_token_permission"];
+
+function outcome(call, fixed) {
   try {
     const d = call();
-    return { allowed: d.allowed, reason: d.reason, ...(d.reason === "not_in_inbound_allowlist" ? { message: d.message } : {}) };
+    const compared = GITLAB_TEXTS.includes(d.reason) || (d.reason === "insufficient_role" && fixed?.message !== undefined);
+    return { allowed: d.allowed, reason: d.reason, ...(compared ? { message: d.message } : {}) };
   } catch (error) {
     if (error instanceof WebAssembly.RuntimeError) throw error;
     return { error: error.code ?? String(error) };
   }
 }
 
-const engine = (world, q) => outcome(() => api.checkGitlabAccess(world, q));
-const ref = (world, q) => outcome(() => reference.check(world, q));
+/** The reference's own answer, unreduced (to know which messages it fixes). */
+function referenceAnswer(world, q) {
+  try {
+    return reference.check(world, q);
+  } catch {
+    return undefined;
+  }
+}
+
+const engine = (world, q) => outcome(() => api.checkGitlabAccess(world, q), referenceAnswer(world, q));
+const ref = (world, q) => outcome(() => reference.check(world, q), referenceAnswer(world, q));
 
 /** GitlabPolicy.check against the reference (requests without a user: the policy takes none). */
 function policyDisagrees(world, queries) {
@@ -163,7 +195,7 @@ const disagrees = (world, q) => JSON.stringify(engine(world, q)) !== JSON.string
 
 function* smaller(world) {
   const clone = () => structuredClone(world);
-  for (const key of ["instance", "users", "version"]) {
+  for (const key of ["instance", "users", "version", "groups"]) {
     if (world[key] !== undefined) {
       const w = clone();
       delete w[key];
@@ -177,12 +209,17 @@ function* smaller(world) {
   }
   for (let i = 0; i < world.projects.length; i++) {
     const p = world.projects[i];
-    for (const key of ["visibility", "inbound", "outbound"]) {
+    for (const key of ["visibility", "features", "inbound", "outbound"]) {
       if (p[key] !== undefined) {
         const w = clone();
         delete w.projects[i][key];
         yield w;
       }
+    }
+    for (const feature of Object.keys(p.features ?? {})) {
+      const w = clone();
+      delete w.projects[i].features[feature];
+      yield w;
     }
     for (const list of ["projects", "groups"]) {
       if (p.inbound?.[list] !== undefined) {
@@ -206,6 +243,11 @@ function* smaller(world) {
       w.projects[i].outbound.projects.splice(j, 1);
       yield w;
     }
+  }
+  for (let i = 0; i < (world.groups?.length ?? 0); i++) {
+    const w = clone();
+    w.groups.splice(i, 1);
+    yield w;
   }
   for (const [user, roles] of Object.entries(world.users ?? {})) {
     for (const place of Object.keys(roles)) {
@@ -256,11 +298,15 @@ test("the reference agrees with the README's examples", () => {
   assert.deepEqual(reference.check(world, { source: "acme/ci", target: "acme/platform/api" }), {
     allowed: false,
     reason: "not_in_inbound_allowlist",
-    message: "Authentication by CI/CD job token not allowed from acme/ci to acme/platform/api.",
+    message: "Authentication by CI/CD job token not allowed from ci to api.",
   });
   assert.equal(reference.check(world, { source: "acme/platform/deployer", target: "acme/platform/api" }).reason, "allowlisted_group");
   const public16 = { version: "16.0", projects: [{ path: "acme/ci" }, { path: "acme/api", visibility: "public", inbound: { projects: [] } }] };
-  assert.equal(reference.check(public16, { source: "acme/ci", target: "acme/api", permission: "read_packages" }).reason, "anonymous_level");
+  // before 16.6 an allowlist restricts only private projects; from 16.6 the features open to everyone
+  assert.equal(reference.check(public16, { source: "acme/ci", target: "acme/api", permission: "read_packages" }).reason, "public_unrestricted");
+  const public166 = { ...public16, version: "16.6" };
+  assert.equal(reference.check(public166, { source: "acme/ci", target: "acme/api", permission: "read_packages" }).reason, "anonymous_level");
+  assert.equal(reference.check(public166, { source: "acme/ci", target: "acme/api", permission: "read_pipelines" }).reason, "not_in_inbound_allowlist");
 });
 
 test(`checkGitlabAccess and GitlabPolicy.check agree with the reference on ${WORLDS} worlds × ${QUERIES} queries`, () => {
@@ -284,8 +330,8 @@ test(`checkGitlabAccess and GitlabPolicy.check agree with the reference on ${WOR
   // The generator reaches every reason and error (else the comparison proves less than it claims).
   for (const reason of [
     "same_project", "inbound_disabled", "allowlisted_project", "allowlisted_group", "no_inbound_check", "anonymous_level",
-    "outbound_not_allowlisted", "not_in_inbound_allowlist", "permission_not_granted", "insufficient_role",
-    "error unknown_project", "error invalid_input",
+    "public_unrestricted", "outbound_not_allowlisted", "not_in_inbound_allowlist", "permission_not_granted",
+    "no_job_token_permission", "insufficient_role", "error unknown_project", "error invalid_input", "error unsupported_version",
   ]) {
     assert.ok((reasons.get(reason) ?? 0) > 0, `no generated query ended in ${reason}: ${JSON.stringify([...reasons])}`);
   }
