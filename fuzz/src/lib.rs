@@ -213,12 +213,9 @@ impl FuzzWorld {
 
     pub fn permissions(&self) -> Vec<Option<Permission>> {
         let mut out = vec![None];
-        out.extend(
-            self.permissions
-                .iter()
-                .take(3)
-                .map(|&p| Permission::requestable().nth(p as usize % Permission::requestable().count())),
-        );
+        out.extend(self.permissions.iter().take(3).map(|&p| {
+            Permission::requestable().nth(p as usize % Permission::requestable().count())
+        }));
         out
     }
 }
@@ -259,17 +256,34 @@ pub fn gitlab_world(
             .expect("a world's project has a scope");
         let mut expected_out = Vec::new();
         let mut expected_in = Vec::new();
+        // Reached: allowed without a permission, or admitted by an entry that grants only its
+        // policies (named by the kind of entry that admitted it).
+        let reach = |s: usize, t: usize| {
+            let d = world.explain(&query(s, t, None, None));
+            match d.reason {
+                _ if d.allowed => Some(d.reason),
+                "no_job_token_permission" => {
+                    let source = &world.projects()[s].key;
+                    let target = &world.projects()[t];
+                    let by_project = target.inbound_projects.iter().any(|e| e.key() == source);
+                    Some(if by_project {
+                        "allowlisted_project"
+                    } else {
+                        "allowlisted_group"
+                    })
+                }
+                _ => None,
+            }
+        };
         for other in 0..world.projects().len() {
             if other == p {
                 continue;
             }
-            let out = world.explain(&query(p, other, None, None));
-            if out.allowed {
-                expected_out.push((world.projects()[other].path.clone(), out.reason));
+            if let Some(reason) = reach(p, other) {
+                expected_out.push((world.projects()[other].path.clone(), reason));
             }
-            let back = world.explain(&query(other, p, None, None));
-            if back.allowed {
-                expected_in.push((world.projects()[other].path.clone(), back.reason));
+            if let Some(reason) = reach(other, p) {
+                expected_in.push((world.projects()[other].path.clone(), reason));
             }
         }
         let got = |list: &[job_token_scope::gitlab::Reach]| -> Vec<(String, &str)> {
@@ -346,6 +360,7 @@ const ALLOWING: &[&str] = &[
     "allowlisted_group",
     "no_inbound_check",
     "anonymous_level",
+    "public_unrestricted",
     "edit_allowed",
     "same_project_default",
     "collection_scope",
