@@ -5,7 +5,10 @@ import type { GitlabPermission, GitlabWorld } from "./index.js";
 /**
  * A route: the first one matching a request's method and path decides its target and permission.
  * Path segments are literal, `:target` (one URL-encoded segment holding a project path, e.g.
- * `acme%2Fapi`, as GitLab's API writes it) or a final `*` (the rest of the path).
+ * `acme%2Fapi`, as GitLab's API writes it) or a final `*` (the rest of the path). Only canonical request
+ * paths are let through (docs/gate.md "Paths"): the `:target` segment spelled exactly as the world spells
+ * the project, with `/` as `%2F`; elsewhere no `%2F`, `%5C`, `;`, `%25`, control or non-ASCII characters,
+ * escaped letters or digits, lower-case escapes, dots-only or empty segments — else 400 `non_canonical_path`.
  */
 export interface GateRoute {
   method: string;
@@ -38,8 +41,9 @@ export type GateJwk = JsonWebKey & {
 };
 
 /**
- * A JSON Web Key Set. Used: RSA keys of at least 2048 bits for RS256 and EC P-256 keys for ES256, whose
- * `alg` is absent or matches; others are ignored.
+ * A JSON Web Key Set. Used: RSA keys for RS256 (modulus of at least 2048 bits, counted in bits; public
+ * exponent odd, ≥ 3, at most 32 bits) and EC P-256 keys for ES256, whose `alg` is absent or matches;
+ * others are ignored (a token naming one gets 401).
  */
 export interface GateJwks {
   keys: GateJwk[];
@@ -51,18 +55,20 @@ export interface GateDecision {
   /** The GitLab reason that admitted the request, e.g. `allowlisted_project`. */
   reason: string;
   message: string;
-  /** The token's project (`project_path`), as the world spells it. */
+  /** The token's project (`project_path`), as the token spells it. */
   source: string;
+  /** The route's target project: its `:target` segment decoded (spelled as the world spells it), or its `target`. */
   target: string;
   permission: GitlabPermission | null;
   /** The verified token's claims. */
   claims: Record<string, unknown>;
 }
 
-/** The JSON body of every answer the gate makes itself (401, 403, 404, 502, 503). */
+/** The JSON body of every answer the gate makes itself (400, 401, 403, 404, 502, 503). */
 export interface GateDenial {
   allowed: false;
   /**
+   * `non_canonical_path` (400: a path an upstream might read differently; refused before the token),
    * `invalid_token` (401), a GitLab reason code, `requirement_not_met` or `unknown_project` (403),
    * `no_route` (404), `upstream_unavailable` (502), `gate_unavailable` (503).
    */
@@ -75,7 +81,10 @@ interface GateConfigBase {
   issuer: string;
   /** The token's `aud` must equal it, or contain it. */
   audience: string;
-  /** The issuer's keys, inline. Without it they are fetched and cached (at most 10 minutes). */
+  /**
+   * The issuer's keys, inline. Without it they are fetched (one fetch in flight, shared by every waiting
+   * request; redirects not followed; 5 s timeout) and cached (at most 10 minutes).
+   */
   jwks?: GateJwks;
   /** The allowlists, compiled once. */
   world: GitlabWorld;
@@ -92,8 +101,9 @@ export interface GateHandlerConfig extends GateConfigBase {
 }
 
 /**
- * ...or forwarded to `upstream` (same method, path, query and body; without `Authorization`, `Cookie`
- * and hop-by-hop headers; with `X-Job-Token-Scope`).
+ * ...or forwarded to `upstream` (same method, canonical path, query and body; without `Authorization`,
+ * `Cookie`, hop-by-hop headers, method / URL override headers and `Expect`, in any `_` spelling; with
+ * `X-Job-Token-Scope`). See docs/gate.md.
  */
 export interface GateUpstreamConfig extends GateConfigBase {
   /** An http(s) origin, optionally with a base path. */
@@ -103,7 +113,10 @@ export interface GateUpstreamConfig extends GateConfigBase {
 
 export type GateConfig = GateHandlerConfig | GateUpstreamConfig;
 
-/** A Workers / workerd module handler (`export default createGate(...)`), also usable in Deno and Node. */
+/**
+ * A Workers / workerd module handler (`export default createGate(...)`), also usable in Deno and Node.
+ * Pass workerd's `ctx`: the request that fetches the issuer's keys hands the fetch to `ctx.waitUntil`.
+ */
 export interface Gate {
   fetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response>;
 }

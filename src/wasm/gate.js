@@ -2,14 +2,17 @@
 // `make pkg`; the package's `./gate` entries (gate-workerd.js, gate-node.js, gate-web.js) import their
 // runtime's entry first, which initialises the wasm, and re-export `createGate` from here.
 //
-// What this file does, and only this: read the bearer token, decode it (bounded, never throwing on bad
-// input), find the key (inline JWKS, or fetched from the issuer and cached) and verify the signature
-// with WebCrypto (`crypto.subtle`; no hand-written crypto). Everything else is decided by the engine
-// (`GateEngine`, notes/gate-contract.md): the route, the header's `alg`, the claims, the requirements and
-// the GitLab decision. Anything unexpected fails closed with a 503, never an allow.
+// What this file does, and only this: refuse request paths that are not canonical (an upstream must not
+// be able to read another resource out of the path than the one authorized), read the bearer token,
+// decode it (bounded, never throwing on bad input), find the key (inline JWKS, or fetched from the issuer:
+// one fetch in flight, cached) and verify the signature with WebCrypto (`crypto.subtle`; no hand-written
+// crypto), and forward allowed requests without the headers an upstream could be fooled by. Everything
+// else is decided by the engine (`GateEngine`, notes/gate-contract.md): the route, the header's `alg`, the
+// claims, the requirements and the GitLab decision. Anything unexpected fails closed with a 503, never an
+// allow. The threat model — what the gate promises, what it leaves to the upstream — is docs/gate.md.
 //
 // Only web platform APIs are used (Request, Response, Headers, URL, fetch, TextEncoder/TextDecoder,
-// crypto.subtle, AbortSignal.timeout), so the same file runs in workerd / Cloudflare Workers, Deno and
+// crypto.subtle, AbortController, setTimeout), so the same file runs in workerd / Cloudflare Workers, Deno and
 // Node 20+.
 
 import { GateEngine } from "./job_token_scope.js";
@@ -17,7 +20,10 @@ import { GateEngine } from "./job_token_scope.js";
 /** Longest `Authorization` header and token accepted, in bytes (header values are byte strings). */
 const MAX_AUTHORIZATION_BYTES = 8192;
 const MAX_TOKEN_BYTES = 8192;
-/** JWKS fetched from the issuer: time limit, size limit, most keys, cache lifetime (≤ 10 min). */
+/**
+ * JWKS fetched from the issuer: time limit (of the one fetch in flight, and of every request waiting for
+ * it), size limit, most keys, cache lifetime (≤ 10 min).
+ */
 const JWKS_TIMEOUT_MS = 5_000;
 const JWKS_MAX_BYTES = 256 * 1024;
 const JWKS_MAX_KEYS = 100;
@@ -28,19 +34,29 @@ const JWKS_TTL_MAX_S = 600;
 const JWKS_REFETCH_INTERVAL_MS = 30_000;
 /** After a failed fetch, answer 503 at once for this long instead of fetching again on every request. */
 const JWKS_FAILURE_BACKOFF_MS = 1_000;
-/** Smallest RSA modulus accepted. */
+/** Smallest RSA modulus accepted, in bits; the public exponent must be odd, ≥ 3 and fit in 32 bits. */
 const RSA_MIN_BITS = 2048;
+const RSA_MAX_EXPONENT_BITS = 32;
 
 const CONFIG_KEYS = ["issuer", "audience", "jwks", "world", "routes", "require", "clockSkewSeconds", "handler", "upstream"];
 const ENGINE_KEYS = ["issuer", "audience", "world", "routes", "require", "clockSkewSeconds"];
 
-/** Request headers never passed to the upstream: the client's credentials and hop-by-hop headers. */
-const DROPPED_REQUEST_HEADERS = [
+const SCOPE_HEADER = "x-job-token-scope";
+/**
+ * Request headers never passed to the upstream, matched with `_` read as `-` (WSGI / CGI servers turn
+ * `X_Job_Token_Scope` and `X-Job-Token-Scope` into the same variable): the client's credentials,
+ * hop-by-hop headers, the headers the gate sets itself, method and URL overrides (an upstream honouring
+ * them would do something else than what was authorized), and `Expect` (Node's fetch refuses it).
+ */
+const DROPPED_REQUEST_HEADERS = new Set([
   "authorization", "proxy-authorization", "cookie",
   "host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
   "content-length",
-];
-const SCOPE_HEADER = "x-job-token-scope";
+  SCOPE_HEADER, "accept-encoding",
+  "x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url",
+  "x-original-uri", "x-original-method",
+  "expect",
+]);
 
 const ALGORITHMS = {
   RS256: {
@@ -80,6 +96,9 @@ export function createGate(config) {
   for (const key of ENGINE_KEYS) if (config[key] !== undefined) engineConfig[key] = config[key];
   // The engine checks issuer, audience, world, routes, require and clockSkewSeconds, and throws coded errors.
   const engine = new GateEngine(engineConfig);
+  // Checked by the engine: where each route's `:target` is, and how the world spells each project.
+  const routes = config.routes.map(routePattern);
+  const spellings = projectSpellings(config.world);
 
   let keys;
   try {
@@ -89,14 +108,19 @@ export function createGate(config) {
     throw error;
   }
 
-  async function handle(request) {
+  async function handle(request, ctx) {
+    // WHATWG URL parsing resolves dot segments (also `%2e` ones) and `\`: the path authorized below is
+    // the path forwarded.
     const url = new URL(request.url);
     const method = request.method;
     const path = url.pathname;
 
-    if (engine.route(method, path) === null) {
+    const route = engine.route(method, path);
+    if (route === null) {
       return answer(404, "no_route", `No route for ${method} ${clip(path)}.`);
     }
+    const problem = pathProblem(path, targetSegment(routes, method, path, route), spellings);
+    if (problem !== null) return answer(400, "non_canonical_path", problem);
 
     const token = readToken(request.headers.get("authorization"));
     if (token.invalid) return invalidToken(token.invalid);
@@ -112,7 +136,7 @@ export function createGate(config) {
     if (algorithm === undefined) throw new Error(`engine: accepted an algorithm gate.js cannot verify (${accepted.alg})`);
     const kid = typeof accepted.kid === "string" ? accepted.kid : null;
 
-    const found = await keys.find(kid, accepted.alg);
+    const found = await keys.find(kid, accepted.alg, ctx);
     if (found.invalid) return invalidToken(found.invalid);
 
     if (accepted.alg === "ES256" && token.signature.length !== 64) {
@@ -151,9 +175,9 @@ export function createGate(config) {
   }
 
   return {
-    async fetch(request, _env, _ctx) {
+    async fetch(request, _env, ctx) {
       try {
-        return await handle(request);
+        return await handle(request, ctx);
       } catch (error) {
         // Keys unavailable: say so. Anything else (the engine, the handler) may hold details that are
         // not the client's business: they go to the log.
@@ -220,6 +244,169 @@ function withHeader(response, name, value) {
   }
 }
 
+// ───────────────────────────── paths ─────────────────────────────
+//
+// The gate authorizes a route's target, decoded, and forwards the path as it came. So that no upstream
+// can read another resource out of that path — by decoding `%2F`, stripping `;` parameters, trimming or
+// case-folding the target, normalizing Unicode — only canonical paths get through (docs/gate.md "Paths"):
+// each segment in its one spelling (unreserved characters as they are, escapes in upper-case hex and only
+// where needed), printable ASCII once decoded, no `;`, `\`, `%` or control character, no dots-only or
+// (but last) empty segment, `/` escaped only inside the `:target` segment, and the target spelled as the
+// world spells the project. The rest is refused with 400 `non_canonical_path`, before the token is read.
+
+/** Characters a canonical segment holds as they are: RFC 3986 `pchar` without `;` (and `%`, the escapes). */
+const LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,=:@]$/;
+/** Characters that are never escaped in a canonical segment (RFC 3986 §2.3: escaping them changes nothing). */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/** A route's method and segments, as the engine reads them (it has checked the route). */
+function routePattern(route) {
+  return { method: asciiUpper(route.method), segments: route.path.slice(1).split("/"), target: route.target ?? null };
+}
+
+/**
+ * The index (among the path's `/`-separated segments, after the leading `/`) of the segment the
+ * engine's route took the target from, or -1 when the route names its target. gate.js finds the route
+ * as the engine does (first match: literal segments, `:target`, a final `*`); should they ever disagree,
+ * that is an internal error (503), never a guess.
+ */
+function targetSegment(routes, method, path, route) {
+  const parts = path.slice(1).split("/");
+  const upper = asciiUpper(method);
+  for (const pattern of routes) {
+    if (pattern.method !== upper) continue;
+    let index = -1;
+    let k = 0;
+    let matched = true;
+    let rest = false;
+    for (const segment of pattern.segments) {
+      if (segment === "*") {
+        rest = true;
+        break;
+      }
+      if (k >= parts.length) {
+        matched = false;
+        break;
+      }
+      if (segment === ":target") {
+        const decoded = percentDecode(parts[k]);
+        if (decoded === null || decoded === "") {
+          matched = false;
+          break;
+        }
+        index = k;
+      } else if (parts[k] !== segment) {
+        matched = false;
+        break;
+      }
+      k++;
+    }
+    if (!matched || (!rest && k !== parts.length)) continue;
+    const target = index === -1 ? pattern.target : percentDecode(parts[index]);
+    if (target !== route.target) throw new Error("gate.js and the engine disagree on the route's target");
+    return index;
+  }
+  throw new Error("gate.js finds no route where the engine found one");
+}
+
+/** `%XX` escapes decoded (either case of hex, as the engine does), UTF-8; null for a broken escape or bytes. */
+function percentDecode(segment) {
+  const bytes = [];
+  for (let i = 0; i < segment.length; i++) {
+    const code = segment.charCodeAt(i);
+    if (code === 0x25) {
+      const hex = segment.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return null;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (code < 0x80) {
+      bytes.push(code);
+    } else {
+      return null; // a URL's pathname is ASCII
+    }
+  }
+  try {
+    return utf8.decode(new Uint8Array(bytes));
+  } catch {
+    return null;
+  }
+}
+
+/** Each world project's key (trimmed of blanks and `/`, ASCII lower case, as the engine compares) → its spelling. */
+function projectSpellings(world) {
+  const spellings = new Map();
+  for (const project of Array.isArray(world?.projects) ? world.projects : []) {
+    if (typeof project?.path !== "string") continue;
+    const spelling = project.path.replace(/^[\t\n\f\r /]+|[\t\n\f\r /]+$/g, "");
+    spellings.set(asciiLower(spelling), spelling);
+  }
+  return spellings;
+}
+
+/** Why `path` is not canonical (a message for the 400), or null when it is. `target` as targetSegment's. */
+function pathProblem(path, target, spellings) {
+  const segments = path.slice(1).split("/");
+  for (const [i, raw] of segments.entries()) {
+    if (raw === "" && i < segments.length - 1) return "The path has an empty segment (//).";
+    let decoded = "";
+    for (let j = 0; j < raw.length; j++) {
+      const c = raw[j];
+      if (c === ";") return "The path has a ; (path parameters are refused).";
+      if (c !== "%") {
+        if (!LITERAL.test(c)) return `The path has ${JSON.stringify(c)}, which a canonical path escapes.`;
+        decoded += c;
+        continue;
+      }
+      const hex = raw.slice(j + 1, j + 3);
+      if (!/^[0-9A-F]{2}$/.test(hex)) {
+        return /^[0-9A-Fa-f]{2}$/.test(hex)
+          ? `The path has the escape %${hex}: escapes are upper-case hex.`
+          : `The path has a malformed escape (${JSON.stringify(raw.slice(j, j + 3))}).`;
+      }
+      const byte = parseInt(hex, 16);
+      const char = String.fromCharCode(byte);
+      j += 2;
+      if (UNRESERVED.test(char)) return `The path has %${hex}, an escaped ${JSON.stringify(char)}, which a canonical path writes as it is.`;
+      if (byte < 0x20 || byte === 0x7f) return `The path has %${hex}, a control character.`;
+      if (byte >= 0x80) return `The path has %${hex}, not ASCII (paths are ASCII).`;
+      if (char === "%") return "The path has %25, an escaped % (double encoding is refused).";
+      if (char === ";") return "The path has %3B, an escaped ; (refused, like ;).";
+      if (char === "\\") return "The path has %5C, an escaped backslash.";
+      if (char === "/" && i !== target) return "The path has %2F, an escaped /, outside the target project's segment.";
+      decoded += char;
+    }
+    if (i === target) {
+      const problem = targetProblem(decoded, spellings);
+      if (problem !== null) return problem;
+    } else if (/^[. ]+$/.test(decoded)) {
+      return `The path has a segment of dots (${JSON.stringify(clip(decoded))}).`;
+    }
+  }
+  return null;
+}
+
+/** Why a decoded `:target` is not a canonical project path, or null. Unknown projects are the engine's (403). */
+function targetProblem(target, spellings) {
+  for (const part of target.split("/")) {
+    if (part === "") return `The target ${JSON.stringify(clip(target))} has an empty part (a leading, trailing or doubled /).`;
+    if (part.trim() !== part) return `The target ${JSON.stringify(clip(target))} has blanks around a part.`;
+    if (/^[. ]+$/.test(part)) return `The target ${JSON.stringify(clip(target))} has a part of dots.`;
+  }
+  const spelling = spellings.get(asciiLower(target));
+  if (spelling !== undefined && spelling !== target) {
+    return `The target is spelled ${JSON.stringify(clip(target))}; the gate's world spells it ${JSON.stringify(spelling)}.`;
+  }
+  return null;
+}
+
+function asciiUpper(text) {
+  return text.replace(/[a-z]+/g, (s) => s.toUpperCase());
+}
+
+function asciiLower(text) {
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
 // ───────────────────────────── forwarding ─────────────────────────────
 
 function upstreamBaseOf(upstream) {
@@ -239,20 +426,25 @@ function upstreamBaseOf(upstream) {
 }
 
 /**
- * Forwards an allowed request: same method, path and query (after the upstream's base path), body and
- * headers — without the client's credentials (`Authorization`, `Proxy-Authorization`, `Cookie`: the job
- * token stops at the gate) and hop-by-hop headers, with `X-Job-Token-Scope` set by the gate (a client's own
- * is replaced), and `Accept-Encoding: identity` (Node's and Deno's fetch decode a compressed body but keep
- * its `Content-Encoding`, which would corrupt what is passed on). Redirects are passed back, not followed.
+ * Forwards an allowed request: same method, path (the canonical one the gate authorized) and query (after
+ * the upstream's base path), body and headers — without DROPPED_REQUEST_HEADERS in any `_` spelling (the
+ * client's credentials: the job token stops at the gate; hop-by-hop headers; the gate's own; method and
+ * URL overrides; `Expect`), with `X-Job-Token-Scope` set by the gate, and `Accept-Encoding: identity`
+ * (Node's and Deno's fetch decode a compressed body but keep its `Content-Encoding`, which would corrupt
+ * what is passed on). Redirects are passed back, not followed.
  */
 async function forward(request, url, base, scope) {
-  const headers = new Headers(request.headers);
   // Headers that `Connection` names are hop-by-hop too (RFC 9110 §7.6.1).
-  for (const token of (headers.get("connection") ?? "").split(",")) {
-    const name = token.trim();
-    if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) headers.delete(name);
+  const named = new Set();
+  for (const token of (request.headers.get("connection") ?? "").split(",")) {
+    const name = token.trim().toLowerCase();
+    if (/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) named.add(name.replaceAll("_", "-"));
   }
-  for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
+  const headers = new Headers();
+  for (const [name, value] of request.headers) {
+    const spelled = name.toLowerCase().replaceAll("_", "-");
+    if (!DROPPED_REQUEST_HEADERS.has(spelled) && !named.has(spelled)) headers.append(name, value);
+  }
   headers.set(SCOPE_HEADER, scope);
   headers.set("accept-encoding", "identity");
   const init = { method: request.method, headers, redirect: "manual" };
@@ -372,7 +564,12 @@ function keySet(document, where) {
   return { byKid, usable };
 }
 
-/** One JWK, judged: RS256 ↔ RSA (≥ 2048 bits), ES256 ↔ EC P-256; `alg` absent or matching; for signing. */
+/**
+ * One JWK, judged: RS256 ↔ RSA (modulus ≥ 2048 bits, odd; public exponent odd, ≥ 3, at most 32 bits),
+ * ES256 ↔ EC P-256; `alg` absent or matching; for signing. Sizes are counted in bits, from the decoded
+ * `n` and `e`: WebCrypto does not check them everywhere (Node imports an RSA key with e = 1, for which any
+ * "signature" equal to the padded hash verifies).
+ */
 function keyEntry(jwk) {
   const kid = typeof jwk.kid === "string" ? jwk.kid : null;
   const entry = { kid, alg: null, jwk: null, problem: null, key: null };
@@ -385,10 +582,13 @@ function keyEntry(jwk) {
     if (jwk.alg !== undefined && jwk.alg !== "RS256") return unusable(`it is for ${JSON.stringify(jwk.alg)}, not RS256`);
     const n = base64url(jwk.n);
     const e = base64url(jwk.e);
-    if (n === null || e === null || e.length === 0) return unusable("its n or e is not base64url");
-    let bits = n.length * 8;
-    for (let i = 0; i < n.length && n[i] === 0; i++) bits -= 8;
-    if (bits < RSA_MIN_BITS - 7) return unusable(`its RSA modulus is shorter than ${RSA_MIN_BITS} bits`);
+    if (n === null || e === null || n.length === 0 || e.length === 0) return unusable("its n or e is not base64url");
+    const bits = bitLength(n);
+    if (bits < RSA_MIN_BITS) return unusable(`its RSA modulus has ${bits} bits, fewer than ${RSA_MIN_BITS}`);
+    if ((n[n.length - 1] & 1) === 0) return unusable("its RSA modulus is even");
+    if (bitLength(e) > RSA_MAX_EXPONENT_BITS) return unusable(`its RSA public exponent is longer than ${RSA_MAX_EXPONENT_BITS} bits`);
+    const exponent = e.reduce((value, byte) => value * 256 + byte, 0);
+    if (exponent < 3 || exponent % 2 === 0) return unusable(`its RSA public exponent is ${exponent}, not an odd number ≥ 3`);
     return { ...entry, alg: "RS256", jwk: { kty: "RSA", n: jwk.n, e: jwk.e } };
   }
   if (jwk.kty === "EC") {
@@ -400,6 +600,13 @@ function keyEntry(jwk) {
     return { ...entry, alg: "ES256", jwk: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } };
   }
   return unusable(`its kty is ${JSON.stringify(jwk.kty)}, not RSA or EC`);
+}
+
+/** The number of significant bits of a big-endian unsigned integer. */
+function bitLength(bytes) {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  return i === bytes.length ? 0 : (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]));
 }
 
 /**
@@ -471,50 +678,111 @@ function jwksUrlOf(issuer) {
 /**
  * Keys fetched from the issuer's JWKS endpoint, cached for the response's `max-age` clamped to 30 s–10 min
  * (5 min without one, 30 s for `no-store` / `no-cache`). An unknown `kid` refetches once, at most every
- * 30 s. No fetch is shared between requests (workerd cancels a request's I/O with it), so a cold cache may
- * see a few parallel fetches.
+ * 30 s. A redirect is not followed (the keys are then unavailable: 503).
+ *
+ * Single flight: at most one fetch is in flight, and every request that needs the keys meanwhile — on a
+ * cold or expired cache, or for an unknown `kid` — waits for that one (so a burst of requests, or of
+ * tokens with any signature while the endpoint hangs, makes one fetch). The fetch gives up after
+ * JWKS_TIMEOUT_MS, and so does each waiter on its own clock: in workerd a request's I/O belongs to it, and
+ * if the request that started the fetch were cancelled, nobody else must wait forever (the fetching
+ * request also keeps the fetch alive with `ctx.waitUntil`). A flight older than its deadline is not
+ * joined but replaced. After a failure, requests get 503 at once for JWKS_FAILURE_BACKOFF_MS.
  */
 function remoteKeys(url) {
   let cached = null; // { set, expires, fetched }
   let refetchedAt = -Infinity;
   let failedAt = -Infinity;
   let failure = "";
+  let flight = null; // { promise, deadline }
 
-  async function load() {
-    const now = Date.now();
-    if (now - failedAt < JWKS_FAILURE_BACKOFF_MS) throw new Unavailable(failure);
+  /** The one fetch: resolves with the key set (and caches it), or rejects with Unavailable. */
+  async function fetchOnce() {
+    const abort = new AbortController();
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`no answer within ${JWKS_TIMEOUT_MS} ms`));
+        abort.abort();
+      }, JWKS_TIMEOUT_MS);
+    });
     try {
-      const response = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new Error(`${response.status} ${response.statusText}`.trim());
-      }
-      const text = await readLimited(response, JWKS_MAX_BYTES);
-      let document;
-      try {
-        document = JSON.parse(text);
-      } catch {
-        throw new Error("not JSON");
-      }
-      const set = keySet(document, "jwks");
-      const fetched = Date.now();
-      cached = { set, fetched, expires: fetched + ttlOf(response.headers.get("cache-control")) * 1000 };
-      return cached.set;
+      const set = await Promise.race([timeout, (async () => {
+        const response = await fetch(url, { headers: { accept: "application/json" }, redirect: "manual", signal: abort.signal });
+        if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+          await response.body?.cancel();
+          throw new Error(`it answers a redirect (${response.status}), which the gate does not follow`);
+        }
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw new Error(`${response.status} ${response.statusText}`.trim());
+        }
+        const text = await readLimited(response, JWKS_MAX_BYTES);
+        let document;
+        try {
+          document = JSON.parse(text);
+        } catch {
+          throw new Error("not JSON");
+        }
+        const keys = keySet(document, "jwks");
+        const fetched = Date.now();
+        cached = { set: keys, fetched, expires: fetched + ttlOf(response.headers.get("cache-control")) * 1000 };
+        return keys;
+      })()]);
+      return set;
     } catch (error) {
       failedAt = Date.now();
       failure = `the issuer's keys (${url}) are unavailable: ${messageOf(error)}`;
       throw new Unavailable(failure);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The key set from the fetch in flight, or from a new one; waits at most JWKS_TIMEOUT_MS. */
+  async function load(ctx) {
+    const now = Date.now();
+    if (flight === null || now >= flight.deadline) {
+      if (now - failedAt < JWKS_FAILURE_BACKOFF_MS) throw new Unavailable(failure);
+      const mine = { promise: fetchOnce(), deadline: now + JWKS_TIMEOUT_MS };
+      flight = mine;
+      const landed = () => {
+        if (flight === mine) flight = null;
+      };
+      mine.promise.then(landed, landed);
+      if (typeof ctx?.waitUntil === "function") {
+        try {
+          ctx.waitUntil(mine.promise.catch(() => {}));
+        } catch {
+          // not a real ctx: the waiters' own timeouts still bound the wait
+        }
+      }
+    }
+    let timer;
+    const gaveUp = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Unavailable(`the issuer's keys (${url}) are unavailable: no answer within ${JWKS_TIMEOUT_MS} ms`)),
+        JWKS_TIMEOUT_MS,
+      );
+    });
+    try {
+      return await Promise.race([flight.promise, gaveUp]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   return {
-    async find(kid, alg) {
-      const set = cached !== null && Date.now() < cached.expires ? cached.set : await load();
+    async find(kid, alg, ctx) {
+      const set = cached !== null && Date.now() < cached.expires ? cached.set : await load(ctx);
       let found = pick(set, kid, alg);
       const now = Date.now();
-      if (found.unknown && now - cached.fetched >= JWKS_REFETCH_INTERVAL_MS && now - refetchedAt >= JWKS_REFETCH_INTERVAL_MS) {
-        refetchedAt = now; // set before the fetch: concurrent unknown kids do not all refetch
-        found = pick(await load(), kid, alg);
+      if (found.unknown) {
+        if (flight !== null && now < flight.deadline) {
+          found = pick(await load(ctx), kid, alg); // a refetch is under way: its keys may have the kid
+        } else if (now - cached.fetched >= JWKS_REFETCH_INTERVAL_MS && now - refetchedAt >= JWKS_REFETCH_INTERVAL_MS) {
+          refetchedAt = now;
+          found = pick(await load(ctx), kid, alg);
+        }
       }
       if (found.unknown) return { invalid: `No key ${JSON.stringify(clip(kid))} in the issuer's JWKS.` };
       if (found.invalid) return found;

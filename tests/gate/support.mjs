@@ -4,7 +4,7 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,6 +99,72 @@ export function startJwksServer(initial) {
   });
 }
 
+/**
+ * Issuers on one 127.0.0.1 server, each under its own base path (`issuer(name)` = `${base}/${name}`),
+ * whose `/oauth/discovery/keys` behaves as `add(name, behaviour)` says: `{ jwks, delayMs, headers }`
+ * answers the JWKS (after `delayMs`), `{ redirectTo: name }` answers 302 to another issuer's keys,
+ * `{ hang: true }` never answers. `fetches(name)` counts the requests for that issuer's keys.
+ */
+export function startIssuers() {
+  const scenarios = new Map();
+  const server = createServer((req, res) => {
+    const match = /^\/([\w-]+)\/oauth\/discovery\/keys$/.exec(req.url);
+    const s = match === null ? undefined : scenarios.get(match[1]);
+    if (s === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    s.fetches++;
+    if (s.hang) return; // no answer, ever (closed by close())
+    if (s.redirectTo !== undefined) {
+      res.writeHead(302, { location: `${base}/${s.redirectTo}/oauth/discovery/keys` }).end();
+      return;
+    }
+    const send = () => res.writeHead(200, { "content-type": "application/json", ...s.headers }).end(JSON.stringify(s.jwks));
+    if (s.delayMs) setTimeout(send, s.delayMs);
+    else send();
+  });
+  server.keepAliveTimeout = 500;
+  let base;
+  return new Promise((ok) => {
+    server.listen(0, "127.0.0.1", () => {
+      base = `http://127.0.0.1:${server.address().port}`;
+      ok({
+        base,
+        add(name, behaviour) {
+          scenarios.set(name, { headers: {}, ...behaviour, fetches: 0 });
+          return `${base}/${name}`;
+        },
+        issuer: (name) => `${base}/${name}`,
+        fetches: (name) => scenarios.get(name).fetches,
+        close: () => new Promise((done) => {
+          server.closeAllConnections?.();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
+
+/**
+ * A JWS whose "signature" is the PKCS #1 v1.5 encoding of the signing input's SHA-256 itself: what an RSA
+ * key with public exponent 1 (s^1 mod n = s) accepts as valid. `jwk` gives the modulus and the kid.
+ */
+export async function forgeForExponentOne(jwk, header, payload) {
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const input = `${encode({ typ: "JWT", alg: "RS256", kid: jwk.kid, ...header })}.${encode(payload)}`;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input)));
+  const digestInfo = Buffer.from("3031300d060960864801650304020105000420", "hex");
+  const k = Buffer.from(jwk.n, "base64url").length;
+  const em = Buffer.alloc(k, 0xff);
+  em[0] = 0x00;
+  em[1] = 0x01;
+  em[k - digestInfo.length - digest.length - 1] = 0x00;
+  digestInfo.copy(em, k - digestInfo.length - digest.length);
+  Buffer.from(digest).copy(em, k - digest.length);
+  return `${input}.${em.toString("base64url")}`;
+}
+
 /** What a test reads of an answer: status, headers, and the body as JSON (or text when it is not). */
 export async function read(response) {
   const text = await response.text();
@@ -114,6 +180,37 @@ export async function read(response) {
 /** Sends `init` for `path` to a gate in workerd (`base` an http URL), bounded in time. */
 export function viaHttp(base, timeoutMs = 15_000) {
   return async (path, init = {}) => read(await fetch(base + path, { ...init, signal: AbortSignal.timeout(timeoutMs) }));
+}
+
+/**
+ * Sends `init` for `path` to a gate in workerd with node:http rather than fetch: the path goes out byte
+ * for byte as given (no URL parsing on the client), and any header name (`X_Job_Token_Scope`) or `Expect`
+ * can be sent, as an attacker's client would. Answers like `read`.
+ */
+export function viaRawHttp(base, timeoutMs = 15_000) {
+  const { hostname, port } = new URL(base);
+  return (path, { method = "GET", headers = {}, body } = {}) => new Promise((ok, fail) => {
+    const req = httpRequest({ host: hostname, port, path, method, headers, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("error", fail);
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) answerHeaders.set(name, [].concat(value).join(", "));
+        let json = null;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // not JSON
+        }
+        ok({ status: res.statusCode, headers: answerHeaders, text, json });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", fail);
+    req.end(body);
+  });
 }
 
 /** Calls a module worker's `fetch(request, env, ctx)` in this process, as workerd would. */

@@ -1,7 +1,8 @@
 // `createGate` in Node, piece by piece: config errors, the token reader's limits and decoding, key
-// selection (kid, alg ↔ kty/crv/alg, no kid), the fetched JWKS (cache, TTL, one rate-limited refetch on an
-// unknown kid, failures → 503), the handler, forwarding to an upstream, and failing closed when the engine
-// or the handler misbehaves. The gate under test is the built package's (pkg/gate-node.js); the
+// selection (kid, alg ↔ kty/crv/alg, no kid; RSA sizes and exponents), the fetched JWKS (cache, TTL, one
+// rate-limited refetch on an unknown kid, failures → 503, redirects not followed, one fetch in flight),
+// canonical paths, the handler, forwarding to an upstream (dropped headers), and failing closed when the
+// engine or the handler misbehaves. The gate under test is the built package's (pkg/gate-node.js); the
 // misbehaving engine is the real one wrapped (a copy of gate.js next to a shim of the glue).
 
 import { after, afterEach, before, describe, test } from "node:test";
@@ -15,7 +16,9 @@ import { pathToFileURL } from "node:url";
 import {
   AUDIENCE, EXAMPLE_DIR, ISSUER, closedPort, encodeJson, generateKey, jobClaims, signToken, startUpstream,
 } from "../../examples/worker/dev.mjs";
-import { PACKAGES, PKG_DIR, read, requireGatePackage, startJwksServer } from "../gate/support.mjs";
+import {
+  PACKAGES, PKG_DIR, forgeForExponentOne, read, requireGatePackage, startIssuers, startJwksServer,
+} from "../gate/support.mjs";
 
 const WORLD = JSON.parse(readFileSync(join(EXAMPLE_DIR, "world.json"), "utf8"));
 const ROUTES = [
@@ -41,10 +44,18 @@ function config(overrides = {}) {
 }
 
 /** One request through `gate`; `token` a string, or a key to sign acme/ci's claims (with `claims` overrides). */
-async function ask(gate, { token, key, claims = {}, header, method = "GET", path = PACKAGES, headers = {}, body, iss = ISSUER } = {}) {
+async function ask(gate, { token, key, claims = {}, header, method = "GET", path = PACKAGES, headers = {}, body, iss = ISSUER, ctx = {} } = {}) {
   if (token === undefined && key !== undefined) token = await signToken(key, jobClaims("acme/ci", { iss, ...claims }), header);
   const h = token === undefined ? headers : { authorization: `Bearer ${token}`, ...headers };
-  return read(await gate.fetch(new Request(`http://gate.test${path}`, { method, headers: h, body }), {}, {}));
+  return read(await gate.fetch(new Request(`http://gate.test${path}`, { method, headers: h, body }), {}, ctx));
+}
+
+/** An RSA key pair of `bits` bits and exponent `e` (bytes), as generateKey shapes it. */
+async function rsaKey(kid, bits = 2048, e = [1, 0, 1]) {
+  const params = { name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array(e), hash: "SHA-256" };
+  const { privateKey, publicKey } = await crypto.subtle.generateKey(params, true, ["sign", "verify"]);
+  const { key_ops: _ops, ext: _ext, ...jwk } = await crypto.subtle.exportKey("jwk", publicKey);
+  return { alg: "RS256", kid, privateKey, jwk: { ...jwk, kid, use: "sig", alg: "RS256" } };
 }
 
 function assertInvalid(res, pattern) {
@@ -198,6 +209,95 @@ describe("reading the token", () => {
   });
 });
 
+// ───────────────────────────── paths ─────────────────────────────
+
+describe("canonical paths (docs/gate.md \"Paths\")", () => {
+  const T = "acme%2Fplatform%2Fapi";
+  const refused = [
+    [`/projects/%2F${T}%2F/packages/x`, /empty part/],
+    [`/projects/${T}%0A/packages/x`, /control character/],
+    [`/projects/${T}%0a/packages/x`, /upper-case hex/],
+    [`/projects/%20${T}/packages/x`, /blanks around a part/],
+    [`/projects/${T}%20/packages/x`, /blanks around a part/],
+    [`/projects/acme%2F%20platform%2Fapi/packages/x`, /blanks around a part/],
+    ["/projects/ACME%2FPlatform%2FAPI/packages/x", /spelled "ACME\/Platform\/API"; the gate's world spells it "acme\/platform\/api"/],
+    ["/projects/acme%2fplatform%2fapi/packages/x", /%2f: escapes are upper-case hex/],
+    [`/projects/%61cme%2Fplatform%2Fapi/packages/x`, /escaped "a"/],
+    [`/projects/acme%2F..%2Fapi/packages/x`, /part of dots/],
+    [`/projects/acme%2F%2Fplatform%2Fapi/packages/x`, /empty part/],
+    [`/projects/${T}/packages/..%2F..%2F..%2Fadmin`, /%2F, an escaped \/, outside the target/],
+    [`/projects/${T}/packages/..%5C..%5Cadmin`, /%5C/],
+    [`/projects/${T}/packages/..;/..;/admin`, /a ;/],
+    [`/projects/${T}/packages/x;v=1`, /a ;/],
+    [`/projects/${T}/packages/x%3Bv=1`, /%3B/],
+    [`/projects/${T}/packages/.%2E./admin`, /escaped "\."/],
+    [`/projects/${T}/packages/.../admin`, /segment of dots/],
+    [`/projects/${T}/packages/.%20./admin`, /segment of dots/],
+    [`/projects/${T}/packages/%252E%252E/admin`, /%25/],
+    [`/projects/${T}/packages/x%00`, /control character/],
+    [`/projects/${T}/packages/x%7F`, /control character/],
+    [`/projects/${T}/packages/t%C3%B6%C3%B6l`, /not ASCII/],
+    [`/projects/${T}/packages/%E2%80%AE`, /not ASCII/],
+    [`/projects/${T}/packages//admin`, /empty segment/],
+    [`/projects/${T}/packages/x%2`, /malformed escape/],
+    [`/projects/${T}/packages/x%zz`, /malformed escape/],
+    [`/projects/${T}/packages/a|b`, /"\|"/],
+    [`/projects/${T}/packages/a[b]`, /"\["/],
+    ["/deploy%2F..%2Fadmin", null], // no route: literal segments match exactly (404, not 400)
+  ];
+  for (const [path, message] of refused) {
+    test(`refused before the token: ${path}`, async () => {
+      const gate = createGate(config({ routes: [...ROUTES, { method: "POST", path: "/deploy", target: "acme/platform/api" }] }));
+      const res = await ask(gate, { path, method: path.startsWith("/deploy") ? "POST" : "GET" });
+      if (message === null) {
+        assert.equal(res.status, 404, res.text);
+        return;
+      }
+      assert.equal(res.status, 400, res.text);
+      assert.deepEqual({ allowed: res.json.allowed, reason: res.json.reason }, { allowed: false, reason: "non_canonical_path" });
+      assert.match(res.json.message, message);
+      assert.equal(res.headers.get("www-authenticate"), null);
+    });
+  }
+  test("canonical paths pass: sub-delims, : and @ as they are, reserved characters escaped, a trailing /, an unknown target", async () => {
+    let seen = null;
+    const gate = createGate(config({ handler: (request, decision) => ((seen = decision), ok()) }));
+    for (const path of [
+      `/projects/${T}/packages/generic/tool/1.0/tool.tgz`,
+      `/projects/${T}/packages/a+b@c:d!$&'()*,=e~f_g-h.i`,
+      `/projects/${T}/packages/%2B%40%3A%20x`,
+      `/projects/${T}/packages/dir/`,
+      `/projects/${T}/packages`,
+    ]) {
+      const res = await ask(gate, { key: keys.rsa, path });
+      assert.equal(res.status, 200, `${path}: ${res.text}`);
+      assert.equal(seen.target, "acme/platform/api");
+    }
+    // A target the world does not know is the engine's to deny (403), whatever its case.
+    const unknown = await ask(gate, { key: keys.rsa, path: "/projects/ACME%2FGhost/packages/x" });
+    assert.equal(unknown.status, 403, unknown.text);
+    assert.equal(unknown.json.reason, "unknown_project");
+  });
+  test("a world spelled with capitals: the target must be spelled so too", async () => {
+    const world = { version: "18.3", projects: [{ path: "acme/ci" }, { path: " /Acme/API/ ", inbound: { projects: ["acme/ci"] } }] };
+    const gate = createGate(config({ world }));
+    assert.equal((await ask(gate, { key: keys.rsa, path: "/projects/Acme%2FAPI/packages/x" })).status, 200);
+    const res = await ask(gate, { key: keys.rsa, path: "/projects/acme%2Fapi/packages/x" });
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.json.message, /world spells it "Acme\/API"/);
+  });
+  test("dot segments are resolved first (WHATWG URL): climbing out of a route finds no route", async () => {
+    const gate = createGate(config());
+    assert.equal((await ask(gate, { key: keys.rsa, path: `/projects/${T}/packages/../../../admin` })).status, 404);
+    assert.equal((await ask(gate, { key: keys.rsa, path: `/projects/${T}/packages/%2e%2e/%2E%2E/x` })).status, 404);
+    assert.equal((await ask(gate, { key: keys.rsa, path: `/projects/${T}/packages/a/../b` })).status, 200);
+  });
+  test("a method in any case takes its route, as in the engine", async () => {
+    const gate = createGate(config({ routes: [{ method: "get", path: "/projects/:target/packages/*", permission: "read_packages" }] }));
+    assert.equal((await ask(gate, { key: keys.rsa })).status, 200);
+  });
+});
+
 // ───────────────────────────── keys ─────────────────────────────
 
 describe("choosing the key", () => {
@@ -239,7 +339,59 @@ describe("choosing the key", () => {
     const jwk = { ...(await crypto.subtle.exportKey("jwk", small.publicKey)), kid: "small", key_ops: undefined, ext: undefined };
     const gate = createGate(config({ jwks: { keys: [jwk, keys.ec.jwk] } }));
     const token = await signToken({ alg: "RS256", kid: "small", privateKey: small.privateKey }, jobClaims("acme/ci"));
-    assertInvalid(await ask(gate, { token }), /shorter than 2048 bits/);
+    assertInvalid(await ask(gate, { token }), /1024 bits, fewer than 2048/);
+  });
+  test("RSA moduli are counted in bits: 2041 and 2047 bits are refused, 2048 bits pass", async () => {
+    for (const bits of [2041, 2047, 2048]) {
+      const key = await rsaKey(`rsa-${bits}`, bits);
+      assert.equal(Buffer.from(key.jwk.n, "base64url").length, 256, "all three are 256 bytes");
+      const gate = createGate(config({ jwks: { keys: [key.jwk, keys.ec.jwk] } }));
+      const res = await ask(gate, { key });
+      if (bits >= 2048) assert.equal(res.status, 200, res.text);
+      else assertInvalid(res, new RegExp(`${bits} bits, fewer than 2048`));
+    }
+  });
+  test("a leading zero byte of n does not count (2048 bits, 257 bytes: usable)", async () => {
+    const n = Buffer.concat([Buffer.from([0]), Buffer.from(keys.rsa.jwk.n, "base64url")]).toString("base64url");
+    const gate = createGate(config({ jwks: { keys: [{ ...keys.rsa.jwk, n }, keys.ec.jwk] } }));
+    const res = await ask(gate, { key: keys.rsa });
+    assert.equal(res.status, 200, res.text);
+  });
+  test("RSA public exponents: e = 1 is refused (Node would import it, and a forged token would pass)", async () => {
+    const e1 = { ...keys.rsa.jwk, kid: "rsa-e1", e: "AQ" };
+    const gate = createGate(config({ jwks: { keys: [e1, keys.ec.jwk] } }));
+    const forged = await forgeForExponentOne(e1, {}, jobClaims("acme/ci"));
+    assertInvalid(await ask(gate, { token: forged }), /public exponent is 1, not an odd number ≥ 3/);
+  });
+  test("RSA public exponents: even, zero, or longer than 32 bits are refused; 3 and 65537 are used", async () => {
+    const b64 = (bytes) => Buffer.from(bytes).toString("base64url");
+    for (const [e, problem] of [[[2], /is 2, not an odd/], [[0], /is 0, not an odd/], [[1, 0, 0, 0, 1], /longer than 32 bits/], [[1, 0, 0], /is 65536, not an odd/]]) {
+      const gate = createGate(config({ jwks: { keys: [{ ...keys.rsa.jwk, e: b64(e) }, keys.ec.jwk] } }));
+      assertInvalid(await ask(gate, { key: keys.rsa }), problem);
+    }
+    const three = await rsaKey("rsa-e3", 2048, [3]);
+    assert.equal(three.jwk.e, "Aw");
+    assert.equal((await ask(createGate(config({ jwks: { keys: [three.jwk] } })), { key: three })).status, 200);
+    assert.equal(keys.rsa.jwk.e, "AQAB");
+  });
+  test("an even RSA modulus is refused", async () => {
+    const n = Buffer.from(keys.rsa.jwk.n, "base64url");
+    n[n.length - 1] &= 0xfe;
+    const gate = createGate(config({ jwks: { keys: [{ ...keys.rsa.jwk, n: n.toString("base64url") }, keys.ec.jwk] } }));
+    assertInvalid(await ask(gate, { key: keys.rsa }), /modulus is even/);
+  });
+  test("ECDSA: a high-S signature (n − s) verifies: JWS allows it (docs/gate.md, left to the upstream)", async () => {
+    const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const gate = createGate(config());
+    const token = await signToken(keys.ec, jobClaims("acme/ci"));
+    const [h, p, sig] = token.split(".");
+    const bytes = Buffer.from(sig, "base64url");
+    const s = BigInt(`0x${bytes.subarray(32).toString("hex")}`);
+    const other = Buffer.from((ORDER - s).toString(16).padStart(64, "0"), "hex");
+    const flipped = `${h}.${p}.${Buffer.concat([bytes.subarray(0, 32), other]).toString("base64url")}`;
+    assert.notEqual(flipped, token);
+    assert.equal((await ask(gate, { token })).status, 200);
+    assert.equal((await ask(gate, { token: flipped })).status, 200, "the other S of the same signature");
   });
   test("a key that cannot be imported makes the gate unavailable (the JWKS is at fault, not the token)", async () => {
     const broken = { ...keys.ec.jwk, x: keys.ec.jwk.y.replace(/^./, (c) => (c === "A" ? "B" : "A")) }; // not on the curve
@@ -253,15 +405,18 @@ describe("choosing the key", () => {
 
 describe("keys fetched from the issuer", () => {
   let server;
+  let issuers;
   const realNow = Date.now;
   let offset = 0;
   before(async () => {
     server = await startJwksServer({ keys: [keys.rsa.jwk] });
+    issuers = await startIssuers();
     Date.now = () => realNow() + offset;
   });
   after(async () => {
     Date.now = realNow;
     await server.close();
+    await issuers.close();
   });
   afterEach(() => {
     offset = 0;
@@ -348,6 +503,64 @@ describe("keys fetched from the issuer", () => {
     offset = 301_000;
     assertUnavailable(await ask(gate, tok(keys.rsa)));
   });
+
+  // Single flight (docs/gate.md "Keys"): slow keys, so that every concurrent request arrives meanwhile.
+  const burst = (gate, n, options) => Promise.all(Array.from({ length: n }, () => ask(gate, options)));
+  const statuses = (answers) => [...new Set(answers.map((a) => a.status))];
+
+  test("single flight: 100 concurrent requests make one fetch on a cold cache, one on an expired cache", async () => {
+    const slow = issuers.add("slow-unit", { jwks: { keys: [keys.rsa.jwk] }, delayMs: 200 });
+    const gate = createGate(config({ jwks: undefined, issuer: slow }));
+    const t = { ...tok(keys.rsa), iss: slow };
+    assert.deepEqual(statuses(await burst(gate, 100, t)), [200]);
+    assert.equal(issuers.fetches("slow-unit"), 1, "cold cache");
+    offset = 301_000;
+    assert.deepEqual(statuses(await burst(gate, 100, t)), [200]);
+    assert.equal(issuers.fetches("slow-unit"), 2, "expired cache");
+  });
+  test("single flight: a burst of a rotated key's tokens makes one refetch, and all of them pass", async () => {
+    const rotating = issuers.add("rotating-unit", { jwks: { keys: [keys.rsa.jwk] }, delayMs: 200 });
+    const gate = createGate(config({ jwks: undefined, issuer: rotating }));
+    assert.equal((await ask(gate, { ...tok(keys.rsa), iss: rotating })).status, 200);
+    issuers.add("rotating-unit", { jwks: { keys: [keys.rsa.jwk, keys.rsa2.jwk] }, delayMs: 200 });
+    offset = 31_000;
+    assert.deepEqual(statuses(await burst(gate, 100, { ...tok(keys.rsa2), iss: rotating })), [200]);
+    assert.equal(issuers.fetches("rotating-unit"), 1, "one refetch (the counter restarted with the rotation)");
+  });
+  test("single flight: the fetching request hands the fetch to ctx.waitUntil (workerd keeps it alive)", async () => {
+    const slow = issuers.add("waituntil-unit", { jwks: { keys: [keys.rsa.jwk] }, delayMs: 100 });
+    const gate = createGate(config({ jwks: undefined, issuer: slow }));
+    const kept = [];
+    const ctx = { waitUntil: (promise) => kept.push(promise) };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => ask(gate, { ...tok(keys.rsa), iss: slow, ctx })));
+    assert.deepEqual(statuses(answers), [200]);
+    assert.equal(kept.length, 1);
+    await kept[0];
+  });
+  test("a hanging keys endpoint: one fetch for 50 requests, each answered 503 within the timeout; a flight past its deadline is replaced", async () => {
+    const hang = issuers.add("hang-unit", { hang: true });
+    const gate = createGate(config({ jwks: undefined, issuer: hang }));
+    const t = { ...tok(keys.rsa), iss: hang };
+    const started = realNow();
+    const first = burst(gate, 50, t);
+    await new Promise((done) => setTimeout(done, 100));
+    assert.equal(issuers.fetches("hang-unit"), 1);
+    // 6 s later by the gate's clock, the flight is past its deadline: a new request does not join it.
+    offset = 6_000;
+    const late = ask(gate, t);
+    await new Promise((done) => setTimeout(done, 100));
+    assert.equal(issuers.fetches("hang-unit"), 2);
+    for (const res of [...(await first), await late]) assertUnavailable(res, /no answer within 5000 ms/);
+    assert.ok(realNow() - started < 8_000, `${realNow() - started} ms`);
+  });
+  test("a redirect of the keys URL is not followed: 503, and its target is never asked", async () => {
+    issuers.add("evil-unit", { jwks: { keys: [keys.rsa2.jwk] } });
+    const redirect = issuers.add("redirect-unit", { redirectTo: "evil-unit" });
+    const gate = createGate(config({ jwks: undefined, issuer: redirect }));
+    assertUnavailable(await ask(gate, { ...tok(keys.rsa2, { kid: "rsa-2" }), iss: redirect }), /redirect \(302\)/);
+    assert.equal(issuers.fetches("redirect-unit"), 1);
+    assert.equal(issuers.fetches("evil-unit"), 0);
+  });
 });
 
 // ───────────────────────────── forwarding ─────────────────────────────
@@ -385,6 +598,44 @@ describe("forwarding to the upstream", () => {
     assert.equal(seen.headers["x-job-token-scope"], "allowed; reason=allowlisted_project; source=acme/ci");
     assert.equal(res.headers.get("x-job-token-scope"), "allowed; reason=allowlisted_project; source=acme/ci");
     assert.equal(res.headers.get("x-upstream"), "echo");
+  });
+  test("dropped: every `_` spelling of the gate's headers, method and URL overrides, Expect, Connection-named headers", async () => {
+    const gate = createGate(config({ handler: undefined, upstream: upstream.url }));
+    const res = await ask(gate, {
+      key: keys.rsa,
+      headers: {
+        X_Job_Token_Scope: "allowed; source=acme/platform/deployer",
+        "x-job_token-scope": "forged",
+        Proxy_Authorization: "Basic eA==",
+        Accept_Encoding: "gzip",
+        Transfer_Encoding: "chunked",
+        "X-HTTP-Method-Override": "DELETE",
+        "X_HTTP_Method": "DELETE",
+        "X-Method-Override": "DELETE",
+        "X-Original-URL": "/admin",
+        "X-Rewrite-URL": "/admin",
+        "X-Original-URI": "/admin",
+        "X-Original-Method": "DELETE",
+        connection: "X_Hop",
+        "x-hop": "1",
+        "x-custom_name": "kept",
+      },
+    });
+    assert.equal(res.status, 200, res.text);
+    const seen = upstream.requests.at(-1);
+    const names = Object.keys(seen.headers).sort();
+    assert.deepEqual(names, ["accept", "accept-encoding", "accept-language", "connection", "host", "sec-fetch-mode", "user-agent", "x-custom_name", "x-job-token-scope"].sort(),
+      JSON.stringify(seen.headers));
+    assert.equal(seen.headers["x-job-token-scope"], "allowed; reason=allowlisted_project; source=acme/ci");
+    assert.equal(seen.headers["accept-encoding"], "identity");
+    assert.equal(seen.method, "GET");
+  });
+  test("Expect: 100-continue is dropped, so the request gets through (Node's fetch refuses to send it: was a 502)", async () => {
+    const gate = createGate(config({ handler: undefined, upstream: upstream.url }));
+    const res = await ask(gate, { key: keys.rsa, method: "PUT", body: "payload", headers: { expect: "100-continue" } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(upstream.requests.at(-1).headers.expect, undefined);
+    assert.equal(upstream.requests.at(-1).body, "payload");
   });
   test("an upstream redirect is passed back, not followed", async () => {
     const server = createServer((req, res) => res.writeHead(302, { location: "https://elsewhere.example/" }).end());
@@ -443,7 +694,9 @@ describe("failing closed", () => {
         }
         route(...args) {
           if (globalThis.__gateSabotage === "route") throw new Error("route exploded");
-          return super.route(...args);
+          const found = super.route(...args);
+          if (globalThis.__gateSabotage === "route-target" && found !== null) return { ...found, target: "acme/other" };
+          return found;
         }
       }
     `);
@@ -458,7 +711,7 @@ describe("failing closed", () => {
     const logged = [];
     t.mock.method(console, "error", (...args) => logged.push(args.map(String).join(" ")));
     const gate = sabotaged(config());
-    for (const mode of ["throw", "status", "allow-without-source", "null", "route"]) {
+    for (const mode of ["throw", "status", "allow-without-source", "null", "route", "route-target"]) {
       globalThis.__gateSabotage = mode;
       // A token the real engine denies: a sabotaged answer must not turn it into an allow.
       const denied = await ask(gate, { token: await signToken(keys.rsa, jobClaims("acme/other")) });
@@ -469,6 +722,7 @@ describe("failing closed", () => {
     assert.equal((await ask(gate, { key: keys.rsa })).status, 200);
     assert.match(logged.join("\n"), /engine exploded/);
     assert.match(logged.join("\n"), /route exploded/);
+    assert.match(logged.join("\n"), /gate\.js and the engine disagree on the route's target/);
   });
   test("the handler throws, rejects or returns no Response: 503, details only in the log", async (t) => {
     const logged = [];

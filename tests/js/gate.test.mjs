@@ -3,7 +3,10 @@
 // (the .wasm an external module), and runs in a real `workerd` on 127.0.0.1 in front of an echo server
 // standing in for the internal service. Keys (RSA 2048, EC P-256) are generated here with WebCrypto and
 // tokens signed here. The same worker module also runs in plain Node (the package's `node` condition).
-// Three gates: keys inline, keys fetched from a JWKS server, and keys at an issuer nobody answers (503).
+// Three gates: keys inline, keys fetched from a JWKS server, and keys at an issuer nobody answers (503);
+// and three for the keys' hardening (docs/gate.md): an issuer whose keys URL redirects, one whose keys
+// come slowly (single flight on a cold cache), one whose keys endpoint never answers. The forwarding
+// hardening cases (paths, headers) run in the inline gate, sent by a raw HTTP client in workerd.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +19,9 @@ import {
   AUDIENCE, EXAMPLE_DIR, ISSUER, buildGate, closedPort, encodeJson, generateKey, jobClaims, signToken, startUpstream,
   startWorkerd,
 } from "../../examples/worker/dev.mjs";
-import { PACKAGES, ROOT, inProcess, installPackage, startJwksServer, viaHttp } from "../gate/support.mjs";
+import {
+  PACKAGES, ROOT, forgeForExponentOne, inProcess, installPackage, startIssuers, startJwksServer, viaHttp, viaRawHttp,
+} from "../gate/support.mjs";
 
 const STEP_MS = 30_000;
 
@@ -26,12 +31,23 @@ let keys;
 let upstream;
 let jwksServer;
 let downIssuer;
+let issuers;
 const workerds = {};
+
+/** Gates whose issuer is one of `issuers`' scenarios (a "-node" twin each for the Node tests). */
+const ISSUER_VARIANTS = ["redirect", "flight", "hang"];
+/** How long the slow issuer ("flight") takes to answer: every concurrent request arrives meanwhile. */
+const SLOW_KEYS_MS = 300;
 
 /** The GATE_* settings of each gate variant (the example reads them from its env). */
 function envOf(variant) {
   const common = { GATE_AUDIENCE: AUDIENCE, GATE_UPSTREAM: upstream.url };
-  if (variant === "inline") return { ...common, GATE_ISSUER: ISSUER, GATE_JWKS: JSON.stringify({ keys: [keys.rsa.jwk, keys.ec.jwk] }) };
+  if (variant === "inline") {
+    // Besides the gate's keys, two the gate must not use: RSA with e = 1 and RSA of 2041 bits.
+    const jwks = { keys: [keys.rsa.jwk, keys.ec.jwk, keys.e1.jwk, keys.rsa2041.jwk] };
+    return { ...common, GATE_ISSUER: ISSUER, GATE_JWKS: JSON.stringify(jwks) };
+  }
+  if (ISSUER_VARIANTS.includes(variant.replace(/-node$/, ""))) return { ...common, GATE_ISSUER: issuers.issuer(variant), GATE_JWKS: "" };
   if (variant === "fetched") return { ...common, GATE_ISSUER: jwksServer.issuer, GATE_JWKS: "" };
   if (variant === "down") return { ...common, GATE_ISSUER: downIssuer, GATE_JWKS: "" };
   throw new Error(variant);
@@ -47,13 +63,22 @@ before(async () => {
     rsa: await generateKey("RS256", "rsa-1"),
     ec: await generateKey("ES256", "ec-1"),
     impostor: await generateKey("RS256", "rsa-1"), // the gate's kid, another key
+    e1: { jwk: { ...(await generateKey("RS256", "rsa-e1")).jwk, e: "AQ" } }, // public exponent 1
+    rsa2041: await rsaKeyOfBits(2041, "rsa-2041"),
   };
   upstream = await startUpstream();
   jwksServer = await startJwksServer({ keys: [keys.rsa.jwk, keys.ec.jwk] });
   downIssuer = `http://127.0.0.1:${await closedPort()}`;
+  issuers = await startIssuers();
+  issuers.add("evil", { jwks: { keys: [keys.impostor.jwk] } }); // where the redirect points: the impostor's key
+  for (const suffix of ["", "-node"]) {
+    issuers.add(`redirect${suffix}`, { redirectTo: "evil" });
+    issuers.add(`flight${suffix}`, { jwks: { keys: [keys.rsa.jwk, keys.ec.jwk] }, delayMs: SLOW_KEYS_MS });
+    issuers.add(`hang${suffix}`, { hang: true });
+  }
   const built = await buildGate({ dir: join(installed.dir, "gate"), source });
   assert.equal(built.packageDir, join(installed.project, "node_modules", "job-token-scope"), "bundled the installed package");
-  const started = await Promise.allSettled(["inline", "fetched", "down"].map(async (variant) => {
+  const started = await Promise.allSettled(["inline", "fetched", "down", ...ISSUER_VARIANTS].map(async (variant) => {
     workerds[variant] = await startWorkerd(built.dir, { env: envOf(variant), timeoutMs: STEP_MS });
   }));
   for (const s of started) if (s.status === "rejected") throw s.reason;
@@ -66,6 +91,7 @@ after(async () => {
   }
   await upstream?.close();
   await jwksServer?.close();
+  await issuers?.close();
   installed?.cleanup();
 });
 
@@ -74,6 +100,24 @@ after(async () => {
 let caseId = 0;
 const bearer = (token) => ({ authorization: `Bearer ${token}` });
 const now = () => Math.floor(Date.now() / 1000);
+
+/** An RSA signing key of `bits` bits (WebCrypto in Node makes any size), shaped like generateKey's. */
+async function rsaKeyOfBits(bits, kid) {
+  const params = { name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
+  const { privateKey, publicKey } = await crypto.subtle.generateKey(params, true, ["sign", "verify"]);
+  const { key_ops: _ops, ext: _ext, ...jwk } = await crypto.subtle.exportKey("jwk", publicKey);
+  return { alg: "RS256", kid, privateKey, jwk: { ...jwk, kid, use: "sig", alg: "RS256" } };
+}
+
+/** The same ES256 token with the signature's other S: (r, n − s), which verifies as well as (r, s). */
+function highS(token) {
+  const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n; // P-256's group order
+  const [head, body, signature] = token.split(".");
+  const bytes = Buffer.from(signature, "base64url");
+  const s = BigInt(`0x${bytes.subarray(32).toString("hex")}`);
+  const other = Buffer.from((ORDER - s).toString(16).padStart(64, "0"), "hex");
+  return `${head}.${body}.${Buffer.concat([bytes.subarray(0, 32), other]).toString("base64url")}`;
+}
 
 /** The HS256 "key confusion" token: HMAC keyed with the gate's public key (PEM), alg switched to HS256. */
 async function hmacWithPublicKey(jwk, payload) {
@@ -86,9 +130,14 @@ async function hmacWithPublicKey(jwk, payload) {
   return `${input}.${Buffer.from(mac).toString("base64url")}`;
 }
 
+/** The header names of a request the upstream saw whose name, with `_` read as `-`, is `name`. */
+const spelledAs = (seen, name) => Object.keys(seen.headers).filter((h) => h.replaceAll("_", "-") === name);
+
 /**
  * Every case: the request (method, path, headers, body) and what the gate must answer. `allowed` cases
- * must reach the upstream (without the token), all others must not.
+ * must reach the upstream (without the token), all others must not. `raw` cases are sent to workerd with
+ * node:http (any header name, `Expect`, the path byte for byte); `upstream(seen)` checks what the upstream
+ * got; `forwarded` is the path it must get when not the one sent.
  */
 function cases(issuer) {
   const claims = (project, overrides = {}) => jobClaims(project, { iss: issuer, ...overrides });
@@ -150,6 +199,120 @@ function cases(issuer) {
     { name: "oversized token header part", headers: async () => bearer(`${encodeJson({ alg: "RS256", kid: "k".repeat(5000) })}.e30.c2ln`), expect: invalid },
     { name: "not base64url", headers: async () => bearer("eyJhbGciOiJSUzI1NiJ9.e30!.c2ln"), expect: invalid },
     { name: "header not JSON", headers: async () => bearer(`${Buffer.from("{alg").toString("base64url")}.e30.c2ln`), expect: invalid },
+
+    {
+      name: "ES256 high-S: the other S (n − s) of a valid signature verifies too (valid JWS; docs/gate.md leaves it to the upstream)",
+      headers: async () => bearer(highS(await token("acme/ci", {}, keys.ec))),
+      expect: allowed("allowlisted_project", "acme/ci"),
+    },
+
+    // Keys the gate must not use (docs/gate.md "Keys"), both in the inline JWKS.
+    {
+      name: "keys: an RSA key with e = 1 is not used (its forged signature would verify)",
+      headers: async () => bearer(await forgeForExponentOne(keys.e1.jwk, {}, claims("acme/ci"))),
+      expect: invalid, message: /public exponent/,
+    },
+    {
+      name: "keys: an RSA key of 2041 bits is not used (bits counted, not bytes)",
+      headers: async () => bearer(await token("acme/ci", {}, keys.rsa2041)),
+      expect: invalid, message: /2041 bits/,
+    },
+
+    // Forwarding hardening (docs/gate.md "Paths"): refused before the token is looked at.
+    ...[
+      ["a target with surrounding slashes", "/projects/%2Facme%2Fplatform%2Fapi%2F/packages/x"],
+      ["a target with a line feed", "/projects/acme%2Fplatform%2Fapi%0A/packages/x"],
+      ["a target with a lower-case line feed escape", "/projects/acme%2Fplatform%2Fapi%0a/packages/x"],
+      ["a target with a blank", "/projects/%20acme%2Fplatform%2Fapi/packages/x"],
+      ["a target in another case", "/projects/ACME%2FPlatform%2Fapi/packages/x"],
+      ["a target with lower-case escapes", "/projects/acme%2fplatform%2fapi/packages/x"],
+      ["a target with an escaped letter", "/projects/%61cme%2Fplatform%2Fapi/packages/x"],
+      ["a target with an empty part", "/projects/acme%2F%2Fplatform%2Fapi/packages/x"],
+      ["encoded slashes after the target", "/projects/acme%2Fplatform%2Fapi/packages/..%2F..%2F..%2Fadmin"],
+      ["lower-case encoded slashes after the target", "/projects/acme%2Fplatform%2Fapi/packages/..%2f..%2f..%2fadmin"],
+      ["encoded backslashes", "/projects/acme%2Fplatform%2Fapi/packages/..%5C..%5Cadmin"],
+      ["path parameters (;)", "/projects/acme%2Fplatform%2Fapi/packages/..;/..;/admin"],
+      ["an encoded ;", "/projects/acme%2Fplatform%2Fapi/packages/tool.tgz%3Bjsessionid=1"],
+      ["escaped dots", "/projects/acme%2Fplatform%2Fapi/packages/.%2E./admin"],
+      ["a dots-only segment", "/projects/acme%2Fplatform%2Fapi/packages/.../admin"],
+      ["double encoding", "/projects/acme%2Fplatform%2Fapi/packages/%252E%252E/admin"],
+      ["a NUL byte", "/projects/acme%2Fplatform%2Fapi/packages/tool%00.tgz"],
+      ["non-ASCII", "/projects/acme%2Fplatform%2Fapi/packages/t%C3%B6%C3%B6l.tgz"],
+      ["an empty segment", "/projects/acme%2Fplatform%2Fapi/packages//admin"],
+    ].map(([what, path]) => ({
+      name: `path refused: ${what}`, path, raw: true,
+      headers: async () => bearer(await token("acme/ci")),
+      expect: { status: 400, reason: "non_canonical_path" },
+    })),
+    {
+      name: "path forwarded: canonical, with sub-delims and escapes, exactly as sent",
+      path: "/projects/acme%2Fplatform%2Fapi/packages/generic/tool/1.0/tool+x@1_(a)%20b~c,d=e.tgz", raw: true,
+      headers: async () => bearer(await token("acme/ci")),
+      expect: allowed("allowlisted_project", "acme/ci"),
+    },
+    {
+      name: "path forwarded: dot segments are resolved before the route, and the upstream gets the resolved path",
+      path: "/projects/acme%2Fplatform%2Fapi/packages/x/../%2e/y", raw: true, forwarded: "/projects/acme%2Fplatform%2Fapi/packages/y",
+      headers: async () => bearer(await token("acme/ci")),
+      expect: allowed("allowlisted_project", "acme/ci"),
+    },
+    {
+      name: "path: dot segments cannot climb out of the route",
+      path: "/projects/acme%2Fplatform%2Fapi/packages/../../../admin", raw: true,
+      headers: async () => bearer(await token("acme/ci")),
+      expect: { status: 404, reason: "no_route" },
+    },
+
+    // Forwarding hardening (docs/gate.md "Headers").
+    {
+      name: "headers: underscore spellings of the gate's own headers never reach the upstream",
+      raw: true,
+      headers: async () => ({
+        ...bearer(await token("acme/ci")),
+        X_Job_Token_Scope: "allowed; source=acme/platform/deployer",
+        Proxy_Authorization: "Basic eA==",
+        Accept_Encoding: "gzip",
+        Keep_Alive: "timeout=5",
+        "X-Kept": "kept",
+      }),
+      expect: allowed("allowlisted_project", "acme/ci"),
+      upstream: (seen) => {
+        assert.deepEqual(spelledAs(seen, "x-job-token-scope"), ["x-job-token-scope"], JSON.stringify(seen.headers));
+        assert.deepEqual(spelledAs(seen, "proxy-authorization"), []);
+        assert.deepEqual(spelledAs(seen, "keep-alive").filter((h) => h !== "keep-alive"), []);
+        assert.deepEqual(spelledAs(seen, "accept-encoding"), ["accept-encoding"]);
+        assert.equal(seen.headers["accept-encoding"], "identity");
+        assert.equal(seen.headers["x-kept"], "kept");
+      },
+    },
+    {
+      name: "headers: method and URL override headers never reach the upstream",
+      raw: true,
+      headers: async () => ({
+        ...bearer(await token("acme/ci")),
+        "X-HTTP-Method-Override": "DELETE",
+        "X-HTTP-Method": "DELETE",
+        "X-Method-Override": "DELETE",
+        "X-Original-URL": "/admin",
+        "X-Rewrite-URL": "/admin",
+        X_HTTP_Method_Override: "DELETE",
+        X_Original_URL: "/admin",
+      }),
+      expect: allowed("allowlisted_project", "acme/ci"),
+      upstream: (seen) => {
+        for (const name of ["x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url"]) {
+          assert.deepEqual(spelledAs(seen, name), [], `${name}: ${JSON.stringify(seen.headers)}`);
+        }
+        assert.equal(seen.method, "GET");
+      },
+    },
+    {
+      name: "headers: Expect is dropped, and a request with Expect: 100-continue goes through",
+      method: "POST", path: "/deploy", body: JSON.stringify({ version: "1.0" }), raw: true,
+      headers: async () => ({ ...bearer(await token("acme/ci")), "content-type": "application/json", expect: "100-continue" }),
+      expect: allowed("allowlisted_project", "acme/ci"),
+      upstream: (seen) => assert.equal(seen.headers.expect, undefined),
+    },
   ];
 }
 
@@ -165,7 +328,7 @@ async function check(send, c) {
   if (c.expect.status === 200) {
     assert.equal(res.headers.get("x-job-token-scope"), `allowed; reason=${c.expect.reason}; source=${c.expect.source}`, what);
     assert.ok(seen, `${c.name}: the upstream did not get the request`);
-    assert.equal(res.json.url, path, "path and query forwarded unchanged");
+    assert.equal(res.json.url, c.forwarded ? `${c.forwarded}?case=${id}&q=a%20b` : path, "path and query forwarded unchanged");
     assert.equal(seen.method, c.method ?? "GET");
     assert.equal(seen.body, c.body ?? "");
     assert.equal(seen.headers.authorization, undefined, "the token must not reach the upstream");
@@ -174,6 +337,7 @@ async function check(send, c) {
       "the upstream gets the gate's X-Job-Token-Scope, not the client's");
     if (c.headers && headers["content-type"]) assert.equal(seen.headers["content-type"], headers["content-type"]);
     assert.equal(res.headers.get("x-upstream"), "echo", "the upstream's response headers are passed back");
+    c.upstream?.(seen);
     return res;
   }
   assert.equal(seen, undefined, `${c.name}: a denied request reached the upstream`);
@@ -185,6 +349,7 @@ async function check(send, c) {
   assert.equal(typeof res.json.message, "string");
   assert.ok(res.json.message.length > 0);
   if (c.expect.message) assert.equal(res.json.message, c.expect.message);
+  if (c.message) assert.match(res.json.message, c.message, what);
   assert.equal(res.headers.get("www-authenticate"), c.expect.status === 401 ? 'Bearer error="invalid_token"' : null, what);
   return res;
 }
@@ -194,7 +359,7 @@ async function check(send, c) {
 describe("workerd: the example gate with inline keys", () => {
   for (const c of cases(ISSUER)) {
     test(c.name, { timeout: STEP_MS }, async () => {
-      await check(viaHttp(workerds.inline.url), c);
+      await check((c.raw ? viaRawHttp : viaHttp)(workerds.inline.url), c);
     });
   }
   test("the gate keeps answering after all that", { timeout: STEP_MS }, async () => {
@@ -226,7 +391,7 @@ describe("workerd: keys fetched from the issuer's JWKS", () => {
 describe("workerd: the issuer's JWKS is unreachable", () => {
   test("a well-formed token gets 503 gate_unavailable, never an allow", { timeout: STEP_MS }, async () => {
     const send = viaHttp(workerds.down.url);
-    for (const c of cases(downIssuer).filter((c) => c.expect.status === 200)) {
+    for (const c of cases(downIssuer).filter((c) => c.expect.status === 200 && !c.raw)) {
       await check(send, { ...c, expect: { status: 503, reason: "gate_unavailable" } });
     }
   });
@@ -235,6 +400,72 @@ describe("workerd: the issuer's JWKS is unreachable", () => {
     for (const name of ["missing token", "alg none, some signature", "truncated to two parts"]) {
       await check(send, cases(downIssuer).find((c) => c.name === name));
     }
+  });
+});
+
+// ───────────────────────────── keys hardening (workerd and Node) ─────────────────────────────
+
+/** A gate whose keys URL redirects (to the impostor's JWKS): 503, and the redirect is not followed. */
+async function redirectNotFollowed(send, variant) {
+  const evil = issuers.fetches("evil");
+  const iss = issuers.issuer(variant);
+  const c = {
+    name: "keys URL redirects",
+    headers: async () => bearer(await signToken(keys.impostor, jobClaims("acme/ci", { iss }))),
+    expect: { status: 503, reason: "gate_unavailable" },
+  };
+  const res = await check(send, c);
+  assert.match(res.json.message, /redirect/);
+  assert.equal(issuers.fetches(variant), 1, "the keys URL was asked once");
+  assert.equal(issuers.fetches("evil"), evil, "the redirect's target was fetched");
+  // The gate's own key gets no further: the keys are unavailable, whoever signed.
+  await check(send, { ...c, headers: async () => bearer(await signToken(keys.rsa, jobClaims("acme/ci", { iss }))) });
+}
+
+/** 100 concurrent requests on a cold cache: one JWKS fetch, shared by all, and all allowed. */
+async function singleFlight(send, variant) {
+  const iss = issuers.issuer(variant);
+  const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => signToken(i % 2 ? keys.ec : keys.rsa, jobClaims("acme/ci", { iss }))));
+  assert.equal(issuers.fetches(variant), 0, "the cache is cold");
+  const answers = await Promise.all(tokens.map((t, i) => send(`${PACKAGES}?flight=${variant}-${i}`, { headers: bearer(t) })));
+  const statuses = answers.map((a) => a.status);
+  assert.deepEqual(statuses, statuses.map(() => 200), answers.find((a) => a.status !== 200)?.text);
+  assert.equal(issuers.fetches(variant), 1, "JWKS fetches for 100 concurrent requests");
+  // Cached since: more requests, no more fetches.
+  for (const t of tokens.slice(0, 4)) assert.equal((await send(PACKAGES, { headers: bearer(t) })).status, 200);
+  assert.equal(issuers.fetches(variant), 1);
+}
+
+/** A keys endpoint that never answers: 50 requests with any signature make one fetch; all 503, in bounded time. */
+async function hangingKeys(send, variant) {
+  const iss = issuers.issuer(variant);
+  const anySignature = Buffer.alloc(256, 7).toString("base64url");
+  const started = Date.now();
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => {
+    const forged = `${encodeJson({ alg: "RS256", kid: "rsa-1" })}.${encodeJson(jobClaims("acme/ci", { iss, jti: String(i) }))}.${anySignature}`;
+    return send(`${PACKAGES}?hang=${variant}-${i}`, { headers: bearer(forged) });
+  }));
+  const elapsed = Date.now() - started;
+  for (const a of answers) {
+    assert.equal(a.status, 503, a.text);
+    assert.equal(a.json.reason, "gate_unavailable");
+  }
+  assert.equal(issuers.fetches(variant), 1, "JWKS fetches for 50 concurrent requests");
+  assert.ok(elapsed < 9_000, `answered after ${elapsed} ms (the keys fetch times out after 5 s)`);
+}
+
+describe("workerd: the keys' hardening", () => {
+  test("a redirect of the keys URL is not followed: 503 (a token of the redirect target's key does not pass)", { timeout: STEP_MS }, async () => {
+    await redirectNotFollowed(viaHttp(workerds.redirect.url), "redirect");
+  });
+  test("single flight: 100 concurrent requests on a cold cache make one JWKS fetch", { timeout: STEP_MS }, async () => {
+    await singleFlight(viaHttp(workerds.flight.url), "flight");
+    // The waiters' continuations run in their own requests: workerd has nothing to say about it.
+    assert.doesNotMatch(workerds.flight.output(), /different request|Uncaught|Error/, workerds.flight.output());
+  });
+  test("a hanging keys endpoint: 50 requests with any signature make one fetch, all 503 within the timeout", { timeout: STEP_MS }, async () => {
+    await hangingKeys(viaHttp(workerds.hang.url), "hang");
+    assert.doesNotMatch(workerds.hang.output(), /Uncaught|panicked|RuntimeError/, workerds.hang.output());
   });
 });
 
@@ -261,6 +492,15 @@ describe("Node: the same worker module, the package's node condition", () => {
     const all = cases(jwksServer.issuer);
     for (const c of all.filter((c) => c.expect.status === 200)) await check(send, c);
     await check(send, all.find((c) => c.name === "unknown kid"));
+  });
+  test("keys: a redirect of the keys URL is not followed (503)", { timeout: STEP_MS }, async () => {
+    await redirectNotFollowed(inProcess(await nodeWorker("redirect-node"), envOf("redirect-node")), "redirect-node");
+  });
+  test("keys: single flight, 100 concurrent requests on a cold cache make one JWKS fetch", { timeout: STEP_MS }, async () => {
+    await singleFlight(inProcess(await nodeWorker("flight-node"), envOf("flight-node")), "flight-node");
+  });
+  test("keys: a hanging keys endpoint, 50 requests with any signature make one fetch, all 503 within the timeout", { timeout: STEP_MS }, async () => {
+    await hangingKeys(inProcess(await nodeWorker("hang-node"), envOf("hang-node")), "hang-node");
   });
   test("JWKS unreachable → 503", { timeout: STEP_MS }, async () => {
     const send = inProcess(await nodeWorker("down"), envOf("down"));
