@@ -368,3 +368,58 @@ fn compaction_never_narrows_what_an_ancestor_entry_granted() {
         "compaction to {compacted:?} denies {q:?}"
     );
 }
+
+/// Paths where a project and a group share a name (`g/p` is both), so that a group entry's own path
+/// is a project that entry does not admit (a project's groups are the ones above it).
+const SHARED_PATHS: &[&str] = &["g/p", "g/q", "g/r/x", "h/y"];
+const SHARED_GROUPS: &[&str] = &["g", "g/p", "g/q", "g/r", "g/p/x", "h"];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `admitsAlso` lists exactly the projects whose decision flips from denied to allowed when the
+    /// compacted allowlist replaces the old one (default permissions), and no decision flips back.
+    #[test]
+    fn admits_also_is_exactly_the_projects_whose_decision_flips(
+        projects in prop::collection::vec(prop::sample::select(SHARED_PATHS), 0..4),
+        groups in prop::collection::vec(prop::sample::select(SHARED_GROUPS), 0..4),
+        limit in 0usize..4,
+    ) {
+        let world = |inbound: serde_json::Value| {
+            let mut list = vec![json!({ "path": "acme/t", "inbound": inbound })];
+            list.extend(SHARED_PATHS.iter().map(|p| json!({ "path": p })));
+            World::from_input(
+                job_token_scope::parse::<WorldInput, _>(json!({ "version": "18.3", "projects": list }))
+                    .unwrap(),
+            )
+            .unwrap()
+        };
+        let before = world(json!({ "projects": projects, "groups": groups }));
+        let Ok(compacted) = before.compact("acme/t", Some(limit)) else {
+            return Ok(());
+        };
+        let paths = |entries: &[job_token_scope::gitlab::CompactEntry]| {
+            entries.iter().map(|e| e.path.clone()).collect::<Vec<_>>()
+        };
+        let after = world(json!({
+            "projects": paths(&compacted.projects),
+            "groups": paths(&compacted.groups)
+        }));
+        let listed: std::collections::BTreeSet<&str> = compacted
+            .admits_also
+            .0
+            .iter()
+            .flat_map(|(_, extra)| extra.iter().map(String::as_str))
+            .collect();
+        let mut flipped = std::collections::BTreeSet::new();
+        for (i, path) in SHARED_PATHS.iter().enumerate() {
+            let q = Query { source: i + 1, target: 0, permission: None, user: None };
+            let (was, is) = (before.check(&q), after.check(&q));
+            prop_assert!(!was || is, "compaction denied {}", path);
+            if is && !was {
+                flipped.insert(*path);
+            }
+        }
+        prop_assert_eq!(listed, flipped);
+    }
+}

@@ -122,8 +122,16 @@ impl World {
                     ),
                 ));
             };
-            let (merged, kept): (Vec<Working>, Vec<Working>) =
-                entries.into_iter().partition(|w| within(&w.key, &group));
+            // What best_group counted: group entries at or below `group`, project entries below it
+            // (a project at the group's own path is not in it, and keeps its entry).
+            let (merged, kept): (Vec<Working>, Vec<Working>) = entries.into_iter().partition(|w| {
+                let at = if w.group {
+                    Some(w.key.as_str())
+                } else {
+                    parent(&w.key)
+                };
+                at.is_some_and(|k| within(k, &group))
+            });
             entries = kept;
             let was_entry = merged.iter().any(|w| w.group && w.key == group && !w.new);
             // The new entry becomes the nearest one for every project under `group`, shadowing the
@@ -164,18 +172,22 @@ impl World {
         }
 
         // Projects the old allowlist admitted: its project entries and everything under its groups.
-        // A project, or any group above it, among the old entries: a lookup per ancestor, not a scan.
+        // A group entry admits the projects *below* it (a project's groups are its ancestors), never
+        // a project whose path is the group's own: the lookups start at the project's parent.
         let admitted_before = |key: &str| {
             key == own.key
                 || seen[0].contains_key(key)
-                || std::iter::successors(Some(key), |k| parent(k)).any(|k| seen[1].contains_key(k))
+                || std::iter::successors(parent(key), |k| parent(k))
+                    .any(|k| seen[1].contains_key(k))
         };
         let mut admits_also = AdmitsAlso::default();
         for w in entries.iter().filter(|w| w.new) {
             let extra: Vec<String> = self
                 .projects
                 .iter()
-                .filter(|q| within(&q.key, &w.key) && !admitted_before(&q.key))
+                .filter(|q| {
+                    parent(&q.key).is_some_and(|up| within(up, &w.key)) && !admitted_before(&q.key)
+                })
                 .map(|q| q.path.clone())
                 .collect();
             admits_also.0.push((w.entry.path.clone(), extra));

@@ -12,8 +12,14 @@ export {
   version,
 } from "./job_token_scope.js";
 
-/** Distinct strings remembered per policy before the memo starts over (bounds memory on hostile input). */
-const MEMO_LIMIT = 65536;
+/**
+ * Bytes of strings a policy's memos keep (2 per UTF-16 code unit, plus an entry's own overhead) before
+ * they start over: bounds memory on hostile input by size, not by count — a count let 2,000 distinct
+ * 1 MiB paths fill the heap. Only names that resolve are kept: an unknown path or permission is never
+ * remembered (it goes to the engine, which throws), so distinct junk costs nothing after the call.
+ */
+const MEMO_BYTES = 4 << 20;
+const ENTRY_BYTES = 64;
 /**
  * Longer than any string a world can hold (the engine's 1 MiB input limit): no project or permission
  * has such a name, so it is neither copied into the module nor remembered; the engine's own `check`
@@ -21,48 +27,120 @@ const MEMO_LIMIT = 65536;
  */
 const LONGEST_NAME = 1 << 20;
 
+// One rule for strings (as encode.js does for every input): a lone surrogate would reach the module as
+// U+FFFD, so two different strings would compare equal; it is refused with checkGitlabAccess's error.
+const wellFormed = typeof String.prototype.isWellFormed === "function"
+  ? (s) => s.isWellFormed()
+  : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+function invalidInput(message) {
+  const error = new Error(message);
+  error.code = "invalid_input";
+  return error;
+}
+
+/**
+ * What the engine's `check`/`explain` would refuse first among the arguments, in their order: thrown
+ * here for a lone surrogate (which wasm-bindgen's string copy would otherwise turn into U+FFFD); for a
+ * wrong type or a string past the limit the engine words the error, so nothing is thrown here.
+ */
+function refuseLoneSurrogates(source, target, permission) {
+  const names = ["source", "target", "permission"];
+  const values = [source, target, permission];
+  for (let i = 0; i < 3; i++) {
+    const value = values[i];
+    if (typeof value !== "string" || value.length > LONGEST_NAME) return;
+    if (!wellFormed(value)) {
+      throw invalidInput(`${names[i]}: expected a string, found a string with a lone UTF-16 surrogate`);
+    }
+  }
+}
+
+/** Strings resolved to indices, kept while their total size stays within MEMO_BYTES. */
+class Memo {
+  #map = new Map();
+  #bytes = 0;
+
+  get(key) {
+    return this.#map.get(key);
+  }
+
+  set(key, value) {
+    const bytes = ENTRY_BYTES + 2 * key.length;
+    if (bytes > MEMO_BYTES) return;
+    if (this.#bytes + bytes > MEMO_BYTES) this.clear();
+    this.#map.set(key, value);
+    this.#bytes += bytes;
+  }
+
+  clear() {
+    this.#map.clear();
+    this.#bytes = 0;
+  }
+}
+
+function freed() {
+  return invalidInput("this GitlabPolicy was freed: it cannot be used after free()");
+}
+
 /**
  * A world compiled once for many checks. `check` resolves each path and permission string to an
  * index once (the engine does the resolving: case, surrounding slashes) and then asks the engine by
  * numbers, so a hot loop passes no strings into wasm. Anything the index path cannot answer (an
  * unknown project, a bad argument) goes to the engine's own `check`, which throws the coded error.
+ *
+ * After `free()` the compiled world is gone: every `check`/`explain` throws the coded "freed" error
+ * here, before anything enters the module (the glue would pass it a null pointer), and a second
+ * `free()` does nothing.
  */
 export class GitlabPolicy {
+  /** The compiled world, or null once freed. */
   #world;
-  #projects = new Map();
-  #permissions = new Map();
+  #projects = new Memo();
+  #permissions = new Memo();
 
   constructor(world) {
     this.#world = new CompiledWorld(world);
   }
 
   check(source, target, permission) {
-    const s = this.#project(source);
-    const t = this.#project(target);
+    const world = this.#world;
+    if (world === null) throw freed();
+    const s = this.#project(world, source);
+    const t = this.#project(world, target);
     const p = permission === undefined || permission === null ? -1 : this.#permission(permission);
     if (s >= 0 && t >= 0 && p !== -2) {
-      const allowed = this.#world.checkIndices(s, t, p);
+      const allowed = world.checkIndices(s, t, p);
       if (allowed >= 0) return allowed === 1;
     }
-    return this.#world.check(source, target, permission);
+    refuseLoneSurrogates(source, target, permission);
+    return world.check(source, target, permission);
   }
 
   explain(source, target, permission) {
-    return this.#world.explain(source, target, permission);
+    const world = this.#world;
+    if (world === null) throw freed();
+    refuseLoneSurrogates(source, target, permission);
+    return world.explain(source, target, permission);
   }
 
   free() {
+    const world = this.#world;
+    if (world === null) return;
+    this.#world = null;
     this.#projects.clear();
-    this.#world.free();
+    this.#permissions.clear();
+    world.free();
   }
 
-  #project(path) {
+  /** The project's index, or -1 (unknown, or not a well-formed string: the engine's `check` decides). */
+  #project(world, path) {
     if (typeof path !== "string" || path.length > LONGEST_NAME) return -1;
     let index = this.#projects.get(path);
     if (index === undefined) {
-      index = this.#world.projectIndex(path);
-      if (this.#projects.size >= MEMO_LIMIT) this.#projects.clear();
-      this.#projects.set(path, index);
+      if (!wellFormed(path)) return -1;
+      index = world.projectIndex(path);
+      if (index >= 0) this.#projects.set(path, index);
     }
     return index;
   }
@@ -72,9 +150,9 @@ export class GitlabPolicy {
     if (typeof name !== "string" || name.length > LONGEST_NAME) return -2;
     let index = this.#permissions.get(name);
     if (index === undefined) {
+      if (!wellFormed(name)) return -2;
       index = CompiledWorld.permissionIndex(name);
-      if (index < 0) index = -2;
-      if (this.#permissions.size >= MEMO_LIMIT) this.#permissions.clear();
+      if (index < 0) return -2;
       this.#permissions.set(name, index);
     }
     return index;

@@ -133,7 +133,7 @@ export function createGate(config) {
     if (accepted === null || typeof accepted !== "object") throw new Error("engine: checkHeader answered nothing");
     if ("status" in accepted) return engineAnswer(accepted);
     const algorithm = ALGORITHMS[accepted.alg];
-    if (algorithm === undefined) throw new Error(`engine: accepted an algorithm gate.js cannot verify (${accepted.alg})`);
+    if (algorithm === undefined) throw new Error(bounded(`engine: accepted an algorithm gate.js cannot verify (${accepted.alg})`));
     const kid = typeof accepted.kid === "string" ? accepted.kid : null;
 
     const found = await keys.find(kid, accepted.alg, ctx);
@@ -833,20 +833,49 @@ async function readLimited(response, limit) {
 // ───────────────────────────── errors ─────────────────────────────
 
 /** The keys cannot be had: a 503 whose message the client may read (nothing secret: the issuer is public). */
-class Unavailable extends Error {}
+class Unavailable extends Error {
+  constructor(message) {
+    super(bounded(message));
+  }
+}
 
 function isPlainObject(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** An error of the package's kind (SPEC §2): `code` invalid_input, `message` says what and where. */
+/**
+ * An error of the package's kind (SPEC §2): `code` invalid_input, `message` says what and where; each
+ * bounded as the engine bounds its own (src/error.rs), since both can quote input of up to 1 MiB.
+ */
 function configError(where, what) {
-  const error = new Error(`${where}: ${what}`);
+  const error = new Error(`${bounded(where)}: ${bounded(what)}`);
   error.code = "invalid_input";
   return error;
 }
 
 /** A malformed JWKS: a config error when inline, an unavailable gate when fetched. */
 function jwksError(where, what) {
-  return where.startsWith("config.") ? configError(where, what) : new Error(`${where}: ${what}`);
+  return where.startsWith("config.") ? configError(where, what) : new Error(`${bounded(where)}: ${bounded(what)}`);
+}
+
+/** Longest location or message an error keeps, in UTF-8 bytes (src/error.rs `MAX_ERROR_TEXT`). */
+const MAX_ERROR_TEXT = 1024;
+const utf8Bytes = new TextEncoder();
+
+/**
+ * src/error.rs `bounded`: past MAX_ERROR_TEXT bytes of UTF-8, the middle is cut — the first 640 bytes
+ * and the last 256 stay (moved to character boundaries), and the cut says how many bytes it left out.
+ */
+function bounded(text) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most texts are decided without encoding them.
+  if (text.length * 3 <= MAX_ERROR_TEXT) return text;
+  const bytes = utf8Bytes.encode(text);
+  if (bytes.length <= MAX_ERROR_TEXT) return text;
+  const boundary = (i) => (bytes[i] & 0xc0) !== 0x80; // not a UTF-8 continuation byte
+  let head = 640;
+  while (!boundary(head)) head--;
+  let tail = bytes.length - 256;
+  while (!boundary(tail)) tail++;
+  const decoder = new TextDecoder();
+  return `${decoder.decode(bytes.subarray(0, head))}… [${tail - head} bytes cut] …${decoder.decode(bytes.subarray(tail))}`;
 }

@@ -188,14 +188,21 @@ export function compactGitlabAllowlist(world: GitlabWorld, project: string, limi
 /** May `edit.user` make this change? GitLab's own prerequisites and messages. */
 export function checkGitlabEdit(world: GitlabWorld, edit: GitlabEdit): Decision<GitlabEditReason>;
 
-/** A world compiled once for many checks (edge gate, access matrices). Call `free()` when done. */
+/**
+ * A world compiled once for many checks (edge gate, access matrices). Call `free()` when done.
+ * Arguments follow the same rules as everywhere: a string with a lone UTF-16 surrogate is refused with
+ * `invalid_input`, exactly as `checkGitlabAccess` refuses it (never read as U+FFFD).
+ */
 export class GitlabPolicy {
   constructor(world: GitlabWorld);
   /** Allowed or not; builds no trace. */
   check(source: string, target: string, permission?: GitlabPermission): boolean;
   /** The full decision with its trace. */
   explain(source: string, target: string, permission?: GitlabPermission): Decision<GitlabReason>;
-  /** Releases the compiled world; the handle cannot be used afterwards. */
+  /**
+   * Releases the compiled world. Afterwards every `check` / `explain` throws an `Error` with `code`
+   * `invalid_input` ("this GitlabPolicy was freed"), and a second `free()` does nothing.
+   */
   free(): void;
 }
 
