@@ -1,7 +1,7 @@
 // Deterministic GitLab worlds and query sets for the benchmark (bench/run.mjs).
 //
 // Everything comes from one small seeded PRNG (mulberry32), so every run on every machine builds the
-// same worlds and asks the same questions. The shapes follow SPEC §3 (`GitlabWorld`, version "18.3"):
+// same worlds and asks the same questions. The shapes follow SPEC §3 (`GitlabWorld`, version "18.4", the first whose policy list holds every policy the worlds use):
 //
 //   - a forest of groups up to `maxDepth` (6) levels deep ("acme3/infra17/…"),
 //   - projects spread uniformly over the groups ("…/api-svc-1234"),
@@ -13,7 +13,7 @@
 //
 // The medium world turns the 18.0+ instance enforcement off (`instance.enforceInboundScope: false`) and
 // disables "Limit access to this project" on ~10% of its projects, so the benchmark also covers targets
-// that do not enforce their allowlist; small and large keep the 18.3 default (enforced everywhere).
+// that do not enforce their allowlist; small and large keep the 18.x default (enforced everywhere).
 
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG. Returns floats in [0, 1). */
 export function mulberry32(seed) {
@@ -147,7 +147,7 @@ export function makeWorld(name, seed = SEED) {
     if (Object.keys(inbound).length) projects[i].inbound = inbound;
   }
 
-  const generated = { version: "18.3", projects };
+  const generated = { version: "18.4", projects };
   if (p.instanceEnforcement === false) generated.instance = { enforceInboundScope: false };
   // The world as a program gets it from a file or an API: parsed from JSON, and so are the paths the
   // queries ask about. The generator's strings are concatenations (V8 ropes), which every
