@@ -632,7 +632,7 @@ const table = [
 
 const notes = [
   `Machine: ${machine}. ${versions}. Run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
-  `Worlds (bench/worlds.mjs, seeded): version 18.3; small ${P(worlds.small.world.projects.length)} projects; medium ` +
+  `Worlds (bench/worlds.mjs, seeded): version 18.4; small ${P(worlds.small.world.projects.length)} projects; medium ` +
     `${P(M.world.projects.length)} projects in ${P(M.meta.groups.length)} groups, instance enforcement off and 10% of ` +
     `projects not limiting access; large ${P(L.world.projects.length)} projects in ${P(L.meta.groups.length)} groups up to ` +
     `${L.meta.maxGroupDepth} deep. ~10% public/internal; allowlists of up to 200 entries (2–5% of targets full, the others ` +
