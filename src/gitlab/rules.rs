@@ -673,6 +673,15 @@ impl World {
         let asked = query
             .permission
             .map_or(String::new(), |p| format!(" for {p}"));
+        // GitLab's own text when `Scope#accessible?` fails (whichever direction refused) or the user
+        // cannot `read_project` (lib/api/helpers.rb `handle_job_token_failure!`), by `Project#path`.
+        let not_allowed = || {
+            format!(
+                "Authentication by CI/CD job token not allowed from {} to {}.",
+                last_segment(s),
+                last_segment(t)
+            )
+        };
         match verdict.reason {
             Reason::SameProject => format!("{s} may always use its own CI/CD job token on itself."),
             Reason::InboundDisabled => format!(
@@ -696,13 +705,7 @@ impl World {
                 "{t} is {}: before GitLab 16.6 a CI/CD job token allowlist restricts only private projects, so {s} may authenticate to it{asked}.",
                 self.projects[query.target].visibility.as_str(),
             ),
-            // GitLab's own texts (lib/api/helpers.rb), naming projects by `Project#path`: a failed
-            // `Scope#accessible?` has one text, whichever direction refused.
-            Reason::OutboundNotAllowlisted | Reason::NotInInboundAllowlist => format!(
-                "Authentication by CI/CD job token not allowed from {} to {}.",
-                last_segment(s),
-                last_segment(t)
-            ),
+            Reason::OutboundNotAllowlisted | Reason::NotInInboundAllowlist => not_allowed(),
             Reason::PermissionNotGranted => format!(
                 "Insufficient permissions to access this resource in project {}. The following token permission is required: {}.",
                 last_segment(t),
@@ -711,17 +714,12 @@ impl World {
             Reason::NoJobTokenPermission => {
                 "This action is unauthorized for CI/CD job tokens.".to_owned()
             }
-            // No role at all on a private project: `read_project` fails, and the API answers with
-            // the allowlist text (`handle_job_token_failure!`).
+            // No role at all on a private project: `read_project` fails.
             Reason::InsufficientRole
                 if verdict.role.is_some_and(|(role, _)| role.is_none())
                     && self.projects[query.target].visibility == Visibility::Private =>
             {
-                format!(
-                    "Authentication by CI/CD job token not allowed from {} to {}.",
-                    last_segment(s),
-                    last_segment(t)
-                )
+                not_allowed()
             }
             Reason::InsufficientRole => {
                 let user = query.user.as_deref().unwrap_or("");

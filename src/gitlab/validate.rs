@@ -117,35 +117,34 @@ impl World {
                     format!("the outbound \"Limit CI_JOB_TOKEN access\" setting was removed in GitLab 18.0 (this is {version}); it has no effect"),
                 ));
             }
-            let counts = [
+            // Each list against its own limit (outbound ones only where the release has them).
+            let lists = [
                 (
-                    "projects",
+                    "inbound.projects",
+                    "project",
                     self.project_entry_count(i),
                     self.profile.project_limit,
                 ),
                 (
-                    "groups",
+                    "inbound.groups",
+                    "group",
                     self.group_entry_count(i),
                     self.profile.group_limit,
                 ),
                 (
-                    "outbound",
+                    "outbound.projects",
+                    "project",
                     p.outbound_projects.len(),
                     self.profile.project_limit.filter(|_| self.profile.outbound),
                 ),
             ];
-            for (list, count, limit) in counts {
+            for (list, kind, count, limit) in lists {
                 let Some(limit) = limit.filter(|&limit| count > limit) else {
                     continue;
                 };
-                let (at, kind) = match list {
-                    "outbound" => (format!("{at}.outbound.projects"), "project"),
-                    "groups" => (format!("{at}.inbound.groups"), "group"),
-                    _ => (format!("{at}.inbound.projects"), "project"),
-                };
                 problems.push(problem(
                     ALLOWLIST_LIMIT_EXCEEDED,
-                    at,
+                    format!("{at}.{list}"),
                     format!("{}'s list has {count} {kind} entries; GitLab {version} allows at most {limit} ({})", p.path, limit_message(kind)),
                 ));
             }
@@ -212,11 +211,10 @@ impl World {
             }
             for (k, policy) in entry.policies.iter().enumerate() {
                 // Before 18.3 `policies_unsupported` says it all; a name unknown to any release still shows.
-                let problem_of = match self.profile.fine_grained {
-                    true => policy_problem(policy, self.version),
-                    false if Permission::from_name(policy).is_some() => None,
-                    false => policy_problem(policy, self.version),
-                };
+                let problem_of = (self.profile.fine_grained
+                    || Permission::from_name(policy).is_none())
+                .then(|| policy_problem(policy, self.version))
+                .flatten();
                 if let Some((code, message)) = problem_of {
                     problems.push(problem(
                         code,

@@ -101,8 +101,13 @@ pub struct Entry {
 
 impl Entry {
     /// An entry for `path`, already checked and trimmed (`scan`: what its check found).
-    fn new(path: String, scan: &Scan, input: (bool, Vec<String>), version: Version) -> Entry {
-        let (default_permissions, policies) = input;
+    fn new(
+        path: String,
+        scan: &Scan,
+        default_permissions: bool,
+        policies: Vec<String>,
+        version: Version,
+    ) -> Entry {
         let folded = scan
             .upper
             .then(|| path.to_ascii_lowercase().into_boxed_str());
@@ -736,8 +741,13 @@ fn entries(
     let mut entries = Vec::with_capacity(inputs.len());
     for (j, input) in inputs.into_iter().enumerate() {
         let (path, scan) = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
-        let permissions = (input.default_permissions, input.policies);
-        entries.push(Entry::new(path, &scan, permissions, version));
+        entries.push(Entry::new(
+            path,
+            &scan,
+            input.default_permissions,
+            input.policies,
+            version,
+        ));
     }
     Ok(entries)
 }
