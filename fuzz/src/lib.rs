@@ -1046,8 +1046,8 @@ pub fn gate(gate: &Gate, method: &str, path: &str, header: &Value, claims: &Valu
         assert!(answer.source.is_some() && answer.target.is_some());
         assert!(ALLOWING.contains(&answer.reason), "{answer:?}");
     }
-    if let Some((_, target)) = route {
-        assert!(!target.is_empty());
+    if let Some((_, matched)) = route {
+        assert!(!matched.target.is_empty());
     }
 }
 

@@ -16,7 +16,7 @@ use crate::value::{list, number, string, Fields, FromValue, Path, Value};
 use crate::Error;
 
 pub use claims::Requirements;
-pub use route::Route;
+pub use route::{Matched, Route};
 
 /// What the gate answers: an HTTP status and a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,10 +128,16 @@ fn prefixed(prefix: &str, path: &str) -> String {
 
 impl Gate {
     /// The first route matching `method` and `path`, with the target it names.
-    pub fn route(&self, method: &str, path: &str) -> Option<(&Route, String)> {
+    pub fn route(&self, method: &str, path: &str) -> Option<(&Route, Matched)> {
         self.routes
             .iter()
-            .find_map(|route| route.matches(method, path).map(|target| (route, target)))
+            .find_map(|route| route.matches(method, path).map(|matched| (route, matched)))
+    }
+
+    /// How the world spells the project `target` names (any case, surrounding slashes), if it has it.
+    pub fn spelling(&self, target: &str) -> Option<&str> {
+        let id = self.world.project_id(target)?;
+        Some(self.world.projects()[id].path.as_str())
     }
 
     /// Accepts the JWT header's `alg` (RS256, ES256) and reads its `kid`.
@@ -141,7 +147,7 @@ impl Gate {
 
     /// The answer for a request whose token signature the caller verified; `now` in seconds.
     pub fn authorize(&self, method: &str, path: &str, claims: &Value, now: f64) -> Answer {
-        let Some((route, target)) = self.route(method, path) else {
+        let Some((route, Matched { target, .. })) = self.route(method, path) else {
             return Answer::denied(404, "no_route", format!("No route for {method} {path}."));
         };
         let source = match claims::check(claims, &self.issuer, &self.audience, now, self.clock_skew)

@@ -83,36 +83,54 @@ impl FromValue for Route {
     }
 }
 
+/// What a matching route found in a request's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// The target project, decoded (or the route's fixed `target`).
+    pub target: String,
+    /// Which `/`-separated segment of the path (after the leading `/`) held it: the edge gate lets
+    /// `%2F` stand there only. `None` for a fixed `target`.
+    pub segment: Option<usize>,
+}
+
 impl Route {
-    /// The target project when `method` and `path` match.
-    pub fn matches(&self, method: &str, path: &str) -> Option<String> {
+    /// The target project when `method` and `path` match, and the path segment it came from.
+    pub fn matches(&self, method: &str, path: &str) -> Option<Matched> {
         if !self.method.eq_ignore_ascii_case(method) {
             return None;
         }
-        let mut parts = path.strip_prefix('/')?.split('/');
-        let mut target = self.target.clone();
-        for segment in &self.segments {
-            match segment {
-                Segment::Rest => return target,
+        let mut parts = path.strip_prefix('/')?.split('/').enumerate();
+        let (mut target, mut segment) = (self.target.clone(), None);
+        let mut rest = false;
+        for pattern in &self.segments {
+            match pattern {
+                Segment::Rest => {
+                    rest = true;
+                    break;
+                }
                 Segment::Literal(literal) => {
-                    if parts.next()? != literal {
+                    if parts.next()?.1 != literal {
                         return None;
                     }
                 }
                 Segment::Target => {
-                    let decoded = percent_decode(parts.next()?)?;
+                    let (index, part) = parts.next()?;
+                    let decoded = percent_decode(part)?;
                     if decoded.is_empty() {
                         return None;
                     }
-                    target = Some(decoded);
+                    (target, segment) = (Some(decoded), Some(index));
                 }
             }
         }
-        // Every segment used, and nothing left over.
-        if parts.next().is_some() {
+        // Every segment used, and nothing left over (unless the pattern ends in `*`).
+        if !rest && parts.next().is_some() {
             return None;
         }
-        target
+        Some(Matched {
+            target: target?,
+            segment,
+        })
     }
 
     /// The permission the route asks for.

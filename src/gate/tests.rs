@@ -58,12 +58,18 @@ fn with(claims: Value<'static>, key: &str, v: serde_json::Value) -> Value<'stati
 #[test]
 fn routes_capture_url_encoded_targets_and_the_rest() {
     let gate = gate(json!({}));
-    let (route, target) = gate
+    let (route, matched) = gate
         .route("get", "/projects/acme%2Fapi/packages/npm/x.tgz")
         .unwrap();
-    assert_eq!(target, "acme/api");
+    assert_eq!(matched.target, "acme/api");
+    assert_eq!(
+        matched.segment,
+        Some(1),
+        "the path's second segment held the target"
+    );
     assert_eq!(route.permission().map(|p| p.name()), Some("read_packages"));
-    assert_eq!(gate.route("POST", "/deploy").unwrap().1, "acme/api");
+    assert_eq!(gate.route("POST", "/deploy").unwrap().1.target, "acme/api");
+    assert_eq!(gate.route("POST", "/deploy").unwrap().1.segment, None);
     assert!(gate.route("GET", "/deploy").is_none());
     assert!(gate.route("POST", "/deploy/extra").is_none());
     assert!(

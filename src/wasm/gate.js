@@ -96,9 +96,6 @@ export function createGate(config) {
   for (const key of ENGINE_KEYS) if (config[key] !== undefined) engineConfig[key] = config[key];
   // The engine checks issuer, audience, world, routes, require and clockSkewSeconds, and throws coded errors.
   const engine = new GateEngine(engineConfig);
-  // Checked by the engine: where each route's `:target` is, and how the world spells each project.
-  const routes = config.routes.map(routePattern);
-  const spellings = projectSpellings(config.world);
 
   let keys;
   try {
@@ -119,7 +116,8 @@ export function createGate(config) {
     if (route === null) {
       return answer(404, "no_route", `No route for ${method} ${clip(path)}.`);
     }
-    const problem = pathProblem(path, targetSegment(routes, method, path, route), spellings);
+    // The engine says which segment held the target and how the world spells that project.
+    const problem = pathProblem(path, route.targetSegment ?? -1, route.spelling ?? null);
     if (problem !== null) return answer(400, "non_canonical_path", problem);
 
     const token = readToken(request.headers.get("authorization"));
@@ -259,92 +257,12 @@ const LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,=:@]$/;
 /** Characters that are never escaped in a canonical segment (RFC 3986 §2.3: escaping them changes nothing). */
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
-/** A route's method and segments, as the engine reads them (it has checked the route). */
-function routePattern(route) {
-  return { method: asciiUpper(route.method), segments: route.path.slice(1).split("/"), target: route.target ?? null };
-}
-
 /**
- * The index (among the path's `/`-separated segments, after the leading `/`) of the segment the
- * engine's route took the target from, or -1 when the route names its target. gate.js finds the route
- * as the engine does (first match: literal segments, `:target`, a final `*`); should they ever disagree,
- * that is an internal error (503), never a guess.
+ * Why `path` is not canonical (a message for the 400), or null when it is. `target`: the index of the
+ * segment the route took its target from (-1: a fixed target); `spelling`: how the world spells that
+ * project (null: not a project of the world, which the engine answers with 403).
  */
-function targetSegment(routes, method, path, route) {
-  const parts = path.slice(1).split("/");
-  const upper = asciiUpper(method);
-  for (const pattern of routes) {
-    if (pattern.method !== upper) continue;
-    let index = -1;
-    let k = 0;
-    let matched = true;
-    let rest = false;
-    for (const segment of pattern.segments) {
-      if (segment === "*") {
-        rest = true;
-        break;
-      }
-      if (k >= parts.length) {
-        matched = false;
-        break;
-      }
-      if (segment === ":target") {
-        const decoded = percentDecode(parts[k]);
-        if (decoded === null || decoded === "") {
-          matched = false;
-          break;
-        }
-        index = k;
-      } else if (parts[k] !== segment) {
-        matched = false;
-        break;
-      }
-      k++;
-    }
-    if (!matched || (!rest && k !== parts.length)) continue;
-    const target = index === -1 ? pattern.target : percentDecode(parts[index]);
-    if (target !== route.target) throw new Error("gate.js and the engine disagree on the route's target");
-    return index;
-  }
-  throw new Error("gate.js finds no route where the engine found one");
-}
-
-/** `%XX` escapes decoded (either case of hex, as the engine does), UTF-8; null for a broken escape or bytes. */
-function percentDecode(segment) {
-  const bytes = [];
-  for (let i = 0; i < segment.length; i++) {
-    const code = segment.charCodeAt(i);
-    if (code === 0x25) {
-      const hex = segment.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return null;
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else if (code < 0x80) {
-      bytes.push(code);
-    } else {
-      return null; // a URL's pathname is ASCII
-    }
-  }
-  try {
-    return utf8.decode(new Uint8Array(bytes));
-  } catch {
-    return null;
-  }
-}
-
-/** Each world project's key (trimmed of blanks and `/`, ASCII lower case, as the engine compares) → its spelling. */
-function projectSpellings(world) {
-  const spellings = new Map();
-  for (const project of Array.isArray(world?.projects) ? world.projects : []) {
-    if (typeof project?.path !== "string") continue;
-    const spelling = project.path.replace(/^[\t\n\f\r /]+|[\t\n\f\r /]+$/g, "");
-    spellings.set(asciiLower(spelling), spelling);
-  }
-  return spellings;
-}
-
-/** Why `path` is not canonical (a message for the 400), or null when it is. `target` as targetSegment's. */
-function pathProblem(path, target, spellings) {
+function pathProblem(path, target, spelling) {
   const segments = path.slice(1).split("/");
   for (const [i, raw] of segments.entries()) {
     if (raw === "" && i < segments.length - 1) return "The path has an empty segment (//).";
@@ -376,7 +294,7 @@ function pathProblem(path, target, spellings) {
       decoded += char;
     }
     if (i === target) {
-      const problem = targetProblem(decoded, spellings);
+      const problem = targetProblem(decoded, spelling);
       if (problem !== null) return problem;
     } else if (/^[. ]+$/.test(decoded)) {
       return `The path has a segment of dots (${JSON.stringify(clip(decoded))}).`;
@@ -386,25 +304,16 @@ function pathProblem(path, target, spellings) {
 }
 
 /** Why a decoded `:target` is not a canonical project path, or null. Unknown projects are the engine's (403). */
-function targetProblem(target, spellings) {
+function targetProblem(target, spelling) {
   for (const part of target.split("/")) {
     if (part === "") return `The target ${JSON.stringify(clip(target))} has an empty part (a leading, trailing or doubled /).`;
     if (part.trim() !== part) return `The target ${JSON.stringify(clip(target))} has blanks around a part.`;
     if (/^[. ]+$/.test(part)) return `The target ${JSON.stringify(clip(target))} has a part of dots.`;
   }
-  const spelling = spellings.get(asciiLower(target));
-  if (spelling !== undefined && spelling !== target) {
+  if (spelling !== null && spelling !== target) {
     return `The target is spelled ${JSON.stringify(clip(target))}; the gate's world spells it ${JSON.stringify(spelling)}.`;
   }
   return null;
-}
-
-function asciiUpper(text) {
-  return text.replace(/[a-z]+/g, (s) => s.toUpperCase());
-}
-
-function asciiLower(text) {
-  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 }
 
 // ───────────────────────────── forwarding ─────────────────────────────

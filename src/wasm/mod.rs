@@ -243,11 +243,13 @@ impl GateEngine {
         })
     }
 
-    /// `{ target, permission }` of the first matching route, or null.
+    /// `{ target, permission, targetSegment, spelling }` of the first matching route, or null.
     pub fn route(&self, method: &str, path: &str) -> Result<JsValue, JsValue> {
         match self.gate.route(method, path) {
-            Some((route, target)) => to_js(&RouteMatch {
-                target,
+            Some((route, matched)) => to_js(&RouteMatch {
+                spelling: self.gate.spelling(&matched.target),
+                target_segment: matched.segment,
+                target: matched.target,
                 permission: route.permission().map(|p| p.name()),
             }),
             None => Ok(JsValue::NULL),
@@ -279,10 +281,15 @@ impl GateEngine {
     }
 }
 
+/// A route's match, for gate.js: the target and permission, which path segment held the target
+/// (the only one where `%2F` may stand), and how the world spells the target (its canonical spelling).
 #[derive(Serialize)]
-struct RouteMatch {
+#[serde(rename_all = "camelCase")]
+struct RouteMatch<'g> {
     target: String,
     permission: Option<&'static str>,
+    target_segment: Option<usize>,
+    spelling: Option<&'g str>,
 }
 
 /// GitLab's releases and what each changed (the engine's version table), oldest first.
