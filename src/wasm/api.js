@@ -1,16 +1,26 @@
-// The package's API: exactly what index.d.ts declares, re-exported from the wasm-bindgen glue — and
-// nothing else of it (not its `initSync` or default `init`: every entry initialises on import).
+// The package's API: exactly what index.d.ts declares, from the wasm-bindgen glue — and nothing else of
+// it (not its `initSync` or default `init`: every entry initialises on import). Every call goes through
+// door.js, which makes sure the JS stack can carry it.
 // Copied to pkg/api.js by `make pkg`; node.js, web.js and workerd.js re-export it after their init.
 // tests/js/package.test.mjs checks this list against index.d.ts and the glue.
 
-import { GitlabPolicy as CompiledWorld } from "./job_token_scope.js";
+import * as glue from "./job_token_scope.js";
+import { VALUE_CALL, STRING_CALL, calls, enter, guarded } from "./door.js";
 
-export {
-  checkGitlabAccess, resolveGitlabScope, validateGitlabWorld, compactGitlabAllowlist, checkGitlabEdit,
-  resolveAzureScope, checkAzureAccess, validateAzureConfig,
-  gitlabVersions, gitlabPermissions, azureProducts,
-  version,
-} from "./job_token_scope.js";
+const CompiledWorld = glue.GitlabPolicy;
+
+export const checkGitlabAccess = guarded(VALUE_CALL, glue.checkGitlabAccess);
+export const resolveGitlabScope = guarded(VALUE_CALL, glue.resolveGitlabScope);
+export const validateGitlabWorld = guarded(VALUE_CALL, glue.validateGitlabWorld);
+export const compactGitlabAllowlist = guarded(VALUE_CALL, glue.compactGitlabAllowlist);
+export const checkGitlabEdit = guarded(VALUE_CALL, glue.checkGitlabEdit);
+export const resolveAzureScope = guarded(VALUE_CALL, glue.resolveAzureScope);
+export const checkAzureAccess = guarded(VALUE_CALL, glue.checkAzureAccess);
+export const validateAzureConfig = guarded(VALUE_CALL, glue.validateAzureConfig);
+export const gitlabVersions = guarded(STRING_CALL, glue.gitlabVersions);
+export const gitlabPermissions = guarded(STRING_CALL, glue.gitlabPermissions);
+export const azureProducts = guarded(STRING_CALL, glue.azureProducts);
+export const version = guarded(STRING_CALL, glue.version);
 
 /**
  * Bytes of strings a policy's memos keep (2 per UTF-16 code unit, plus an entry's own overhead) before
@@ -100,7 +110,7 @@ export class GitlabPolicy {
   #permissions = new Memo();
 
   constructor(world) {
-    this.#world = new CompiledWorld(world);
+    this.#world = enter(VALUE_CALL, () => new CompiledWorld(world));
   }
 
   check(source, target, permission) {
@@ -110,27 +120,34 @@ export class GitlabPolicy {
     const t = this.#project(world, target);
     const p = permission === undefined || permission === null ? -1 : this.#permission(permission);
     if (s >= 0 && t >= 0 && p !== -2) {
-      const allowed = world.checkIndices(s, t, p);
+      let allowed;
+      try {
+        allowed = world.checkIndices(s, t, p);
+      } catch (error) {
+        calls.stopped = true;
+        throw error;
+      }
       if (allowed >= 0) return allowed === 1;
     }
     refuseLoneSurrogates(source, target, permission);
-    return world.check(source, target, permission);
+    return enter(STRING_CALL, () => world.check(source, target, permission));
   }
 
   explain(source, target, permission) {
     const world = this.#world;
     if (world === null) throw freed();
     refuseLoneSurrogates(source, target, permission);
-    return world.explain(source, target, permission);
+    return enter(STRING_CALL, () => world.explain(source, target, permission));
   }
 
   free() {
     const world = this.#world;
     if (world === null) return;
+    // Probed before anything changes here, so that a call stopped for lack of stack can be made again.
+    enter(STRING_CALL, () => world.free());
     this.#world = null;
     this.#projects.clear();
     this.#permissions.clear();
-    world.free();
   }
 
   /** The project's index, or -1 (unknown, or not a well-formed string: the engine's `check` decides). */
@@ -139,7 +156,7 @@ export class GitlabPolicy {
     let index = this.#projects.get(path);
     if (index === undefined) {
       if (!wellFormed(path)) return -1;
-      index = world.projectIndex(path);
+      index = enter(STRING_CALL, () => world.projectIndex(path));
       if (index >= 0) this.#projects.set(path, index);
     }
     return index;
@@ -151,7 +168,7 @@ export class GitlabPolicy {
     let index = this.#permissions.get(name);
     if (index === undefined) {
       if (!wellFormed(name)) return -2;
-      index = CompiledWorld.permissionIndex(name);
+      index = enter(STRING_CALL, () => CompiledWorld.permissionIndex(name));
       if (index < 0) return -2;
       this.#permissions.set(name, index);
     }

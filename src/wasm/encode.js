@@ -11,7 +11,9 @@
 //   4 too many items · 5 too many keys · 6 bad key · 7 input too big · 8 function · 9 symbol ·
 //   10 bigint · 11 anything else.
 // Limits are checked before anything is copied, and nothing past one is walked: cycles stop at the depth
-// limit, a huge array or string at its length.
+// limit, a huge array or string at its length. An input past the size limit as a whole comes back as that
+// one refusal, with no text: what was walked up to the limit (up to 128 Mi code units) is never copied,
+// so a refused input does not grow the module's memory.
 
 const NULL = 0, FALSE = 1, TRUE = 2, NUMBER = 3, STRING = 4, ARRAY = 5, OBJECT = 6, UNSUPPORTED = 7;
 const NOT_FINITE = 0, TOO_LONG = 1, LONE_SURROGATE = 2, TOO_DEEP = 3, TOO_MANY_ITEMS = 4,
@@ -124,6 +126,12 @@ export function encode(value, maxDepth, maxString, maxItems, maxInput) {
     walk(value, 0);
   } catch (error) {
     return { failed: true, thrown: error };
+  }
+  if (size > maxInput) {
+    length = 0;
+    unsupported(TOO_BIG);
+    texts.length = 0;
+    numbers.length = 0;
   }
   let rest = texts.join("");
   return {

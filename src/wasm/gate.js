@@ -16,6 +16,7 @@
 // Node 20+.
 
 import { GateEngine } from "./job_token_scope.js";
+import { VALUE_CALL, STRING_CALL, enter } from "./door.js";
 
 /** Longest `Authorization` header and token accepted, in bytes (header values are byte strings). */
 const MAX_AUTHORIZATION_BYTES = 8192;
@@ -95,13 +96,13 @@ export function createGate(config) {
   const engineConfig = {};
   for (const key of ENGINE_KEYS) if (config[key] !== undefined) engineConfig[key] = config[key];
   // The engine checks issuer, audience, world, routes, require and clockSkewSeconds, and throws coded errors.
-  const engine = new GateEngine(engineConfig);
+  const engine = enter(VALUE_CALL, () => new GateEngine(engineConfig));
 
   let keys;
   try {
     keys = config.jwks === undefined ? remoteKeys(jwksUrlOf(config.issuer)) : inlineKeys(config.jwks);
   } catch (error) {
-    engine.free();
+    enter(STRING_CALL, () => engine.free());
     throw error;
   }
 
@@ -112,7 +113,7 @@ export function createGate(config) {
     const method = request.method;
     const path = url.pathname;
 
-    const route = engine.route(method, path);
+    const route = enter(STRING_CALL, () => engine.route(method, path));
     if (route === null) {
       return answer(404, "no_route", `No route for ${method} ${clip(path)}.`);
     }
@@ -127,7 +128,7 @@ export function createGate(config) {
     if (token.header.crit !== undefined) {
       return invalidToken("The token header lists critical extensions (crit), which this gate does not support.");
     }
-    const accepted = engine.checkHeader(token.header);
+    const accepted = enter(VALUE_CALL, () => engine.checkHeader(token.header));
     if (accepted === null || typeof accepted !== "object") throw new Error("engine: checkHeader answered nothing");
     if ("status" in accepted) return engineAnswer(accepted);
     const algorithm = ALGORITHMS[accepted.alg];
@@ -148,7 +149,8 @@ export function createGate(config) {
     }
     if (!valid) return invalidToken("The token's signature does not verify.");
 
-    const decision = engine.authorize(method, path, token.payload, Math.floor(Date.now() / 1000));
+    const now = Math.floor(Date.now() / 1000);
+    const decision = enter(VALUE_CALL, () => engine.authorize(method, path, token.payload, now));
     if (decision === null || typeof decision !== "object") throw new Error("engine: authorize answered nothing");
     if (decision.status !== 200) return engineAnswer(decision);
     if (decision.allowed !== true || typeof decision.source !== "string") {

@@ -147,6 +147,7 @@ impl GitlabPolicy {
         target: JsValue,
         permission: JsValue,
     ) -> Result<bool, JsValue> {
+        alloc::reserve(0).map_err(js_error)?;
         let (source, target) = (
             string_arg(&source, "source")?,
             string_arg(&target, "target")?,
@@ -192,6 +193,7 @@ impl GitlabPolicy {
         target: JsValue,
         permission: JsValue,
     ) -> Result<JsValue, JsValue> {
+        alloc::reserve(0).map_err(js_error)?;
         let request = RequestInput {
             source: string_arg(&source, "source")?,
             target: string_arg(&target, "target")?,

@@ -8,6 +8,7 @@
 // start.
 
 import { initSync } from "./job_token_scope.js";
+import { attach } from "./door.js";
 
 const fs = globalThis.process?.getBuiltinModule?.("fs");
 if (!fs) {
@@ -16,7 +17,7 @@ if (!fs) {
       "it reads its .wasm with process.getBuiltinModule(\"fs\"), which this runtime does not have",
   );
 }
-initSync({ module: fs.readFileSync(new URL("./job_token_scope_bg.wasm", import.meta.url)) });
+attach(initSync({ module: fs.readFileSync(new URL("./job_token_scope_bg.wasm", import.meta.url)) }));
 
 // The documented API (index.d.ts), and nothing else of the glue.
 export * from "./api.js";

@@ -99,25 +99,32 @@ pub struct Copied {
 }
 
 /// Grows the module's memory once, before copying, by about what copying, decoding and reading the value
-/// will take at their peak (about three times the record: measured on the 100,000-project world). A
-/// large value otherwise grows it a quarter at a time, and V8 answered several of those steps with a
-/// full garbage collection of the JS heap (the wasm memory counts against it): 0.2 s of the first
-/// compile of that world. The block is freed at once and the allocator carves what follows from it.
-/// Where a free block that large exists already, nothing grows; where memory cannot grow that far,
-/// nothing happens (`try_reserve`: an allocation failure must not trap).
-fn reserve_for(encoded: &Encoded) {
-    let record = encoded.text_left() + 4 * encoded.tape_len();
-    let _ = Vec::<u8>::new().try_reserve_exact(record.saturating_mul(3));
+/// will take at their peak, and refuses the call now, before anything is copied, where memory cannot
+/// grow that far ([`super::alloc::reserve`]). A large value otherwise grows it a quarter at a time, and
+/// V8 answered several of those steps with a full garbage collection of the JS heap (the wasm memory
+/// counts against it): 0.2 s of the first compile of the 100,000-project world. The block is freed at
+/// once and the allocator carves what follows from it; where a free block that large exists, nothing
+/// grows.
+///
+/// The peak, measured (docs/guarantees.md): about three times the record where long strings dominate
+/// (the bench's large world), and up to 68 bytes per word of the tape (about two words a value) where
+/// small values do (a world of 200,000 bare projects: its decoded tree and compiled world cost more
+/// than its text).
+fn reserve_for(encoded: &Encoded) -> Result<(), crate::Error> {
+    const PER_WORD: usize = 72;
+    let words = encoded.tape_len();
+    let record = encoded.text_left() + 4 * words;
+    super::alloc::reserve(record.saturating_mul(3).max(words.saturating_mul(PER_WORD)))
 }
 
 /// Copies a JS value in; `Err` is what the value itself threw while being read (a getter, a Proxy
-/// trap), to be thrown to the caller unchanged.
+/// trap), to be thrown to the caller unchanged, or the coded error for a value there is no memory for.
 pub fn from_js(value: &JsValue) -> Result<Copied, JsValue> {
     let encoded = encode_js(value, MAX_DEPTH, MAX_STRING, MAX_ITEMS, MAX_INPUT);
     if encoded.failed() {
         return Err(encoded.thrown());
     }
-    reserve_for(&encoded);
+    reserve_for(&encoded).map_err(super::js_error)?;
     Ok(Copied {
         tape: encoded.tape(),
         numbers: encoded.numbers(),

@@ -5,8 +5,9 @@
 // with esbuild, put the file next to the bundle (README, "Install and import").
 
 import init from "./job_token_scope.js";
+import { attach } from "./door.js";
 
-await init({ module_or_path: new URL("./job_token_scope_bg.wasm", import.meta.url) });
+attach(await init({ module_or_path: new URL("./job_token_scope_bg.wasm", import.meta.url) }));
 
 // The documented API (index.d.ts), and nothing else of the glue.
 export * from "./api.js";

@@ -5,8 +5,9 @@
 
 import wasm from "./job_token_scope_bg.wasm";
 import { initSync } from "./job_token_scope.js";
+import { attach } from "./door.js";
 
-initSync({ module: wasm });
+attach(initSync({ module: wasm }));
 
 // The documented API (index.d.ts), and nothing else of the glue.
 export * from "./api.js";
