@@ -34,6 +34,7 @@ pub mod gate;
 pub mod gitlab;
 mod hash;
 mod input;
+mod sort;
 pub mod value;
 
 pub use decision::{Decision, Outcome, Problem, TraceStep};

@@ -7,7 +7,7 @@ use super::{same_name, AzurePipeline};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::Decision;
 
-/// Why a resource access was allowed or denied: the stable codes of SPEC §4.
+/// Why a resource access was allowed or denied: the stable codes (README "The Azure Pipelines rules").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AzureReason {
     SameProjectDefault,

@@ -9,8 +9,9 @@ use serde::ser::Serializer;
 
 use serde::Serialize;
 
+use super::path::{parent, within};
 use super::permission::{Permission, PermissionSet};
-use super::world::{parent, within, World};
+use super::world::World;
 use crate::Error;
 
 /// A compacted allowlist and what its new group entries admit beyond the old one.

@@ -8,9 +8,10 @@
 //! changed. `docs/gitlab-rules.md` cites the file behind each check.
 
 use super::input::{Direction, EditAction, EditInput, EntryKind, Visibility};
+use super::path::path_key;
 use super::permission::Role;
 use super::validate::{duplicate_message, limit_message, policy_problem, SELF_LINK_MESSAGE};
-use super::world::{path_key, Entry, Project, ProjectId, World};
+use super::world::{Entry, Project, ProjectId, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 

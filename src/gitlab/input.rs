@@ -1,4 +1,4 @@
-//! The GitLab input shapes as JSON gives them (SPEC §3), before any checking beyond shapes.
+//! The GitLab input shapes as JSON gives them (docs/gitlab-rules.md, "Input the rules depend on"), before any checking beyond shapes.
 //!
 //! Unknown keys are refused everywhere so that a typo never silently changes a decision.
 

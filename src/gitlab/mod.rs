@@ -1,4 +1,4 @@
-//! GitLab CI/CD job token allowlists (SPEC §3): the world model, the rules, and the questions asked of
+//! GitLab CI/CD job token allowlists (docs/gitlab-rules.md): the world model, the rules, and the questions asked of
 //! them — check, validate, edit, scope, compact.
 //!
 //! Every rule that changes with a GitLab release reads [`version::PROFILES`]; nothing here knows JS.
@@ -6,6 +6,7 @@
 mod compact;
 mod edit;
 pub mod input;
+mod path;
 pub mod permission;
 mod rules;
 mod scope;

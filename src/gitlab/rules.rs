@@ -1,4 +1,4 @@
-//! The job token rules of SPEC §3, in order; the first decisive rule wins.
+//! The job token rules of docs/gitlab-rules.md ("Access"), in order; the first decisive rule wins.
 //!
 //! [`World::decide`] is the only place that decides. It writes its trace through [`Trace`], so
 //! `check` (no trace) and `explain` (full trace) can never disagree.
@@ -9,7 +9,7 @@ use super::world::{Entry, GroupId, Name, ProjectId, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
-/// Why a request was allowed or denied: the stable `reason` codes of SPEC §3.
+/// Why a request was allowed or denied: the stable `reason` codes (README "Reason codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     SameProject,

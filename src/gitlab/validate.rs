@@ -10,7 +10,7 @@ use super::version::Version;
 use super::world::{Entry, World};
 use crate::Problem;
 
-/// Problem codes of SPEC §3.
+/// Problem codes (docs/gitlab-rules.md, "Validation").
 pub const ALLOWLIST_LIMIT_EXCEEDED: &str = "allowlist_limit_exceeded";
 pub const DUPLICATE_ENTRY: &str = "duplicate_entry";
 pub const SELF_ENTRY: &str = "self_entry";

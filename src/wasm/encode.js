@@ -1,5 +1,5 @@
 // A JS value as one flat record the module copies in three bulk moves, instead of one call into JS per
-// value and string (a 100,000-project world has six million of them). Imported by src/wasm/value.rs,
+// value and string (a 100,000-project world has six million of them). Imported by src/wasm/js_value.rs,
 // which decodes it and owns the rules: the limits arrive as arguments, and what a value past a limit or
 // outside JSON is becomes a numbered kind whose message lives in Rust.
 //
@@ -7,7 +7,7 @@
 //   0 null/undefined · 1 false · 2 true · 3 number (next of `numbers`) · 4 string, its length in UTF-16
 //   code units (its text is next in `text`) · 5 array, its length, its items · 6 object, its key count,
 //   then per key: the key's length (text next in `text`) and its value · 7 unsupported, its kind.
-// Kinds (value.rs `UNSUPPORTED`): 0 NaN/infinite · 1 string too long · 2 lone surrogate · 3 too deep ·
+// Kinds (js_value.rs `UNSUPPORTED`): 0 NaN/infinite · 1 string too long · 2 lone surrogate · 3 too deep ·
 //   4 too many items · 5 too many keys · 6 bad key · 7 input too big · 8 function · 9 symbol ·
 //   10 bigint · 11 anything else.
 // Limits are checked before anything is copied, and nothing past one is walked: cycles stop at the depth

@@ -1,4 +1,4 @@
-// `job-token-scope/gate` (SPEC §5): an edge gate in front of an internal service. Copied to pkg/gate.js by
+// `job-token-scope/gate` (README "Edge gate", docs/gate.md): an edge gate in front of an internal service. Copied to pkg/gate.js by
 // `make pkg`; the package's `./gate` entries (gate-workerd.js, gate-node.js, gate-web.js) import their
 // runtime's entry first, which initialises the wasm, and re-export `createGate` from here.
 //
@@ -73,7 +73,7 @@ const ALGORITHMS = {
 };
 
 /**
- * The gate for `config` (SPEC §5). Throws a coded `Error` (`code` `invalid_input`, `unknown_project` or
+ * The gate for `config` (README "Edge gate"). Throws a coded `Error` (`code` `invalid_input`, `unknown_project` or
  * `unsupported_version`) when the config is bad; afterwards nothing throws: every request gets an answer.
  */
 export function createGate(config) {
@@ -755,7 +755,7 @@ function isPlainObject(value) {
 }
 
 /**
- * An error of the package's kind (SPEC §2): `code` invalid_input, `message` says what and where; each
+ * An error of the package's kind (index.d.ts `JobTokenScopeError`): `code` invalid_input, `message` says what and where; each
  * bounded as the engine bounds its own (src/error.rs), since both can quote input of up to 1 MiB.
  */
 function configError(where, what) {

@@ -1,11 +1,11 @@
-//! The JS binding: one function per export of SPEC §2, each a few lines — read JS values, run the
+//! The JS binding: one function per export of index.d.ts, each a few lines — read JS values, run the
 //! engine, return JS values. This is the only module that knows about JS.
 //!
 //! Bad input becomes a thrown `Error` with a `code` property; nothing here can panic on input.
 
 mod alloc;
+mod js_value;
 mod ser;
-mod value;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -28,7 +28,7 @@ fn js_error(error: Error) -> JsValue {
 }
 
 fn from_js<T: FromValue>(value: JsValue) -> Result<T, JsValue> {
-    T::from_value(&value::from_js(&value)?.value(), &Path::ROOT).map_err(js_error)
+    T::from_value(&js_value::from_js(&value)?.value(), &Path::ROOT).map_err(js_error)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -229,7 +229,7 @@ pub fn validate_azure_config(config: JsValue) -> Result<JsValue, JsValue> {
     to_js(&pipeline(config)?.validate())
 }
 
-/// The edge gate's engine (SPEC §5): routes, JWT header and claims, decision. `job-token-scope/gate`
+/// The edge gate's engine (docs/gate.md): routes, JWT header and claims, decision. `job-token-scope/gate`
 /// wraps it with WebCrypto signature checks; see notes/gate-contract.md.
 #[wasm_bindgen]
 pub struct GateEngine {
@@ -261,7 +261,7 @@ impl GateEngine {
     /// `{ alg, kid }` for an acceptable JWT header, else a 401 answer.
     #[wasm_bindgen(js_name = checkHeader)]
     pub fn check_header(&self, header: JsValue) -> Result<JsValue, JsValue> {
-        match self.gate.check_header(&value::from_js(&header)?.value()) {
+        match self.gate.check_header(&js_value::from_js(&header)?.value()) {
             Ok(accepted) => to_js(&accepted),
             Err(answer) => to_js(&answer),
         }
@@ -278,7 +278,7 @@ impl GateEngine {
         to_js(
             &self
                 .gate
-                .authorize(method, path, &value::from_js(&claims)?.value(), now),
+                .authorize(method, path, &js_value::from_js(&claims)?.value(), now),
         )
     }
 }
