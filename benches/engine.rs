@@ -2,7 +2,7 @@
 //! wasm) to see what crossing into wasm costs. Worlds are generated deterministically.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use job_token_scope::gitlab::{Permission, Query, World, WorldInput};
+use job_token_scope::gitlab::{Permission, World, WorldInput};
 use serde_json::{json, Value};
 
 /// A world of `n` projects spread over a 6-deep group tree, each with an inbound allowlist of up to
@@ -82,12 +82,10 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let (source, target) = pairs[i % pairs.len()];
                 i += 1;
-                world.explain(&Query {
-                    source,
-                    target,
-                    permission: read_packages,
-                    user: None,
-                })
+                world
+                    .query_by_index(source, target, read_packages)
+                    .unwrap()
+                    .explain()
             })
         });
         group.sample_size(10);

@@ -7,16 +7,24 @@ use std::fmt;
 
 /// The stable machine code of an [`Error`], the `code` property of the JS `Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorCode {
-    /// Wrong type, unknown key, malformed value.
+    /// `invalid_input`: wrong type, unknown key, malformed value, a value past a limit.
     InvalidInput,
-    /// A project named in a request is not part of the world.
+    /// `unknown_project`: a project named in a request is not part of the world.
     UnknownProject,
-    /// A product version the engine has no profile for.
+    /// `unsupported_version`: a product version the engine has no profile for.
     UnsupportedVersion,
 }
 
 impl ErrorCode {
+    /// Every code, as `index.d.ts` lists them.
+    pub const ALL: [ErrorCode; 3] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::UnknownProject,
+        ErrorCode::UnsupportedVersion,
+    ];
+
     /// The code as JS sees it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,47 +35,42 @@ impl ErrorCode {
     }
 }
 
-/// Bad input: `path` says where (`projects[3].inbound.groups[0]`, empty for the whole value).
+/// Bad input: what was wrong ([`Error::message`]), where ([`Error::path`], as
+/// `projects[3].inbound.groups[0]`; empty for the whole value) and a stable [`Error::code`].
 ///
 /// The details are boxed: every reader and rule returns `Result<_, Error>`, and a one-pointer error
-/// keeps each `?` small in the wasm. Read them as fields (`error.code`) through [`ErrorDetail`].
+/// keeps each `?` small in the wasm.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(Box<ErrorDetail>);
+pub struct Error(Box<Detail>);
 
-/// What an [`Error`] says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorDetail {
-    pub code: ErrorCode,
-    pub path: String,
-    pub message: String,
-}
-
-impl std::ops::Deref for Error {
-    type Target = ErrorDetail;
-
-    fn deref(&self) -> &ErrorDetail {
-        &self.0
-    }
+struct Detail {
+    code: ErrorCode,
+    path: String,
+    message: String,
 }
 
 impl Error {
+    /// An error with this code, location and message (each text cut in the middle past 1 KiB).
     pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::from_parts(code, path.into(), message.into())
     }
 
     // Not generic: one copy of the boxing however many argument types `new` is called with.
     fn from_parts(code: ErrorCode, path: String, message: String) -> Self {
-        Error(Box::new(ErrorDetail {
+        Error(Box::new(Detail {
             code,
             path: bounded(path),
             message: bounded(message),
         }))
     }
 
+    /// An `invalid_input` error.
     pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::from_parts(ErrorCode::InvalidInput, path.into(), message.into())
     }
 
+    /// An `unknown_project` error for `project`, named at `path`.
     pub fn unknown_project(path: impl Into<String>, project: &str) -> Self {
         Error::from_parts(
             ErrorCode::UnknownProject,
@@ -76,13 +79,24 @@ impl Error {
         )
     }
 
-    /// The details, owned.
-    pub fn into_detail(self) -> ErrorDetail {
-        *self.0
-    }
-
+    /// An `unsupported_version` error.
     pub fn unsupported_version(path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::from_parts(ErrorCode::UnsupportedVersion, path.into(), message.into())
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
+    }
+
+    /// Where in the input: `projects[3].inbound.groups[0]`, or empty for the whole value.
+    pub fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    /// What was wrong, for people.
+    pub fn message(&self) -> &str {
+        &self.0.message
     }
 }
 
@@ -112,10 +126,10 @@ fn bounded(text: String) -> String {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
+        if self.path().is_empty() {
+            f.write_str(self.message())
         } else {
-            write!(f, "{}: {}", self.path, self.message)
+            write!(f, "{}: {}", self.path(), self.message())
         }
     }
 }
@@ -131,15 +145,15 @@ mod tests {
         // "é" is two bytes: the cut points must move to char boundaries.
         let project = format!("acme/{}", "é".repeat(300_000));
         let error = Error::unknown_project(format!("users.{project}"), &project);
-        for text in [&error.path, &error.message] {
+        for text in [error.path(), error.message()] {
             assert!(text.len() <= MAX_ERROR_TEXT + 40, "{} bytes", text.len());
             assert!(text.contains(" bytes cut] "), "{text}");
         }
-        assert!(error.message.starts_with("unknown project \"acme/éé"));
+        assert!(error.message().starts_with("unknown project \"acme/éé"));
         assert!(error
-            .message
+            .message()
             .ends_with("éé\": it is not in the world's projects"));
-        assert!(error.path.starts_with("users.acme/"));
+        assert!(error.path().starts_with("users.acme/"));
         // Short texts are kept whole.
         let short = Error::invalid("projects[0].path", "empty path");
         assert_eq!(short.to_string(), "projects[0].path: empty path");

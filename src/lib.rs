@@ -22,10 +22,12 @@
 //! let request: RequestInput = job_token_scope::parse(serde_json::json!({
 //!     "source": "acme/ci", "target": "acme/api"
 //! })).unwrap();
-//! let decision = world.explain(&world.query(&request).unwrap());
+//! let decision = world.query(&request).unwrap().explain();
 //! assert!(decision.allowed);
 //! assert_eq!(decision.reason, "allowlisted_project");
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod azure;
 pub mod decision;
@@ -38,7 +40,7 @@ mod sort;
 pub mod value;
 
 pub use decision::{Decision, Outcome, Problem, TraceStep};
-pub use error::{Error, ErrorCode, ErrorDetail};
+pub use error::{Error, ErrorCode};
 pub use input::parse;
 
 #[cfg(target_arch = "wasm32")]

@@ -44,10 +44,15 @@ pub type Text<'t> = Cow<'t, str>;
 /// A JSON-like value, its strings borrowed from `'t` or owned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'t> {
+    /// `null`, or `undefined` in JS.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A finite number.
     Number(f64),
+    /// A string, at most [`MAX_STRING`] long.
     String(Text<'t>),
+    /// Items in input order, at most [`MAX_ITEMS`].
     Array(Vec<Value<'t>>),
     /// Keys in input order.
     Object(Vec<(Text<'t>, Value<'t>)>),
@@ -116,6 +121,7 @@ impl<'a> Path<'a> {
         }
     }
 
+    /// The value at `key` of the object here: printed `.key` (or `key` at the top).
     pub fn key(&'a self, key: &'a str) -> Path<'a> {
         Path {
             parent: Some(self),
@@ -123,6 +129,7 @@ impl<'a> Path<'a> {
         }
     }
 
+    /// Item `index` of the array here: printed `[index]`.
     pub fn index(&'a self, index: usize) -> Path<'a> {
         Path {
             parent: Some(self),
@@ -159,6 +166,7 @@ pub type Reader<T> = fn(&Value, &Path) -> Result<T, Error>;
 
 /// A shape that can be read from a [`Value`].
 pub trait FromValue: Sized {
+    /// Reads `value`; an error names `at`, or the place inside it where reading failed.
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error>;
 }
 

@@ -1,12 +1,118 @@
-//! Runs every rule table in `tests/cases/azure/` against the native engine. The Node suite
-//! (`tests/js/cases.test.mjs`) runs the same files against the built package.
+//! Runs the rule tables in `tests/cases/azure/` against the native engine, one `#[test]` per file
+//! (`cargo test --test azure_cases -- --exact access`). The Node suite
+//! (`tests/js/azure_cases.test.mjs`) runs the same files against the built package. Format:
+//! `tests/cases/azure/README.md`; a key it does not describe fails the case.
 
 mod support;
 
 use job_token_scope::azure::{AzureConfig, AzurePipeline, AzureResource};
 use job_token_scope::{parse, Decision, Error};
+use serde::Deserialize;
 use serde_json::{json, Value};
-use support::tables::{compare_error, operation, run_tables, sorted_problems};
+use support::tables::{
+    compare_error, operation, present, run_table, sorted_problems, unknown_expect_keys, TableFile,
+};
+
+rule_tables!("azure", run_file;
+    access,
+    errors,
+    identity,
+    repositories,
+    scope_classic_build,
+    scope_classic_release,
+    scope_yaml,
+    validate,
+);
+
+/// A file of `tests/cases/azure/`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    /// What the file covers.
+    #[allow(dead_code)]
+    about: String,
+    /// The default config of its cases.
+    #[serde(default, deserialize_with = "present")]
+    config: Option<Value>,
+    cases: Vec<Value>,
+}
+
+impl TableFile for Table {
+    fn cases(&self) -> &[Value] {
+        &self.cases
+    }
+}
+
+/// One case: exactly one of `scope`, `resource`, `validate`; at most one of `config`, `patch`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    #[allow(dead_code)]
+    name: String,
+    /// Replaces the file's config.
+    #[serde(default, deserialize_with = "present")]
+    config: Option<Value>,
+    /// Deep-merged into the file's config.
+    #[serde(default, deserialize_with = "present")]
+    patch: Option<Value>,
+    scope: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    resource: Option<Value>,
+    validate: Option<bool>,
+    /// Its shape depends on the operation: its keys are checked against [`expect_keys`].
+    expect: Value,
+}
+
+/// The keys `expect` may hold for an operation (tests/cases/azure/README.md).
+fn expect_keys(op: &str) -> &'static [&'static str] {
+    match op {
+        "scope" => &[
+            "scope",
+            "identity",
+            "identityExists",
+            "repositories",
+            "trace",
+            "error",
+            "errorPath",
+        ],
+        "resource" => &[
+            "allowed",
+            "reason",
+            "message",
+            "trace",
+            "error",
+            "errorPath",
+        ],
+        "validate" => &["problems", "error", "errorPath"],
+        _ => unreachable!(),
+    }
+}
+
+impl Case {
+    fn operation(&self) -> Result<&'static str, String> {
+        if self.config.is_some() && self.patch.is_some() {
+            return Err("a case has at most one of config and patch".into());
+        }
+        operation(&[
+            ("scope", self.scope.is_some()),
+            ("resource", self.resource.is_some()),
+            ("validate", self.validate.is_some()),
+        ])
+    }
+}
+
+fn run_file(stem: &str) {
+    run_table("azure", stem, |table: &Table, case: &Case| {
+        let op = match case.operation() {
+            Ok(op) => op,
+            Err(e) => return Some(e),
+        };
+        if let Some(e) = unknown_expect_keys(&case.expect, expect_keys(op)) {
+            return Some(e);
+        }
+        compare(&case.expect, &run(config_of(table, case), op, case))
+    });
+}
 
 /// Objects merge key by key; anything else replaces.
 fn merge(base: &mut Value, patch: &Value) {
@@ -20,13 +126,14 @@ fn merge(base: &mut Value, patch: &Value) {
     }
 }
 
-fn config_of(file: &Value, case: &Value) -> Value {
+fn config_of(table: &Table, case: &Case) -> Value {
     let mut config = case
-        .get("config")
-        .or(file.get("config"))
+        .config
+        .as_ref()
+        .or(table.config.as_ref())
         .cloned()
         .unwrap_or(Value::Null);
-    if let Some(patch) = case.get("patch") {
+    if let Some(patch) = &case.patch {
         merge(&mut config, patch);
     }
     config
@@ -43,9 +150,9 @@ fn trace_pairs(trace: &[job_token_scope::TraceStep]) -> Value {
         .collect::<Vec<_>>())
 }
 
-fn run(config: Value, case: &Value) -> Result<Value, Error> {
+fn run(config: Value, op: &str, case: &Case) -> Result<Value, Error> {
     let pipeline = pipeline(config)?;
-    match operation(case, &["scope", "resource", "validate"]) {
+    match op {
         "scope" => {
             let scope = pipeline.resolve_scope();
             let mut value = serde_json::to_value(&scope).unwrap();
@@ -53,7 +160,7 @@ fn run(config: Value, case: &Value) -> Result<Value, Error> {
             Ok(value)
         }
         "resource" => {
-            let resource: AzureResource = parse(case["resource"].clone())?;
+            let resource: AzureResource = parse(case.resource.clone().unwrap_or_default())?;
             let decision: Decision = pipeline.check_access(&resource);
             Ok(
                 json!({ "allowed": decision.allowed, "reason": decision.reason, "message": decision.message, "trace": trace_pairs(&decision.trace) }),
@@ -91,9 +198,24 @@ fn compare(expect: &Value, got: &Result<Value, Error>) -> Option<String> {
     (!diffs.is_empty()).then(|| diffs.join("; "))
 }
 
+/// The reader's strictness, shown: a misspelled key fails, naming the file, the case and the key.
 #[test]
-fn azure_rule_tables() {
-    run_tables("azure", |table, case| {
-        compare(&case["expect"], &run(config_of(table, case), case))
-    });
+fn a_misspelled_key_fails_naming_file_case_and_key() {
+    use support::tables::{read_case, read_table};
+
+    let raw = json!({ "name": "yaml scope", "pacth": {}, "scope": true, "expect": {} });
+    let err = read_case::<Case>("azure/x.json", 0, &raw).err().unwrap();
+    assert!(
+        err.starts_with("azure/x.json / case \"yaml scope\": unknown field `pacth`"),
+        "{err}"
+    );
+    let text = r#"{ "about": "", "confg": {}, "cases": [] }"#;
+    let err = read_table::<Table>("azure/x.json", text).err().unwrap();
+    assert!(
+        err.starts_with("azure/x.json: unknown field `confg`"),
+        "{err}"
+    );
+    let expect = json!({ "scope": "project", "identty": "x" });
+    let err = unknown_expect_keys(&expect, expect_keys("scope")).unwrap();
+    assert!(err.contains("identty"), "{err}");
 }

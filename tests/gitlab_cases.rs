@@ -1,20 +1,154 @@
-//! Runs every rule table in `tests/cases/gitlab/` against the native engine. The Node suite
-//! (`tests/js/cases.test.mjs`) runs the same files against the built package.
+//! Runs the rule tables in `tests/cases/gitlab/` against the native engine, one `#[test]` per file
+//! (`cargo test --test gitlab_cases -- --exact inbound`). The Node suite
+//! (`tests/js/gitlab_cases.test.mjs`) runs the same files against the built package. Format:
+//! `tests/cases/README.md`; a key it does not describe fails the case.
 
 mod support;
 
 use job_token_scope::gitlab::{EditInput, RequestInput, World, WorldInput};
 use job_token_scope::{parse, Decision, Error};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use support::tables::{compare_error, operation, run_tables, sorted_problems};
+use support::tables::{
+    compare_error, operation, present, run_table, sorted_problems, unknown_expect_keys, TableFile,
+};
 
-fn world_of(file: &Value, case: &Value) -> Value {
+rule_tables!("gitlab", run_file;
+    anonymous_level,
+    case_insensitive,
+    compact,
+    edit,
+    errors,
+    fine_grained,
+    gitlab_access,
+    gitlab_edits,
+    gitlab_messages,
+    gitlab_releases,
+    groups,
+    inbound,
+    limits,
+    outbound,
+    roles,
+    same_project,
+    scope,
+    validate,
+    versions,
+);
+
+/// A file of `tests/cases/gitlab/`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    /// What the file covers.
+    #[allow(dead_code)]
+    about: String,
+    /// The default world of its cases.
+    #[serde(default, deserialize_with = "present")]
+    world: Option<Value>,
+    cases: Vec<Value>,
+}
+
+impl TableFile for Table {
+    fn cases(&self) -> &[Value] {
+        &self.cases
+    }
+}
+
+/// One case: exactly one of `request`, `edit`, `validate`, `scope`, `compact`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    #[allow(dead_code)]
+    name: String,
+    /// The GitLab file (and spec example) the case is taken from.
+    #[allow(dead_code)]
+    source: Option<String>,
+    /// Replaces the world's `version` (any JSON value: a wrong type is an error case).
+    #[serde(default, deserialize_with = "present")]
+    version: Option<Value>,
+    /// Replaces the file's world.
+    #[serde(default, deserialize_with = "present")]
+    world: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    request: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    edit: Option<Value>,
+    validate: Option<bool>,
+    scope: Option<String>,
+    compact: Option<Compact>,
+    /// Its shape depends on the operation: its keys are checked against [`expect_keys`].
+    expect: Value,
+}
+
+/// A case's `compact`: `compactGitlabAllowlist(world, project, limit?)`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Compact {
+    project: String,
+    limit: Option<usize>,
+}
+
+/// The keys `expect` may hold for an operation (tests/cases/README.md).
+fn expect_keys(op: &str) -> &'static [&'static str] {
+    match op {
+        "request" | "edit" => &[
+            "allowed",
+            "reason",
+            "message",
+            "trace",
+            "error",
+            "errorPath",
+        ],
+        "validate" => &["problems", "error", "errorPath"],
+        "scope" => &[
+            "reachable",
+            "reachableBy",
+            "inboundEnforced",
+            "entries",
+            "limit",
+            "groupEntries",
+            "groupLimit",
+            "error",
+            "errorPath",
+        ],
+        "compact" => &["projects", "groups", "admitsAlso", "error", "errorPath"],
+        _ => unreachable!(),
+    }
+}
+
+impl Case {
+    fn operation(&self) -> Result<&'static str, String> {
+        operation(&[
+            ("request", self.request.is_some()),
+            ("edit", self.edit.is_some()),
+            ("validate", self.validate.is_some()),
+            ("scope", self.scope.is_some()),
+            ("compact", self.compact.is_some()),
+        ])
+    }
+}
+
+fn run_file(stem: &str) {
+    run_table("gitlab", stem, |table: &Table, case: &Case| {
+        let op = match case.operation() {
+            Ok(op) => op,
+            Err(e) => return Some(e),
+        };
+        if let Some(e) = unknown_expect_keys(&case.expect, expect_keys(op)) {
+            return Some(e);
+        }
+        compare(&case.expect, &run(world_of(table, case), op, case))
+    });
+}
+
+fn world_of(table: &Table, case: &Case) -> Value {
     let mut world = case
-        .get("world")
-        .or(file.get("world"))
+        .world
+        .as_ref()
+        .or(table.world.as_ref())
         .cloned()
         .unwrap_or(Value::Null);
-    if let (Some(version), Some(obj)) = (case.get("version"), world.as_object_mut()) {
+    if let (Some(version), Some(obj)) = (&case.version, world.as_object_mut()) {
         obj.insert("version".into(), version.clone());
     }
     world
@@ -25,16 +159,17 @@ fn compile(world: Value) -> Result<World, Error> {
 }
 
 /// Runs one case; `Ok(actual)` is compared with `expect`, `Err` is a thrown error.
-fn run(world: Value, case: &Value) -> Result<Value, Error> {
+fn run(world: Value, op: &str, case: &Case) -> Result<Value, Error> {
     let world = compile(world)?;
-    match operation(case, &["request", "edit", "validate", "scope", "compact"]) {
+    let value = |v: &Option<Value>| v.clone().unwrap_or(Value::Null);
+    match op {
         "request" => {
-            let request: RequestInput = parse(case["request"].clone())?;
+            let request: RequestInput = parse(value(&case.request))?;
             let query = world.query(&request)?;
-            let decision = world.explain(&query);
+            let decision = query.explain();
             // check() and explain() must agree: they are one decision procedure.
             assert_eq!(
-                world.check(&query),
+                query.check(),
                 decision.allowed,
                 "check disagrees with explain"
             );
@@ -49,7 +184,7 @@ fn run(world: Value, case: &Value) -> Result<Value, Error> {
             Ok(decision_json(&decision))
         }
         "edit" => {
-            let edit: EditInput = parse(case["edit"].clone())?;
+            let edit: EditInput = parse(value(&case.edit))?;
             Ok(decision_json(&world.check_edit(&edit)?))
         }
         "validate" => {
@@ -59,7 +194,7 @@ fn run(world: Value, case: &Value) -> Result<Value, Error> {
             )
         }
         "scope" => {
-            let project = case["scope"].as_str().expect("scope names a project");
+            let project = case.scope.as_deref().unwrap_or_default();
             let scope = world.resolve_scope(project)?;
             let pairs = |list: &[job_token_scope::gitlab::Reach]| {
                 list.iter()
@@ -77,13 +212,8 @@ fn run(world: Value, case: &Value) -> Result<Value, Error> {
             }))
         }
         "compact" => {
-            let spec = &case["compact"];
-            let project = spec["project"].as_str().expect("compact.project");
-            let limit = spec
-                .get("limit")
-                .and_then(Value::as_u64)
-                .map(|n| n as usize);
-            let out = world.compact(project, limit)?;
+            let spec = case.compact.as_ref().expect("a compact case");
+            let out = world.compact(&spec.project, spec.limit)?;
             let sorted = |entries: &[job_token_scope::gitlab::CompactEntry]| {
                 let mut paths: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();
                 paths.sort();
@@ -164,9 +294,27 @@ fn compare(expect: &Value, got: &Result<Value, Error>) -> Option<String> {
     Some(format!("{}{context}", diffs.join("; ")))
 }
 
+/// The reader's strictness, shown: a misspelled key fails, naming the file, the case and the key.
 #[test]
-fn gitlab_rule_tables() {
-    run_tables("gitlab", |table, case| {
-        compare(&case["expect"], &run(world_of(table, case), case))
-    });
+fn a_misspelled_key_fails_naming_file_case_and_key() {
+    use support::tables::{read_case, read_table};
+
+    let raw = json!({ "name": "ci may read", "verison": "17.0", "validate": true, "expect": {} });
+    let err = read_case::<Case>("gitlab/x.json", 3, &raw).err().unwrap();
+    assert!(
+        err.starts_with("gitlab/x.json / case \"ci may read\": unknown field `verison`"),
+        "{err}"
+    );
+    let text = r#"{ "about": "", "wrold": {}, "cases": [] }"#;
+    let err = read_table::<Table>("gitlab/x.json", text).err().unwrap();
+    assert!(
+        err.starts_with("gitlab/x.json: unknown field `wrold`"),
+        "{err}"
+    );
+    let raw = json!({ "name": "c", "compact": { "project": "a/b", "limt": 1 }, "expect": {} });
+    let err = read_case::<Case>("gitlab/x.json", 0, &raw).err().unwrap();
+    assert!(err.contains("unknown field `limt`"), "{err}");
+    let expect = json!({ "allowed": true, "reasn": "same_project" });
+    let err = unknown_expect_keys(&expect, expect_keys("request")).unwrap();
+    assert!(err.contains("reasn"), "{err}");
 }

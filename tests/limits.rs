@@ -16,9 +16,9 @@ fn world(json: serde_json::Value) -> Result<World, Error> {
 
 fn invalid(result: Result<World, Error>, path: &str, says: &str) {
     let error = result.expect_err("must be refused");
-    assert_eq!(error.code, ErrorCode::InvalidInput, "{error}");
-    assert_eq!(error.path, path, "{error}");
-    assert!(error.message.contains(says), "{error}");
+    assert_eq!(error.code(), ErrorCode::InvalidInput, "{error}");
+    assert_eq!(error.path(), path, "{error}");
+    assert!(error.message().contains(says), "{error}");
 }
 
 fn project(path: String) -> ProjectInput {
@@ -66,7 +66,7 @@ fn nesting_past_32_levels_is_refused_natively_too() {
     assert!(error.to_string().contains("recursion limit"), "{error}");
     let mut de = serde_json::Deserializer::from_str(&text);
     let error = parse::<WorldInput, _>(&mut de).unwrap_err();
-    assert_eq!(error.code, ErrorCode::InvalidInput);
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
     // Where a shape is read, the shape's own error comes first.
     invalid(
         world(json!({ "projects": [[[[[[["deep"]]]]]]] })),
@@ -200,12 +200,12 @@ fn implied_groups_over_128_mib_are_refused() {
         users: Vec::new(),
     })
     .unwrap_err();
-    assert_eq!(error.code, ErrorCode::InvalidInput);
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
     assert!(
-        error.message.contains("more than 128 MiB (the limit)"),
+        error.message().contains("more than 128 MiB (the limit)"),
         "{error}"
     );
-    assert!(error.path.starts_with("projects["), "{error}");
+    assert!(error.path().starts_with("projects["), "{error}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod support;
 use support::worlds::*;
 
 use job_token_scope::gitlab::input::EntryInput;
-use job_token_scope::gitlab::{Query, World, WorldInput};
+use job_token_scope::gitlab::{World, WorldInput};
 use proptest::prelude::*;
 
 proptest! {
@@ -16,8 +16,8 @@ proptest! {
     #[test]
     fn a_project_always_reaches_itself(input in world(), q in query()) {
         let world = compile(input);
-        let q = Query { target: q.source, ..q };
-        let decision = world.explain(&q);
+        let q = Ask { target: q.source, ..q };
+        let decision = q.on(&world).explain();
         prop_assert!(decision.allowed);
         prop_assert_eq!(decision.reason, "same_project");
     }
@@ -25,30 +25,30 @@ proptest! {
     #[test]
     fn check_and_explain_agree(input in world(), q in query()) {
         let world = compile(input);
-        let decision = world.explain(&q);
-        prop_assert_eq!(world.check(&q), decision.allowed);
+        let decision = q.on(&world).explain();
+        prop_assert_eq!(q.on(&world).check(), decision.allowed);
         prop_assert!(!decision.trace.is_empty());
         prop_assert_eq!(decision.trace[0].step, "same_project");
     }
 
     #[test]
     fn adding_an_entry_never_denies_more(input in world(), q in query(), target in 0..PROJECTS.len(), added in entry(PROJECTS), group in entry(GROUPS), as_group in any::<bool>()) {
-        let before = compile(input.clone()).check(&q);
+        let before = q.on(&compile(input.clone())).check();
         let mut wider = input;
         // An entry with default permissions only widens; a restricted one may narrow on purpose (18.3).
         let added = EntryInput { default_permissions: true, policies: Vec::new(), ..if as_group { group } else { added } };
         let list = if as_group { &mut wider.projects[target].inbound.groups } else { &mut wider.projects[target].inbound.projects };
         list.push(added);
-        let after = compile(wider).check(&q);
+        let after = q.on(&compile(wider)).check();
         prop_assert!(!before || after, "an added entry turned an allowed request into a denial");
     }
 
     #[test]
     fn turning_the_inbound_limit_off_never_denies_more(input in world(), q in query()) {
-        let before = compile(input.clone()).check(&q);
+        let before = q.on(&compile(input.clone())).check();
         let mut open = input;
         open.projects[q.target].inbound.enabled = false;
-        let after = compile(open).check(&q);
+        let after = q.on(&compile(open)).check();
         prop_assert!(!before || after);
     }
 

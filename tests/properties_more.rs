@@ -16,18 +16,18 @@ use support::worlds::*;
 
 use job_token_scope::azure::{AzureConfig, AzurePipeline};
 use job_token_scope::gitlab::input::{EntryInput, InstanceInput};
-use job_token_scope::gitlab::{Permission, Query, World, WorldInput};
+use job_token_scope::gitlab::{Permission, World, WorldInput};
 use proptest::prelude::*;
 use serde_json::json;
 
 /// Every query of a world: every pair, no permission and every permission, no user and two users.
-fn every_query() -> Vec<Query> {
+fn every_query() -> Vec<Ask> {
     let mut out = Vec::new();
     for source in 0..PROJECTS.len() {
         for target in 0..PROJECTS.len() {
             for permission in std::iter::once(None).chain(Permission::requestable().map(Some)) {
                 for user in [None, Some("alice"), Some("bob")] {
-                    out.push(Query {
+                    out.push(Ask {
                         source,
                         target,
                         permission,
@@ -67,7 +67,7 @@ proptest! {
         on.projects[q.target].inbound.enabled = true;
         let mut off = input;
         off.projects[q.target].inbound.enabled = false;
-        prop_assert!(!compile(on).check(&q) || compile(off).check(&q));
+        prop_assert!(!q.on(&compile(on)).check() || q.on(&compile(off)).check());
     }
 
     #[test]
@@ -76,7 +76,7 @@ proptest! {
         enforced.instance = Some(InstanceInput { enforce_inbound_scope: Some(true) });
         let mut not = input;
         not.instance = Some(InstanceInput { enforce_inbound_scope: Some(false) });
-        prop_assert!(!compile(enforced).check(&q) || compile(not).check(&q));
+        prop_assert!(!q.on(&compile(enforced)).check() || q.on(&compile(not)).check());
     }
 
     #[test]
@@ -85,7 +85,7 @@ proptest! {
         limited.projects[q.source].outbound.enabled = true;
         let mut open = input;
         open.projects[q.source].outbound.enabled = false;
-        prop_assert!(!compile(limited).check(&q) || compile(open).check(&q));
+        prop_assert!(!q.on(&compile(limited)).check() || q.on(&compile(open)).check());
     }
 
     #[test]
@@ -111,8 +111,8 @@ proptest! {
         for source in 0..PROJECTS.len() {
             for permission in std::iter::once(None).chain(Permission::requestable().map(Some)) {
                 for user in [None, Some("alice".to_owned())] {
-                    let q = Query { source, target, permission, user };
-                    prop_assert_eq!(grouped.check(&q), listed.check(&q), "{:?} with group {}", q, group);
+                    let q = Ask { source, target, permission, user };
+                    prop_assert_eq!(q.on(&grouped).check(), q.on(&listed).check(), "{:?} with group {}", q, group);
                 }
             }
         }
@@ -123,8 +123,8 @@ proptest! {
         let world = compile(input);
         let paths: Vec<String> = world.projects().iter().map(|p| p.path.clone()).collect();
         for q in every_query() {
-            let decision = world.explain(&q);
-            prop_assert_eq!(world.check(&q), decision.allowed, "check vs explain {:?}", q);
+            let decision = q.on(&world).explain();
+            prop_assert_eq!(q.on(&world).check(), decision.allowed, "check vs explain {:?}", q);
             if q.user.is_none() {
                 prop_assert_eq!(
                     world.check_indices(q.source, q.target, q.permission.map(Permission::index)),
@@ -135,8 +135,8 @@ proptest! {
                     .check_paths(&paths[q.source], &paths[q.target], q.permission.map(Permission::name))
                     .unwrap();
                 prop_assert_eq!(by_path, decision.allowed, "check_paths {:?}", q);
-                let (allowed, reason, message) = world.verdict(q.source, q.target, q.permission);
-                prop_assert_eq!((allowed, reason, message), (decision.allowed, decision.reason, decision.message.clone()));
+                let verdict = q.on(&world).verdict();
+                prop_assert_eq!((verdict.allowed, verdict.reason.as_str(), verdict.message), (decision.allowed, decision.reason, decision.message.clone()));
             }
         }
         prop_assert_eq!(world.check_indices(PROJECTS.len(), 0, None), None);
@@ -203,8 +203,8 @@ proptest! {
         for source in 0..PROJECTS.len() {
             for permission in std::iter::once(None).chain(Permission::requestable().map(Some)) {
                 for user in [None, Some("alice".to_owned())] {
-                    let q = Query { source, target, permission, user };
-                    prop_assert!(!world.check(&q) || after.check(&q), "compaction denied {:?}", q);
+                    let q = Ask { source, target, permission, user };
+                    prop_assert!(!q.on(&world).check() || q.on(&after).check(), "compaction denied {:?}", q);
                 }
             }
         }
@@ -300,7 +300,7 @@ fn a_restricted_merged_entry_keeps_the_public_access_fallback() {
         user: None,
     };
     let decide = |w: World| {
-        let d = w.explain(&w.query(&q).unwrap());
+        let d = w.query(&q).unwrap().explain();
         (d.allowed, d.reason)
     };
     assert_eq!(
@@ -362,9 +362,9 @@ fn compaction_never_narrows_what_an_ancestor_entry_granted() {
         permission: Some("read_deployments".into()),
         user: None,
     };
-    assert!(before.check(&before.query(&q).unwrap()));
+    assert!(before.query(&q).unwrap().check());
     assert!(
-        after.check(&after.query(&q).unwrap()),
+        after.query(&q).unwrap().check(),
         "compaction to {compacted:?} denies {q:?}"
     );
 }
@@ -413,8 +413,8 @@ proptest! {
             .collect();
         let mut flipped = std::collections::BTreeSet::new();
         for (i, path) in SHARED_PATHS.iter().enumerate() {
-            let q = Query { source: i + 1, target: 0, permission: None, user: None };
-            let (was, is) = (before.check(&q), after.check(&q));
+            let q = Ask { source: i + 1, target: 0, permission: None, user: None };
+            let (was, is) = (q.on(&before).check(), q.on(&after).check());
             prop_assert!(!was || is, "compaction denied {}", path);
             if is && !was {
                 flipped.insert(*path);

@@ -10,15 +10,32 @@ use crate::Decision;
 /// Why a resource access was allowed or denied: the stable codes (README "The Azure Pipelines rules").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AzureReason {
+    /// `same_project_default` (allowed): the build identity's default permissions in its own project
+    /// cover it: reading repositories and feeds, reading and writing artifacts, work items, pipelines.
     SameProjectDefault,
+    /// `collection_scope` (allowed): a collection scoped token reads every project's repositories.
     CollectionScope,
+    /// `granted` (allowed): a grant to the job's identity covers it (`write` implies `read`).
     Granted,
+    /// `public_project_isolation` (denied): a public project's jobs never reach another project,
+    /// grants or not.
     PublicProjectIsolation,
+    /// `scope_is_project` (denied): the scope is project and the identity has no permissions in the
+    /// resource's project.
     ScopeIsProject,
+    /// `missing_view_project_info` (denied): the grant on the other project lacks "View project-level
+    /// information".
     MissingViewProjectInfo,
+    /// `missing_resource_permission` (denied): no grant to the identity gives this action on the resource.
     MissingResourcePermission,
+    /// `repository_not_referenced` (denied): repository protection is on and the pipeline does not
+    /// reference the repository.
     RepositoryNotReferenced,
+    /// `write_not_granted` (denied): writing a repository or feed of its own project (push, publish)
+    /// needs a grant.
     WriteNotGranted,
+    /// `identity_not_created` (denied): the decision needs a grant to the project build identity,
+    /// which does not exist until the pipeline first runs.
     IdentityNotCreated,
 }
 
@@ -37,6 +54,7 @@ impl AzureReason {
         AzureReason::IdentityNotCreated,
     ];
 
+    /// The reason code, such as `same_project_default`.
     pub fn as_str(self) -> &'static str {
         match self {
             AzureReason::SameProjectDefault => "same_project_default",

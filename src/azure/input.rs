@@ -8,42 +8,63 @@ use crate::Error;
 pub struct AzureConfig {
     /// `services` (default), `server-2022`, `server-2020`, `server-2019`.
     pub product: Option<String>,
+    /// `organization` (required): the organization and its pipeline settings.
     pub organization: OrganizationInput,
+    /// `project` (required): the pipeline's project and its pipeline settings.
     pub project: ProjectInput,
+    /// `pipeline` (required): the pipeline whose jobs get the token.
     pub pipeline: PipelineInput,
+    /// `grants`: permissions given to build identities; default none.
     pub grants: Vec<GrantInput>,
 }
 
 /// Organization settings > Pipelines > Settings.
 #[derive(Debug, Clone)]
 pub struct OrganizationInput {
+    /// `name` (required): the organization, as build identities name it.
     pub name: String,
+    /// `limitJobScopeNonRelease`: "Limit job authorization scope to current project for non-release
+    /// pipelines" (Server 2020: "… to current project"); default off.
     pub limit_job_scope_non_release: bool,
+    /// `limitJobScopeRelease`: "Limit job authorization scope to current project for release
+    /// pipelines"; default off.
     pub limit_job_scope_release: bool,
+    /// `protectRepos`: "Protect access to repositories in YAML pipelines" (Server 2022: "Limit job
+    /// authorization scope to referenced Azure DevOps repositories"); default off.
     pub protect_repos: bool,
 }
 
 /// Project settings > Pipelines > Settings (unset = off; an organization limit locks it on).
 #[derive(Debug, Clone)]
 pub struct ProjectInput {
+    /// `name` (required): the project, as build identities and resources name it.
     pub name: String,
+    /// `visibility`: `private` (default) or `public`.
     pub visibility: ProjectVisibility,
+    /// `limitJobScopeNonRelease`: the project's "Limit job authorization scope to current project for
+    /// non-release pipelines".
     pub limit_job_scope_non_release: Option<bool>,
+    /// `limitJobScopeRelease`: the project's "Limit job authorization scope to current project for
+    /// release pipelines".
     pub limit_job_scope_release: Option<bool>,
+    /// `protectRepos`: the project's "Protect access to repositories in YAML pipelines".
     pub protect_repos: Option<bool>,
 }
 
 /// Azure DevOps project visibility.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ProjectVisibility {
+    /// `private` (the default).
     #[default]
     Private,
+    /// `public`: its jobs always get project scope and never reach another project.
     Public,
 }
 
 /// The pipeline whose jobs get the token.
 #[derive(Debug, Clone)]
 pub struct PipelineInput {
+    /// `kind` (required): `yaml`, `classic-build` or `classic-release`.
     pub kind: PipelineKind,
     /// Classic build Options tab "Build job authorization scope"; new classic pipelines default to project.
     pub build_job_authorization_scope: Option<Scope>,
@@ -58,12 +79,16 @@ pub struct PipelineInput {
 /// YAML, classic build or classic release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PipelineKind {
+    /// `yaml`.
     Yaml,
+    /// `classic-build`.
     ClassicBuild,
+    /// `classic-release`.
     ClassicRelease,
 }
 
 impl PipelineKind {
+    /// The kind in words, as messages and the trace name it: `classic build pipeline`.
     pub fn describe(self) -> &'static str {
         match self {
             PipelineKind::Yaml => "YAML pipeline",
@@ -77,11 +102,16 @@ impl PipelineKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
+    /// `project`: the token runs as `{project} Build Service ({organization})` and reaches its own
+    /// project, and others only through grants.
     Project,
+    /// `collection`: the token runs as `Project Collection Build Service ({organization})` and reads
+    /// the repositories of every project in the organization.
     Collection,
 }
 
 impl Scope {
+    /// `project` or `collection`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Project => "project",
@@ -93,25 +123,35 @@ impl Scope {
 /// Permissions given to a build identity in another (or its own) project.
 #[derive(Debug, Clone)]
 pub struct GrantInput {
+    /// `identity` (required): the build identity, such as `SpaceGameWeb Build Service (fabrikam-tailspin)`.
     pub identity: String,
+    /// `project` (required): the project the permissions are granted in.
     pub project: String,
     /// "View project-level information" on that project.
     pub view_project_info: bool,
+    /// `repositories`: repository name → actions granted; default none.
     pub repositories: Vec<(String, Vec<Action>)>,
+    /// `feeds`: feed name → actions granted; default none.
     pub feeds: Vec<(String, Vec<Action>)>,
+    /// `artifacts`: artifact name → actions granted; default none.
     pub artifacts: Vec<(String, Vec<Action>)>,
+    /// `workItems`: work item name → actions granted; default none.
     pub work_items: Vec<(String, Vec<Action>)>,
+    /// `pipelines`: pipeline name → actions granted; default none.
     pub pipelines: Vec<(String, Vec<Action>)>,
 }
 
 /// Read or write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// `read`.
     Read,
+    /// `write`: a grant of it also allows `read`.
     Write,
 }
 
 impl Action {
+    /// `read` or `write`.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Read => "read",
@@ -123,23 +163,33 @@ impl Action {
 /// A resource a job touches.
 #[derive(Debug, Clone)]
 pub struct AzureResource {
+    /// `kind` (required): `repository`, `feed`, `artifact`, `workitem` or `pipeline`.
     pub kind: ResourceKind,
+    /// `project` (required): the project it belongs to.
     pub project: String,
+    /// `name` (required): its name in that project.
     pub name: String,
+    /// `action` (required): `read` or `write`.
     pub action: Action,
 }
 
 /// What kind of resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceKind {
+    /// `repository`: a Git repository.
     Repository,
+    /// `feed`: an Azure Artifacts feed.
     Feed,
+    /// `artifact`.
     Artifact,
+    /// `workitem`: a work item.
     Workitem,
+    /// `pipeline`.
     Pipeline,
 }
 
 impl ResourceKind {
+    /// The kind in words, as messages and the trace name it: `work item` for `workitem`.
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::Repository => "repository",

@@ -6,9 +6,13 @@ use crate::Error;
 /// An Azure DevOps product (the cloud service or an on-premises Server release).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Product {
+    /// `services`: Azure DevOps Services.
     Services,
+    /// `server-2022`: Azure DevOps Server 2022.
     Server2022,
+    /// `server-2020`: Azure DevOps Server 2020.
     Server2020,
+    /// `server-2019`: Azure DevOps Server 2019.
     Server2019,
 }
 
@@ -16,10 +20,12 @@ pub enum Product {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductProfile {
+    /// The product this row describes.
     #[serde(skip)]
     pub product: Product,
     /// The `product` value in a config.
     pub id: &'static str,
+    /// The product's name, such as "Azure DevOps Server 2022".
     pub name: &'static str,
     /// Label of the scope limit for YAML and classic build pipelines (`limitJobScopeNonRelease`).
     pub non_release_setting: Option<&'static str>,

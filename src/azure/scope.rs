@@ -12,12 +12,15 @@ use crate::decision::{Outcome, Trace, TraceStep};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AzureScope {
+    /// The job authorization scope: `project` or `collection`.
     pub scope: Scope,
     /// The build service account the job runs as.
     pub identity: String,
     /// Whether that account exists yet (a project identity appears after the first run).
     pub identity_exists: bool,
+    /// The repositories the token reaches.
     pub repositories: RepositoryAccess,
+    /// The FAQ steps taken, in order.
     pub trace: Vec<TraceStep>,
 }
 
@@ -26,6 +29,8 @@ pub struct AzureScope {
 pub struct RepositoryAccess {
     /// `referenced`: only `list`; `all-in-scope`: every repository the scope reaches.
     pub mode: &'static str,
+    /// In `referenced` mode, the repositories reached: `self` or `Project/Repo`, as the pipeline
+    /// references them; empty otherwise.
     pub list: Vec<String>,
 }
 

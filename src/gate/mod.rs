@@ -11,7 +11,7 @@ mod route;
 
 use serde::Serialize;
 
-use crate::gitlab::{World, WorldInput};
+use crate::gitlab::{Query, World, WorldInput};
 use crate::value::{list, number, string, Fields, FromValue, Path, Value};
 use crate::Error;
 
@@ -23,11 +23,18 @@ pub use route::{Matched, Route};
 pub struct Answer {
     /// 200 allowed, 401 invalid token, 403 denied, 404 no route.
     pub status: u16,
+    /// Whether the request may pass to the upstream.
     pub allowed: bool,
+    /// The reason code: a GitLab one, or `invalid_token`, `no_route`, `requirement_not_met`,
+    /// `unknown_project`.
     pub reason: &'static str,
+    /// Why, for people.
     pub message: String,
+    /// The token's project (`project_path`); set once the token and the requirements are accepted.
     pub source: Option<String>,
+    /// The project the route names; set with `source`.
     pub target: Option<String>,
+    /// The permission the route requires, if it names one; set with `source`.
     pub permission: Option<String>,
 }
 
@@ -52,7 +59,9 @@ impl Answer {
 /// The signing algorithms a gate accepts: never `none`, never HMAC (a public key is no secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AcceptedHeader {
+    /// The signing algorithm: `RS256` or `ES256`.
     pub alg: &'static str,
+    /// The key id that picks the signing key, if the header names one.
     pub kid: Option<String>,
 }
 
@@ -78,11 +87,8 @@ impl FromValue for Gate {
             &["issuer", "audience", "world", "routes", "require", "clockSkewSeconds"],
             "a gate config: { \"issuer\", \"audience\", \"world\", \"routes\", \"require\"?, \"clockSkewSeconds\"? }",
         )?;
-        let world =
-            World::from_input(f.required("world", at, WorldInput::from_value)?).map_err(|e| {
-                let e = e.into_detail();
-                Error::new(e.code, prefixed("world", &e.path), e.message)
-            })?;
+        let world = World::from_input(f.required("world", at, WorldInput::from_value)?)
+            .map_err(|e| Error::new(e.code(), prefixed("world", e.path()), e.message()))?;
         let clock_skew = match f.optional("clockSkewSeconds", at, number)? {
             Some(skew) if !(0.0..=MAX_SKEW_SECONDS).contains(&skew) => {
                 return Err(at
@@ -137,7 +143,7 @@ impl Gate {
     /// How the world spells the project `target` names (any case, surrounding slashes), if it has it.
     pub fn spelling(&self, target: &str) -> Option<&str> {
         let id = self.world.project_id(target)?;
-        Some(self.world.projects()[id].path.as_str())
+        Some(self.world.projects()[id.index()].path.as_str())
     }
 
     /// Accepts the JWT header's `alg` (RS256, ES256) and reads its `kid`.
@@ -184,8 +190,14 @@ impl Gate {
                 format!("{unknown} is not a project this gate knows; nothing is allowed for it."),
             );
         };
-        let (allowed, reason, message) = self.world.verdict(s, t, permission);
-        answer(if allowed { 200 } else { 403 }, allowed, reason, message)
+        let verdict = Query::new(&self.world, s.index(), t.index(), permission).verdict();
+        let status = if verdict.allowed { 200 } else { 403 };
+        answer(
+            status,
+            verdict.allowed,
+            verdict.reason.as_str(),
+            verdict.message,
+        )
     }
 }
 

@@ -18,7 +18,9 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Compaction {
+    /// The project entries kept (the project's own entry left out).
     pub projects: Vec<CompactEntry>,
+    /// The group entries: the old ones kept and the new ones that replace project entries.
     pub groups: Vec<CompactEntry>,
     /// New group entry → projects of the world it admits that the old allowlist did not.
     pub admits_also: AdmitsAlso,
@@ -28,8 +30,12 @@ pub struct Compaction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompactEntry {
+    /// `path`: the project or group, as the world spells it.
     pub path: String,
+    /// `defaultPermissions`: the entry grants what the role allows, not only its `policies`.
     pub default_permissions: bool,
+    /// `policies`: its fine-grained policies; a new group entry's grant all that the entries it
+    /// replaces (and the group entry it shadows) granted.
     pub policies: Vec<String>,
 }
 

@@ -11,7 +11,7 @@ use super::input::{Direction, EditAction, EditInput, EntryKind, Visibility};
 use super::path::path_key;
 use super::permission::Role;
 use super::validate::{duplicate_message, limit_message, policy_problem, SELF_LINK_MESSAGE};
-use super::world::{Entry, Project, ProjectId, World};
+use super::world::{Entry, Project, ProjectIndex, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
@@ -48,7 +48,7 @@ fn deny(reason: &'static str, message: impl Into<String>) -> Result<(), Denial> 
 
 /// What an edit is about, resolved once.
 struct Subject<'a> {
-    id: ProjectId,
+    id: ProjectIndex,
     project: &'a Project,
     user: &'a str,
     kind: EntryKind,
@@ -299,7 +299,7 @@ impl World {
     /// and the members of anything inside it.
     fn readable(&self, s: &Subject) -> Option<bool> {
         let visibility = match s.kind {
-            EntryKind::Project => self.projects[self.project_id(s.entry)?].visibility,
+            EntryKind::Project => self.projects[self.find_project(s.entry)?].visibility,
             EntryKind::Group => self.groups[self.group_id(s.entry)?].visibility,
         };
         Some(

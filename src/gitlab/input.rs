@@ -9,10 +9,13 @@ use crate::Error;
 /// A whole GitLab instance as far as job tokens care: version, instance setting, projects, users.
 #[derive(Debug, Clone)]
 pub struct WorldInput {
+    /// `version`: the GitLab release, `"major.minor"` such as `"17.10"`, or `"latest"` (the default).
     pub version: Option<VersionText>,
+    /// `instance`: the instance-wide settings.
     pub instance: Option<InstanceInput>,
     /// Groups whose visibility matters (adding a group needs `read_group`); the others are private.
     pub groups: Vec<GroupInput>,
+    /// `projects` (required): the instance's projects and their settings.
     pub projects: Vec<ProjectInput>,
     /// user name → (project or group path → role), in input order.
     pub users: Vec<(String, Vec<(String, Role)>)>,
@@ -65,7 +68,9 @@ impl FromValue for InstanceInput {
 /// A group named for its visibility: `{ "path", "visibility" }`.
 #[derive(Debug, Clone)]
 pub struct GroupInput {
+    /// `path` (required): the group's full path, such as `acme/platform`.
     pub path: String,
+    /// `visibility`: `private` (default), `internal` or `public`.
     pub visibility: Visibility,
 }
 
@@ -89,10 +94,15 @@ impl FromValue for GroupInput {
 /// One project and its Token Access settings.
 #[derive(Debug, Clone)]
 pub struct ProjectInput {
+    /// `path` (required): the project's full path, such as `acme/platform/api`.
     pub path: String,
+    /// `visibility`: `private` (default), `internal` or `public`.
     pub visibility: Visibility,
+    /// `features`: each feature's visibility; every one `enabled` by default.
     pub features: Features,
+    /// `inbound`: who may use their job token on this project; default on, with an empty allowlist.
     pub inbound: InboundInput,
+    /// `outbound`: where this project's job token may go (deprecated); default off.
     pub outbound: OutboundInput,
 }
 
@@ -100,15 +110,22 @@ pub struct ProjectInput {
 /// project's allowlist reaches (`ProjectFeature`: `*_access_level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feature {
+    /// `repository`: "Repository".
     Repository,
+    /// `packages`: "Package registry".
     Packages,
+    /// `containerRegistry`: "Container registry".
     ContainerRegistry,
+    /// `builds`: "CI/CD" (jobs and their artifacts).
     Builds,
+    /// `releases`: "Releases".
     Releases,
+    /// `environments`: "Environments".
     Environments,
 }
 
 impl Feature {
+    /// Every feature by its input name, in order.
     pub const NAMES: [(&'static str, Feature); 6] = [
         ("repository", Feature::Repository),
         ("packages", Feature::Packages),
@@ -118,6 +135,7 @@ impl Feature {
         ("environments", Feature::Environments),
     ];
 
+    /// Its input name, such as `containerRegistry`.
     pub fn name(self) -> &'static str {
         Feature::NAMES[self as usize].0
     }
@@ -126,9 +144,12 @@ impl Feature {
 /// A feature's visibility: "Everyone with access", "Only project members", or off.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum FeatureAccess {
+    /// `enabled`: "Everyone with access" (the default).
     #[default]
     Enabled,
+    /// `private`: "Only project members".
     Private,
+    /// `disabled`: the feature is off.
     Disabled,
 }
 
@@ -139,6 +160,7 @@ impl FeatureAccess {
         ("disabled", FeatureAccess::Disabled),
     ];
 
+    /// Its input name: `enabled`, `private` or `disabled`.
     pub fn as_str(self) -> &'static str {
         FeatureAccess::NAMES[self as usize].0
     }
@@ -149,6 +171,7 @@ impl FeatureAccess {
 pub struct Features(pub [FeatureAccess; 6]);
 
 impl Features {
+    /// The visibility of `feature`.
     pub fn get(&self, feature: Feature) -> FeatureAccess {
         self.0[feature as usize]
     }
@@ -204,9 +227,12 @@ impl FromValue for ProjectInput {
 /// Project visibility level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Visibility {
+    /// `private` (the default): members only.
     #[default]
     Private,
+    /// `internal`: every signed-in user.
     Internal,
+    /// `public`: everyone.
     Public,
 }
 
@@ -217,6 +243,7 @@ impl Visibility {
         ("public", Visibility::Public),
     ];
 
+    /// Its input name: `private`, `internal` or `public`.
     pub fn as_str(self) -> &'static str {
         match self {
             Visibility::Private => "private",
@@ -231,7 +258,9 @@ impl Visibility {
 pub struct InboundInput {
     /// On by default: new projects since 15.9 have it enabled.
     pub enabled: bool,
+    /// `projects`: the allowlist's project entries; default none.
     pub projects: Vec<EntryInput>,
+    /// `groups`: the allowlist's group entries (17.0+); default none.
     pub groups: Vec<EntryInput>,
 }
 
@@ -263,7 +292,10 @@ impl FromValue for InboundInput {
 /// The deprecated outbound "Limit CI_JOB_TOKEN access" (14.1–17.11).
 #[derive(Debug, Clone, Default)]
 pub struct OutboundInput {
+    /// `enabled`: the limit is on (16.3: "Limit access from this project"); default off.
     pub enabled: bool,
+    /// `projects`: the projects this project's job token may still reach while the limit is on;
+    /// default none.
     pub projects: Vec<String>,
 }
 
@@ -282,8 +314,12 @@ impl FromValue for OutboundInput {
 /// An allowlist entry: a path, or `{ "path", "defaultPermissions", "policies" }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryInput {
+    /// `path` (required): the project's or group's full path, such as `acme/platform`.
     pub path: String,
+    /// `defaultPermissions`: the entry grants all that the user's role allows; default true. False:
+    /// only its `policies` (18.3+).
     pub default_permissions: bool,
+    /// `policies`: the fine-grained permissions it grants, such as `read_packages`; default none.
     pub policies: Vec<String>,
 }
 
@@ -333,9 +369,14 @@ impl FromValue for VersionText {
 /// May a job in `source` use its token against `target` (for `permission`, as `user`)?
 #[derive(Debug, Clone)]
 pub struct RequestInput {
+    /// `source` (required): the project whose job holds the token.
     pub source: String,
+    /// `target` (required): the project the token is used on.
     pub target: String,
+    /// `permission`: the job token permission the endpoint needs, such as `read_packages`; absent: an
+    /// endpoint that declares none.
     pub permission: Option<String>,
+    /// `user`: who triggered the job, for the role check; absent: no role check.
     pub user: Option<String>,
 }
 
@@ -359,10 +400,15 @@ impl FromValue for RequestInput {
 /// A change to a project's Token Access settings, made by `user`.
 #[derive(Debug, Clone)]
 pub struct EditInput {
+    /// `user` (required): who makes the change.
     pub user: String,
+    /// `project` (required): the project whose settings change.
     pub project: String,
+    /// `action` (required): `add`, `remove`, `enable`, `disable` or `setPolicies`.
     pub action: EditAction,
+    /// `entry`: the project or group path to add, remove or set policies on; required for those.
     pub entry: Option<String>,
+    /// `kind`: whether `entry` is a `project` (default) or a `group`.
     pub kind: EntryKind,
     /// Which list: the inbound allowlist (default) or the deprecated outbound one.
     pub direction: Direction,
@@ -424,10 +470,15 @@ impl FromValue for EditInput {
 /// What the edit does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditAction {
+    /// `add`: add `entry` to the list.
     Add,
+    /// `remove`: remove `entry` from the list.
     Remove,
+    /// `enable`: turn the list's limit on.
     Enable,
+    /// `disable`: turn the list's limit off.
     Disable,
+    /// `setPolicies`: change `entry`'s default permissions and policies (18.3+).
     SetPolicies,
 }
 
@@ -440,6 +491,7 @@ impl EditAction {
         ("setPolicies", EditAction::SetPolicies),
     ];
 
+    /// Its input name, such as `setPolicies`.
     pub fn as_str(self) -> &'static str {
         EditAction::NAMES
             .iter()
@@ -461,7 +513,9 @@ pub enum Direction {
 /// Whether an allowlist entry is a project or a group.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum EntryKind {
+    /// `project` (the default).
     #[default]
     Project,
+    /// `group` (17.0+).
     Group,
 }

@@ -18,7 +18,7 @@ pub use compact::{CompactEntry, Compaction};
 pub use edit::INSUFFICIENT_PERMISSIONS_MESSAGE;
 pub use input::{EditInput, RequestInput, WorldInput};
 pub use permission::{Permission, PermissionInfo, Role};
-pub use rules::{Query, Reason};
+pub use rules::{Query, Reason, Verdict};
 pub use scope::{GitlabScope, Reach};
 pub use version::{Profile, Version, PROFILES};
 pub use world::{Entry, Project, ProjectId, World};

@@ -8,11 +8,17 @@ use super::version::Version;
 /// A project role, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
+    /// `guest`: Guest (access level 10).
     Guest,
+    /// `planner`: Planner (access level 15).
     Planner,
+    /// `reporter`: Reporter (access level 20).
     Reporter,
+    /// `developer`: Developer (access level 30).
     Developer,
+    /// `maintainer`: Maintainer (access level 40).
     Maintainer,
+    /// `owner`: Owner (access level 50).
     Owner,
 }
 
@@ -27,6 +33,7 @@ impl Role {
         ("owner", Role::Owner),
     ];
 
+    /// Its input name, such as `maintainer`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Guest => "guest",
@@ -209,10 +216,12 @@ impl Permission {
         Permission::all().filter(|p| p.not_requestable().is_none())
     }
 
+    /// Its GitLab name, such as `read_packages`.
     pub fn name(self) -> &'static str {
         self.row().name
     }
 
+    /// The least role of the triggering user that allows it.
     pub fn minimum_role(self) -> Role {
         self.row().minimum_role
     }
@@ -292,7 +301,9 @@ impl fmt::Display for Permission {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionInfo {
+    /// Its GitLab name, such as `read_packages`.
     pub name: &'static str,
+    /// The least role of the triggering user that allows it, such as `reporter`.
     pub minimum_role: &'static str,
     /// First release that accepts it as an entry's policy (`None`: deprecated, never accepted).
     pub policy_since: Option<Version>,
@@ -347,10 +358,12 @@ impl PermissionSet {
         self.0 |= 1 << permission.0;
     }
 
+    /// Everything either set grants.
     pub fn union(self, other: PermissionSet) -> PermissionSet {
         PermissionSet(self.0 | other.0)
     }
 
+    /// Whether the set grants `permission`.
     pub fn contains(self, permission: Permission) -> bool {
         self.0 & (1 << permission.0) != 0
     }

@@ -5,24 +5,38 @@
 
 use super::input::{Feature, FeatureAccess, RequestInput, Visibility};
 use super::permission::{Permission, Role};
-use super::world::{Entry, GroupId, Name, ProjectId, World};
+use super::world::{Entry, GroupIndex, Name, ProjectId, ProjectIndex, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
 /// Why a request was allowed or denied: the stable `reason` codes (README "Reason codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
+    /// `same_project`: the source is the target.
     SameProject,
+    /// `inbound_disabled`: the target does not limit access and the instance does not enforce it.
     InboundDisabled,
+    /// `allowlisted_project`: the source is on the target's allowlist.
     AllowlistedProject,
+    /// `allowlisted_group`: the source's group or a group above it is on the target's allowlist (17.0+).
     AllowlistedGroup,
+    /// `no_inbound_check`: the release has no inbound allowlist (before 15.9).
     NoInboundCheck,
+    /// `anonymous_level`: the public or internal target opens this permission's feature to everyone with
+    /// access (16.6+).
     AnonymousLevel,
+    /// `public_unrestricted`: before 16.6 an allowlist restricts only private projects, and the target is
+    /// public or internal.
     PublicUnrestricted,
+    /// `outbound_not_allowlisted`: the source's outbound limit excludes the private target.
     OutboundNotAllowlisted,
+    /// `not_in_inbound_allowlist`: the target limits access and the source is not on its allowlist.
     NotInInboundAllowlist,
+    /// `permission_not_granted`: the entry admitting the source does not grant the permission asked.
     PermissionNotGranted,
+    /// `no_job_token_permission`: no permission asked, and the entry grants only its policies.
     NoJobTokenPermission,
+    /// `insufficient_role`: the triggering user's role on the target is below the permission's minimum.
     InsufficientRole,
 }
 
@@ -43,6 +57,7 @@ impl Reason {
         Reason::InsufficientRole,
     ];
 
+    /// The code as answers carry it (`reason`).
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::SameProject => "same_project",
@@ -61,30 +76,130 @@ impl Reason {
     }
 }
 
-/// A resolved request: may `source`'s job token be used on `target`?
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Query {
-    pub source: ProjectId,
-    pub target: ProjectId,
-    pub permission: Option<Permission>,
+/// A request resolved against one [`World`]: may `source`'s job token be used on `target`? Made only
+/// by [`World::query`] or [`World::query_by_index`], so it names projects its world has; it borrows
+/// that world, and asks it.
+#[derive(Clone)]
+pub struct Query<'w> {
+    world: &'w World,
+    pub(crate) source: ProjectIndex,
+    pub(crate) target: ProjectIndex,
+    pub(crate) permission: Option<Permission>,
     /// The triggering user, as given.
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
+}
+
+impl std::fmt::Debug for Query<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = |p: ProjectIndex| self.world.projects[p].path.as_str();
+        f.debug_struct("Query")
+            .field("source", &path(self.source))
+            .field("target", &path(self.target))
+            .field("permission", &self.permission.map(Permission::name))
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+impl<'w> Query<'w> {
+    /// A query of `world`; the indices are its projects'.
+    pub(crate) fn new(
+        world: &'w World,
+        source: ProjectIndex,
+        target: ProjectIndex,
+        permission: Option<Permission>,
+    ) -> Self {
+        Query {
+            world,
+            source,
+            target,
+            permission,
+            user: None,
+        }
+    }
+
+    /// The same request made by `user` (the triggering user: roles and private-project reads).
+    pub fn with_user(self, user: impl Into<String>) -> Self {
+        Query {
+            user: Some(user.into()),
+            ..self
+        }
+    }
+
+    /// The project whose job holds the token.
+    pub fn source(&self) -> ProjectId {
+        ProjectId::of(self.source)
+    }
+
+    /// The project the token is used on.
+    pub fn target(&self) -> ProjectId {
+        ProjectId::of(self.target)
+    }
+
+    /// The fine-grained permission the request needs, if any.
+    pub fn permission(&self) -> Option<Permission> {
+        self.permission
+    }
+
+    /// The triggering user, if given.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The decision with its message and full trace.
+    pub fn explain(&self) -> Decision {
+        let mut trace: Vec<TraceStep> = Vec::new();
+        let finding = self.world.decide(self, &mut trace);
+        Decision {
+            allowed: finding.allowed,
+            reason: finding.reason.as_str(),
+            message: self.world.message(self, &finding),
+            trace,
+        }
+    }
+
+    /// Allowed or not, the reason and the message, without the trace (the edge gate's answer).
+    pub fn verdict(&self) -> Verdict {
+        let finding = self.world.decide(self, &mut ());
+        Verdict {
+            allowed: finding.allowed,
+            reason: finding.reason,
+            message: self.world.message(self, &finding),
+        }
+    }
+
+    /// Allowed or not, and nothing else: no trace text is built.
+    pub fn check(&self) -> bool {
+        self.world.decide(self, &mut ()).allowed
+    }
+}
+
+/// A decision without its trace: [`Query::verdict`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Verdict {
+    /// Whether the token may be used.
+    pub allowed: bool,
+    /// Why.
+    pub reason: Reason,
+    /// GitLab's text for the answer.
+    pub message: String,
 }
 
 /// What [`World::decide`] found; enough to write the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Verdict {
+pub(crate) struct Finding {
     pub allowed: bool,
     pub reason: Reason,
     /// The group entry that admitted the source (also for `no_job_token_permission`).
-    pub group: Option<GroupId>,
+    pub group: Option<GroupIndex>,
     /// For `insufficient_role`: the user's role and the role needed.
     pub role: Option<(Option<Role>, Role)>,
 }
 
-impl Verdict {
-    fn allow(reason: Reason) -> Verdict {
-        Verdict {
+impl Finding {
+    fn allow(reason: Reason) -> Finding {
+        Finding {
             allowed: true,
             reason,
             group: None,
@@ -92,10 +207,10 @@ impl Verdict {
         }
     }
 
-    fn deny(reason: Reason) -> Verdict {
-        Verdict {
+    fn deny(reason: Reason) -> Finding {
+        Finding {
             allowed: false,
-            ..Verdict::allow(reason)
+            ..Finding::allow(reason)
         }
     }
 }
@@ -103,7 +218,7 @@ impl Verdict {
 /// How the inbound rule admitted the source.
 enum Admission<'w> {
     /// A project or group entry admitted it (the fine-grained rule reads this entry).
-    Entry(&'w Entry, Option<GroupId>),
+    Entry(&'w Entry, Option<GroupIndex>),
     /// No allowlist applied (not enforced, or no inbound allowlist in this release).
     Open(Reason),
 }
@@ -117,103 +232,73 @@ const ANONYMOUS_LEVEL: &str = "anonymous_level";
 
 impl World {
     /// Resolves a request against this world: unknown projects and permissions are errors.
-    pub fn query(&self, request: &RequestInput) -> Result<Query, Error> {
-        Ok(Query {
-            source: self.require_project(&request.source, "source")?,
-            target: self.require_project(&request.target, "target")?,
-            permission: request
+    pub fn query(&self, request: &RequestInput) -> Result<Query<'_>, Error> {
+        let query = Query::new(
+            self,
+            self.require_project(&request.source, "source")?,
+            self.require_project(&request.target, "target")?,
+            request
                 .permission
                 .as_deref()
                 .map(|name| permission("permission", name))
                 .transpose()?,
+        );
+        Ok(Query {
             user: request.user.clone(),
+            ..query
         })
     }
 
-    /// The decision with its message and full trace.
-    pub fn explain(&self, query: &Query) -> Decision {
-        let mut trace: Vec<TraceStep> = Vec::new();
-        let verdict = self.decide(query, &mut trace);
-        Decision {
-            allowed: verdict.allowed,
-            reason: verdict.reason.as_str(),
-            message: self.message(query, &verdict),
-            trace,
-        }
-    }
-
-    /// Allowed or not, the reason and the message, without the trace (the edge gate's answer).
-    pub fn verdict(
+    /// A query by project positions (as [`ProjectId::index`] gives them) and permission, or `None`
+    /// for a position this world does not have or a permission a request may not name.
+    pub fn query_by_index(
         &self,
-        source: ProjectId,
-        target: ProjectId,
+        source: usize,
+        target: usize,
         permission: Option<Permission>,
-    ) -> (bool, &'static str, String) {
-        let query = Query {
-            source,
-            target,
-            permission,
-            user: None,
-        };
-        let verdict = self.decide(&query, &mut ());
-        (
-            verdict.allowed,
-            verdict.reason.as_str(),
-            self.message(&query, &verdict),
-        )
+    ) -> Option<Query<'_>> {
+        let valid = source < self.projects.len()
+            && target < self.projects.len()
+            && !matches!(permission, Some(p) if p.not_requestable().is_some());
+        valid.then(|| Query::new(self, source, target, permission))
     }
 
-    /// Allowed or not, and nothing else: no trace text is built.
-    pub fn check(&self, query: &Query) -> bool {
-        self.decide(query, &mut ()).allowed
-    }
-
-    /// [`World::check`] by paths, for compiled policies: no allocation when the paths are lower case.
+    /// [`Query::check`] by paths, for compiled policies: no allocation when the paths are lower case.
     pub fn check_paths(
         &self,
         source: &str,
         target: &str,
         permission_name: Option<&str>,
     ) -> Result<bool, Error> {
-        let query = Query {
-            source: self.require_project(source, "source")?,
-            target: self.require_project(target, "target")?,
-            permission: permission_name
+        let query = Query::new(
+            self,
+            self.require_project(source, "source")?,
+            self.require_project(target, "target")?,
+            permission_name
                 .map(|name| permission("permission", name))
                 .transpose()?,
-            user: None,
-        };
-        Ok(self.check(&query))
+        );
+        Ok(query.check())
     }
 
-    /// [`World::check`] by indices (from [`World::project_id`] and [`Permission::index`]), for
-    /// callers that resolve names once and check many times. `None` for an index out of range
-    /// or of a permission a request may not name.
+    /// [`Query::check`] by positions (from [`ProjectId::index`]) and [`Permission::index`], for
+    /// callers that resolve names once and check many times. `None` for a position out of range or
+    /// a permission a request may not name.
     pub fn check_indices(
         &self,
         source: usize,
         target: usize,
         permission: Option<usize>,
     ) -> Option<bool> {
-        let valid = source < self.projects.len() && target < self.projects.len();
         let permission = match permission {
-            Some(index) => {
-                Some(Permission::from_index(index).filter(|p| p.not_requestable().is_none())?)
-            }
+            Some(index) => Some(Permission::from_index(index)?),
             None => None,
         };
-        valid.then(|| {
-            self.check(&Query {
-                source,
-                target,
-                permission,
-                user: None,
-            })
-        })
+        Some(self.query_by_index(source, target, permission)?.check())
     }
 
     /// Evaluates the rules in order; `trace` receives every rule evaluated.
-    pub(crate) fn decide<T: Trace>(&self, query: &Query, trace: &mut T) -> Verdict {
+    pub(crate) fn decide<T: Trace>(&self, query: &Query, trace: &mut T) -> Finding {
         let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
 
         // 1. A project can always use its own token on itself.
@@ -221,7 +306,7 @@ impl World {
             trace.record(SAME_PROJECT, Outcome::Pass, || {
                 format!("{} is the target itself", s.path)
             });
-            return Verdict::allow(Reason::SameProject);
+            return Finding::allow(Reason::SameProject);
         }
         trace.record(SAME_PROJECT, Outcome::Skip, || {
             format!("{} is not {}", s.path, t.path)
@@ -241,7 +326,7 @@ impl World {
                 if let Some(denied) = self.fine_grained_rule(query, entry, trace) {
                     if denied.reason == Reason::NoJobTokenPermission {
                         // The entry admitted S for its policies: the scope says which entry.
-                        return Verdict { group, ..denied };
+                        return Finding { group, ..denied };
                     }
                     // GitLab's public-access fallback: routes that name their features in
                     // `allow_public_access_for_enabled_project_features` still answer.
@@ -276,9 +361,9 @@ impl World {
         if let Some(denied) = self.role_rule(query, trace) {
             return denied;
         }
-        Verdict {
+        Finding {
             group,
-            ..Verdict::allow(admitted_by)
+            ..Finding::allow(admitted_by)
         }
     }
 
@@ -439,7 +524,7 @@ impl World {
         query: &Query,
         entry: &Entry,
         trace: &mut T,
-    ) -> Option<Verdict> {
+    ) -> Option<Finding> {
         if !self.profile.fine_grained {
             trace.record(FINE_GRAINED, Outcome::Skip, || {
                 format!(
@@ -465,7 +550,7 @@ impl World {
                     entry.path
                 )
             });
-            return Some(Verdict::deny(Reason::NoJobTokenPermission));
+            return Some(Finding::deny(Reason::NoJobTokenPermission));
         };
         if !permission.fine_grained() {
             trace.record(FINE_GRAINED, Outcome::Skip, || {
@@ -498,11 +583,11 @@ impl World {
                 entry.path
             )
         });
-        Some(Verdict::deny(Reason::PermissionNotGranted))
+        Some(Finding::deny(Reason::PermissionNotGranted))
     }
 
     /// 5. The user's highest role on the target must reach the permission's minimum.
-    fn role_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Option<Verdict> {
+    fn role_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Option<Finding> {
         let t = &self.projects[query.target];
         let Some(user) = query.user.as_deref() else {
             trace.record(ROLE, Outcome::Skip, || "no user given".to_owned());
@@ -547,9 +632,9 @@ impl World {
                 what()
             )
         });
-        Some(Verdict {
+        Some(Finding {
             role: Some((role, needed)),
-            ..Verdict::deny(Reason::InsufficientRole)
+            ..Finding::deny(Reason::InsufficientRole)
         })
     }
 
@@ -571,13 +656,13 @@ impl World {
         denial: Reason,
         after_fine_grained: bool,
         trace: &mut T,
-    ) -> Verdict {
+    ) -> Finding {
         let t = &self.projects[query.target];
         if t.visibility == Visibility::Private {
             trace.record(ANONYMOUS_LEVEL, Outcome::Skip, || {
                 format!("{} is private: nothing is open to other job tokens", t.path)
             });
-            return Verdict::deny(denial);
+            return Finding::deny(denial);
         }
         if !self.profile.public_features {
             // Before 16.6 `project_allowed_for_job_token` held for every public or internal
@@ -592,7 +677,7 @@ impl World {
             });
             return match self.role_rule(query, trace) {
                 Some(denied) => denied,
-                None => Verdict::allow(Reason::PublicUnrestricted),
+                None => Finding::allow(Reason::PublicUnrestricted),
             };
         }
         let Some(permission) = query.permission else {
@@ -603,7 +688,7 @@ impl World {
                     t.visibility.as_str()
                 )
             });
-            return Verdict::deny(denial);
+            return Finding::deny(denial);
         };
         let closed = |feature: Feature| t.features.get(feature) != FeatureAccess::Enabled;
         // Under enforced fine-grained permissions the API also asks its route's features
@@ -652,20 +737,20 @@ impl World {
                 });
                 match self.role_rule(query, trace) {
                     Some(denied) => denied,
-                    None => Verdict::allow(Reason::AnonymousLevel),
+                    None => Finding::allow(Reason::AnonymousLevel),
                 }
             }
             Err(why) => {
                 trace.record(ANONYMOUS_LEVEL, Outcome::Fail, || {
                     format!("{} is {}, but {why}", t.path, t.visibility.as_str())
                 });
-                Verdict::deny(denial)
+                Finding::deny(denial)
             }
         }
     }
 
     /// The sentence for people; for the inbound denial it is GitLab's own.
-    fn message(&self, query: &Query, verdict: &Verdict) -> String {
+    fn message(&self, query: &Query, verdict: &Finding) -> String {
         let (s, t) = (
             &self.projects[query.source].path,
             &self.projects[query.target].path,

@@ -10,6 +10,7 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GitlabScope {
+    /// The project, as the world spells it.
     pub project: String,
     /// Other projects this project's jobs may authenticate to, with the reason.
     pub reachable: Vec<Reach>,
@@ -30,7 +31,9 @@ pub struct GitlabScope {
 /// One project and the reason code that admits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reach {
+    /// The other project, as the world spells it.
     pub project: String,
+    /// The reason code, such as `allowlisted_group` or `anonymous_level`.
     pub reason: &'static str,
 }
 
@@ -74,7 +77,7 @@ impl World {
     /// Whether `source`'s jobs reach `target` at all, and why. An entry that grants only its
     /// policies admits the source for them, although a request without a permission is refused.
     fn reach(&self, source: usize, target: usize) -> Option<&'static str> {
-        let verdict = self.decide(&query(source, target), &mut ());
+        let verdict = self.decide(&Query::new(self, source, target, None), &mut ());
         match verdict.reason {
             _ if verdict.allowed => Some(verdict.reason.as_str()),
             Reason::NoJobTokenPermission if verdict.group.is_some() => {
@@ -83,14 +86,5 @@ impl World {
             Reason::NoJobTokenPermission => Some(Reason::AllowlistedProject.as_str()),
             _ => None,
         }
-    }
-}
-
-fn query(source: usize, target: usize) -> Query {
-    Query {
-        source,
-        target,
-        permission: None,
-        user: None,
     }
 }

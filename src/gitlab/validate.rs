@@ -1,7 +1,8 @@
 //! `validateGitlabWorld`: the settings GitLab itself would refuse or flag, as [`Problem`]s.
 //!
 //! A world with problems still decides (the rules read it as given); validation says where it differs
-//! from what GitLab would let you save.
+//! from what GitLab would let you save. The problem codes are listed in docs/gitlab-rules.md,
+//! "Validation".
 
 use crate::hash::HashMap;
 
@@ -10,16 +11,27 @@ use super::version::Version;
 use super::world::{Entry, World};
 use crate::Problem;
 
-/// Problem codes (docs/gitlab-rules.md, "Validation").
+/// `allowlist_limit_exceeded`: a list holds more entries than the release allows (projects and
+/// groups each against their own limit).
 pub const ALLOWLIST_LIMIT_EXCEEDED: &str = "allowlist_limit_exceeded";
+/// `duplicate_entry`: the same project or group twice on one list.
 pub const DUPLICATE_ENTRY: &str = "duplicate_entry";
+/// `self_entry`: a project on its own allowlist, which GitLab refuses before 18.1.
 pub const SELF_ENTRY: &str = "self_entry";
+/// `unknown_entry`: an entry names a project or group the world does not have.
 pub const UNKNOWN_ENTRY: &str = "unknown_entry";
+/// `groups_unsupported`: a group entry before 17.0; it is ignored.
 pub const GROUPS_UNSUPPORTED: &str = "groups_unsupported";
+/// `outbound_removed`: the outbound limit is on in 18.0 or later, where it no longer exists.
 pub const OUTBOUND_REMOVED: &str = "outbound_removed";
+/// `policies_unsupported`: an entry with `defaultPermissions: false` or `policies` before 18.3; it
+/// grants the default permissions.
 pub const POLICIES_UNSUPPORTED: &str = "policies_unsupported";
+/// `unknown_policy`: a policy that is no permission's name, or not yet a policy in the release.
 pub const UNKNOWN_POLICY: &str = "unknown_policy";
+/// `deprecated_policy`: `read_containers` or `admin_containers`, which GitLab's schema refuses.
 pub const DEPRECATED_POLICY: &str = "deprecated_policy";
+/// `instance_setting_unsupported`: `instance.enforceInboundScope` before 17.6; it is ignored.
 pub const INSTANCE_SETTING_UNSUPPORTED: &str = "instance_setting_unsupported";
 
 /// GitLab's message for a duplicate allowlist entry, by kind (`project` or `group`) and release

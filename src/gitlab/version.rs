@@ -9,11 +9,14 @@ use crate::Error;
 /// A GitLab `major.minor` release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
+    /// The major release, such as 17 in 17.10.
     pub major: u16,
+    /// The minor release, such as 10 in 17.10.
     pub minor: u16,
 }
 
 impl Version {
+    /// The release `major.minor`.
     pub const fn new(major: u16, minor: u16) -> Self {
         Version { major, minor }
     }
@@ -360,7 +363,7 @@ mod tests {
             "18", "v18.3", "18.3.1", "", ".3", "18.", "20.0", "18.x", "1234.1",
         ] {
             let err = Version::parse(text, "version").unwrap_err();
-            assert_eq!(err.code, crate::ErrorCode::UnsupportedVersion, "{text}");
+            assert_eq!(err.code(), crate::ErrorCode::UnsupportedVersion, "{text}");
         }
     }
 }

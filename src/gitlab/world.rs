@@ -12,12 +12,29 @@ use super::permission::{PermissionSet, Role};
 use super::version::{self, Profile, Version};
 use crate::Error;
 
-/// Index of a project in [`World::projects`].
-pub type ProjectId = usize;
-/// Index of an implied group in [`World::groups`].
-pub type GroupId = usize;
+/// Index of a project in [`World::projects`], inside the engine.
+pub(crate) type ProjectIndex = usize;
+/// Index of an implied group in `World::groups`, inside the engine.
+pub(crate) type GroupIndex = usize;
 
-/// A compiled GitLab world: decide with [`World::explain`] / [`World::check`].
+/// A project of one [`World`], as [`World::project_id`] and [`Query::source`](super::Query::source) give it: its position
+/// in [`World::projects`]. Only a world makes one, so a query cannot name a project its world lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProjectId(ProjectIndex);
+
+impl ProjectId {
+    pub(crate) fn of(index: ProjectIndex) -> Self {
+        ProjectId(index)
+    }
+
+    /// The project's position in [`World::projects`] (and in the world's input).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A compiled GitLab world: ask it with [`World::query`], then [`Query::explain`](super::Query::explain) or
+/// [`Query::check`](super::Query::check).
 #[derive(Debug, Clone)]
 pub struct World {
     pub(crate) version: Version,
@@ -27,12 +44,12 @@ pub struct World {
     /// The admin setting as the input gives it.
     pub(crate) instance_setting: Option<bool>,
     pub(crate) projects: Vec<Project>,
-    project_index: HashMap<String, ProjectId>,
+    project_index: HashMap<String, ProjectIndex>,
     pub(crate) groups: Vec<Group>,
-    /// Each group's [`key_hash`], by [`GroupId`]: a decision walks a source's groups through these
+    /// Each group's [`key_hash`], by [`GroupIndex`]: a decision walks a source's groups through these
     /// (a small array, unlike `groups`) and reads a group's key only when an entry's hash matches.
     pub(crate) group_hashes: Vec<u32>,
-    group_index: HashMap<String, GroupId>,
+    group_index: HashMap<String, GroupIndex>,
     /// user key → (project or group key, role) memberships
     users: HashMap<String, usize>,
     /// Per user (by `users`' index): (project or group key, role) memberships. A map of indices
@@ -49,14 +66,17 @@ pub struct Project {
     pub key: String,
     /// `key`'s [`key_hash`], which allowlist indexes are sorted by.
     pub(crate) hash: u32,
+    /// Public, internal or private.
     pub visibility: Visibility,
     /// Each feature's visibility.
     pub features: Features,
     /// Ancestor groups, nearest first.
-    pub groups: Vec<GroupId>,
+    pub groups: Vec<GroupIndex>,
     /// "Limit access to this project" toggle.
     pub inbound_enabled: bool,
+    /// The inbound allowlist's project entries, in input order.
     pub inbound_projects: Vec<Entry>,
+    /// The inbound allowlist's group entries (17.0+), in input order.
     pub inbound_groups: Vec<Entry>,
     /// [`index_of`] `inbound_projects`.
     pub(crate) inbound_project_index: Vec<(u32, u32)>,
@@ -64,6 +84,7 @@ pub struct Project {
     pub(crate) inbound_group_index: Vec<(u32, u32)>,
     /// Deprecated outbound "Limit CI_JOB_TOKEN access" toggle.
     pub outbound_enabled: bool,
+    /// The outbound allowlist's project entries (14.1–17.11), in input order.
     pub outbound_projects: Vec<Entry>,
     /// [`index_of`] `outbound_projects`.
     pub(crate) outbound_project_index: Vec<(u32, u32)>,
@@ -74,9 +95,10 @@ pub struct Project {
 pub struct Group {
     /// The path as first spelled by a project below it.
     pub path: String,
+    /// The lower-case path every comparison uses.
     pub key: String,
     /// The group it lies in, if any.
-    pub parent: Option<GroupId>,
+    pub parent: Option<GroupIndex>,
     /// As the world's `groups` list says; private when not listed.
     pub visibility: Visibility,
 }
@@ -93,7 +115,9 @@ pub struct Entry {
     hash: u32,
     /// The project or group it names, once a decision has found that out.
     resolved: Resolved,
+    /// "Default permissions": the entry grants what the job token may do without fine-grained policies.
     pub default_permissions: bool,
+    /// The fine-grained policies it names, as given.
     pub policies: Vec<String>,
     /// What `policies` grant (with `admin_X ⇒ read_X`); unknown policies grant nothing.
     pub granted: PermissionSet,
@@ -182,8 +206,8 @@ fn index_of(entries: &[Entry]) -> Vec<(u32, u32)> {
 /// A project or a group: what an allowlist entry names.
 #[derive(Clone, Copy)]
 pub(crate) enum Name {
-    Project(ProjectId),
-    Group(GroupId),
+    Project(ProjectIndex),
+    Group(GroupIndex),
 }
 
 impl World {
@@ -360,8 +384,8 @@ impl World {
 
     /// The groups from `path` up, nearest first, interned: up the path to the first group seen
     /// before, and above it that group's known ancestors.
-    fn intern_ancestry(&mut self, path: &str) -> Vec<GroupId> {
-        let mut groups: Vec<GroupId> = Vec::new();
+    fn intern_ancestry(&mut self, path: &str) -> Vec<GroupIndex> {
+        let mut groups: Vec<GroupIndex> = Vec::new();
         let mut spelled = Some(path);
         while let Some(group_path) = spelled {
             let (group, new) = self.intern_group(group_path);
@@ -381,7 +405,7 @@ impl World {
     }
 
     /// The group at `path`, and whether it is new.
-    fn intern_group(&mut self, path: &str) -> (GroupId, bool) {
+    fn intern_group(&mut self, path: &str) -> (GroupIndex, bool) {
         let key = path_key(path);
         if let Some(&id) = self.group_index.get(key.as_ref()) {
             return (id, false);
@@ -416,17 +440,22 @@ impl World {
 
     /// The project at `path` (any case, surrounding `/` ignored).
     pub fn project_id(&self, path: &str) -> Option<ProjectId> {
+        self.find_project(path).map(ProjectId::of)
+    }
+
+    /// [`World::project_id`]'s index.
+    pub(crate) fn find_project(&self, path: &str) -> Option<ProjectIndex> {
         self.project_index.get(path_key(path).as_ref()).copied()
     }
 
     /// The project at `path`, or an `unknown_project` error located at `at`.
-    pub fn require_project(&self, path: &str, at: &str) -> Result<ProjectId, Error> {
-        self.project_id(path)
+    pub(crate) fn require_project(&self, path: &str, at: &str) -> Result<ProjectIndex, Error> {
+        self.find_project(path)
             .ok_or_else(|| Error::unknown_project(at, path))
     }
 
     /// The implied group at `path`.
-    pub fn group_id(&self, path: &str) -> Option<GroupId> {
+    pub(crate) fn group_id(&self, path: &str) -> Option<GroupIndex> {
         self.group_index.get(path_key(path).as_ref()).copied()
     }
 
@@ -471,20 +500,20 @@ impl World {
     }
 
     /// Whether project `target` enforces its inbound allowlist in this release.
-    pub fn inbound_enforced(&self, target: ProjectId) -> bool {
+    pub(crate) fn inbound_enforced(&self, target: ProjectIndex) -> bool {
         self.profile.inbound && (self.projects[target].inbound_enabled || self.instance_enforces)
     }
 
     /// Project entries counted against `PROJECT_LINK_DIRECTIONAL_LIMIT`: distinct entries other
     /// than the project itself (always on its allowlist, never a counted link).
-    pub fn project_entry_count(&self, project: ProjectId) -> usize {
+    pub(crate) fn project_entry_count(&self, project: ProjectIndex) -> usize {
         let p = &self.projects[project];
         distinct(p.inbound_projects.iter().filter(|e| e.key() != p.key))
     }
 
     /// Group entries counted against `GROUP_LINK_LIMIT` (apart from projects), where the release
     /// has them.
-    pub fn group_entry_count(&self, project: ProjectId) -> usize {
+    pub(crate) fn group_entry_count(&self, project: ProjectIndex) -> usize {
         if self.profile.groups {
             distinct(self.projects[project].inbound_groups.iter())
         } else {
@@ -567,13 +596,14 @@ mod tests {
         ] }));
         let world = super::World::from_input(input.unwrap()).unwrap();
         let entry_named = |source: &str, target: &str| {
-            let query = crate::gitlab::Query {
-                source: world.project_id(source).unwrap(),
-                target: world.project_id(target).unwrap(),
-                permission: crate::gitlab::Permission::from_name("read_packages"),
-                user: None,
-            };
-            let decision = world.explain(&query);
+            let decision = world
+                .query_by_index(
+                    world.project_id(source).unwrap().index(),
+                    world.project_id(target).unwrap().index(),
+                    crate::gitlab::Permission::from_name("read_packages"),
+                )
+                .unwrap()
+                .explain();
             (
                 decision.allowed,
                 decision

@@ -22,7 +22,7 @@ fn js_error(error: Error) -> JsValue {
     let _ = js_sys::Reflect::set(
         &js,
         &JsValue::from_str("code"),
-        &JsValue::from_str(error.code.as_str()),
+        &JsValue::from_str(error.code().as_str()),
     );
     js.into()
 }
@@ -75,7 +75,7 @@ pub fn check_gitlab_access(world_value: JsValue, request: JsValue) -> Result<JsV
     let world = world(world_value)?;
     let request: RequestInput = from_js(request)?;
     let query = world.query(&request).map_err(js_error)?;
-    to_js(&world.explain(&query))
+    to_js(&query.explain())
 }
 
 /// Every project `project`'s jobs may reach, and every project whose jobs may reach it.
@@ -162,7 +162,9 @@ impl GitlabPolicy {
     /// path string once and then check by numbers, with no string crossing into wasm per check.
     #[wasm_bindgen(js_name = projectIndex)]
     pub fn project_index(&self, path: &str) -> i32 {
-        self.world.project_id(path).map_or(-1, |id| id as i32)
+        self.world
+            .project_id(path)
+            .map_or(-1, |id| id.index() as i32)
     }
 
     /// The index of a permission a request may name, or -1 (the engine then words the error).
@@ -201,7 +203,7 @@ impl GitlabPolicy {
             user: None,
         };
         let query = self.world.query(&request).map_err(js_error)?;
-        to_js(&self.world.explain(&query))
+        to_js(&query.explain())
     }
 }
 

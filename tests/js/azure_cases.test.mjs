@@ -1,7 +1,10 @@
-// Runs every rule table in tests/cases/azure/*.json against the built npm package (pkg/).
-// Format: tests/cases/azure/README.md. The native runner (tests/azure_cases.rs) reads the same files.
+// Runs every rule table in tests/cases/azure/*.json against the built npm package (pkg/), one
+// `describe` per file named like the native runner's #[test] (tests/azure_cases.rs: the file's stem,
+// e.g. `node --test --test-name-pattern='^access$' tests/js/azure_cases.test.mjs`), one test per case.
+// Format: tests/cases/azure/README.md. A key it does not describe (file, case or expect level) fails,
+// naming the file, the case and the key, as the native runner's does.
 
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,6 +14,24 @@ import { resolveAzureScope, checkAzureAccess, validateAzureConfig } from "../../
 
 const CASES_DIR = fileURLToPath(new URL("../cases/azure/", import.meta.url));
 const OPERATIONS = ["scope", "resource", "validate"];
+// The keys tests/cases/azure/README.md describes; the native runner's typed Table / Case hold the same.
+const FILE_KEYS = ["about", "config", "cases"];
+const CASE_KEYS = ["name", "config", "patch", ...OPERATIONS, "expect"];
+const ERROR_KEYS = ["error", "errorPath"];
+const EXPECT_KEYS = {
+  scope: ["scope", "identity", "identityExists", "repositories", "trace", ...ERROR_KEYS],
+  resource: ["allowed", "reason", "message", "trace", ...ERROR_KEYS],
+  validate: ["problems", ...ERROR_KEYS],
+};
+
+/** Fails naming `where` and every key of `object` that `known` does not list. */
+function assertKnownKeys(object, known, where) {
+  const unknown = Object.keys(object).filter((key) => !known.includes(key));
+  assert.deepEqual(
+    unknown, [],
+    `${where}: unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; expected one of ${known.join(", ")}`,
+  );
+}
 const files = readdirSync(CASES_DIR).filter((f) => f.endsWith(".json")).sort();
 
 test("tests/cases/azure holds rule tables", () => {
@@ -56,21 +77,49 @@ function compare(got, expect) {
 }
 
 for (const file of files) {
-  const table = JSON.parse(readFileSync(join(CASES_DIR, file), "utf8"));
-  for (const [i, c] of (table.cases ?? []).entries()) {
-    test(`${file}: ${c.name ?? `case #${i}`}`, () => {
-      const ops = OPERATIONS.filter((op) => op in c);
-      assert.equal(ops.length, 1, `a case needs exactly one of ${OPERATIONS.join("/")}`);
-      let config = "config" in c ? c.config : table.config;
-      if ("patch" in c) config = merge(config, c.patch);
-      const call = {
-        scope: () => resolveAzureScope(config),
-        resource: () => checkAzureAccess(config, c.resource),
-        validate: () => validateAzureConfig(config),
-      }[ops[0]];
-      if ("error" in c.expect) return expectThrow(call, c.expect);
-      const got = call();
-      compare(ops[0] === "validate" ? { problems: got } : got, c.expect);
+  describe(file.replace(/\.json$/, ""), () => {
+    const where = `azure/${file}`;
+    let table;
+    try {
+      table = JSON.parse(readFileSync(join(CASES_DIR, file), "utf8"));
+    } catch (err) {
+      test("the file is JSON", () => assert.fail(`${where}: ${err.message}`));
+      return;
+    }
+    const cases = table?.cases;
+    test("the file's keys", () => {
+      assert.ok(isObject(table), `${where} is not an object`);
+      assertKnownKeys(table, FILE_KEYS, where);
+      assert.ok(typeof table.about === "string", `${where}: no "about" string`);
+      assert.ok(Array.isArray(cases) && cases.length > 0, `${where} has no "cases" array (or it is empty)`);
     });
-  }
+    if (!Array.isArray(cases)) return;
+    const seen = new Set();
+    for (const [i, c] of cases.entries()) {
+      const label = typeof c?.name === "string" ? `case ${JSON.stringify(c.name)}` : `case #${i} (unnamed)`;
+      test(c?.name ?? `case #${i} (unnamed)`, () => {
+        const at = `${where} / ${label}`;
+        assert.ok(isObject(c), `${at} is not an object`);
+        assertKnownKeys(c, CASE_KEYS, at);
+        assert.ok(typeof c.name === "string" && c.name.length > 0, `${at} has no name`);
+        assert.ok(!seen.has(c.name), `${at}: duplicate case name`);
+        seen.add(c.name);
+        assert.ok(!("config" in c && "patch" in c), `${at}: a case has at most one of config and patch`);
+        const ops = OPERATIONS.filter((op) => op in c);
+        assert.equal(ops.length, 1, `${at}: a case needs exactly one of ${OPERATIONS.join("/")}`);
+        assert.ok(isObject(c.expect), `${at} has no "expect" object`);
+        assertKnownKeys(c.expect, EXPECT_KEYS[ops[0]], `${at}: expect`);
+        let config = "config" in c ? c.config : table.config;
+        if ("patch" in c) config = merge(config, c.patch);
+        const call = {
+          scope: () => resolveAzureScope(config),
+          resource: () => checkAzureAccess(config, c.resource),
+          validate: () => validateAzureConfig(config),
+        }[ops[0]];
+        if ("error" in c.expect) return expectThrow(call, c.expect);
+        const got = call();
+        compare(ops[0] === "validate" ? { problems: got } : got, c.expect);
+      });
+    }
+  });
 }

@@ -117,18 +117,38 @@ const safe = (value) => {
 
 const DIR = new URL("../cases/bad/", import.meta.url);
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
+// The keys tests/cases/bad/README.md describes; any other fails, naming the file, the entry and the key.
+const FILE_KEYS = ["about", "defaults", "cases"];
+const DEFAULTS_KEYS = ["world", "azure"];
+const CASE_KEYS = ["name", "call", "args", "expect", "where", "says", "echoes", "problem", "reason", "result"];
+
+function assertKnownKeys(object, known, where) {
+  assert.ok(object !== null && typeof object === "object" && !Array.isArray(object), `${where} is not an object`);
+  const unknown = Object.keys(object).filter((key) => !known.includes(key));
+  assert.deepEqual(
+    unknown, [],
+    `${where}: unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; expected one of ${known.join(", ")}`,
+  );
+}
 
 test("the catalogue has files and every entry is well-formed", () => {
   assert.ok(files.length >= 2, "tests/cases/bad/*.json");
   const names = new Set();
   for (const file of files) {
-    const { cases } = JSON.parse(readFileSync(new URL(file, DIR), "utf8"));
-    assert.ok(cases.length > 0, file);
-    for (const c of cases) {
-      assert.ok(!names.has(c.name), `${file}: duplicate name ${c.name}`);
+    const where = `bad/${file}`;
+    const table = JSON.parse(readFileSync(new URL(file, DIR), "utf8"));
+    assertKnownKeys(table, FILE_KEYS, where);
+    if ("defaults" in table) assertKnownKeys(table.defaults, DEFAULTS_KEYS, `${where}: defaults`);
+    const { cases } = table;
+    assert.ok(Array.isArray(cases) && cases.length > 0, where);
+    for (const [i, c] of cases.entries()) {
+      const at = `${where} / ${typeof c?.name === "string" ? `case ${JSON.stringify(c.name)}` : `case #${i} (unnamed)`}`;
+      assertKnownKeys(c, CASE_KEYS, at);
+      assert.ok(typeof c.name === "string" && c.name.length > 0, `${at}: no name`);
+      assert.ok(!names.has(c.name), `${at}: duplicate name`);
       names.add(c.name);
-      assert.ok([...CODES, "problem", "ok"].includes(c.expect), `${file}: ${c.name}: expect ${c.expect}`);
-      assert.ok(Array.isArray(c.args), `${file}: ${c.name}: args`);
+      assert.ok([...CODES, "problem", "ok"].includes(c.expect), `${at}: expect ${c.expect}`);
+      assert.ok(Array.isArray(c.args), `${at}: args`);
     }
   }
 });

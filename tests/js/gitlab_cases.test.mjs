@@ -1,7 +1,10 @@
-// Runs every rule table in tests/cases/gitlab/*.json against the built npm package (pkg/).
-// Format: tests/cases/README.md. The native runner (tests/gitlab_cases.rs) reads the same files.
+// Runs every rule table in tests/cases/gitlab/*.json against the built npm package (pkg/), one
+// `describe` per file named like the native runner's #[test] (tests/gitlab_cases.rs: the file's stem,
+// e.g. `node --test --test-name-pattern='^inbound' tests/js/gitlab_cases.test.mjs`), one test per case.
+// Format: tests/cases/README.md. A key it does not describe (file, case, expect or compact level) fails,
+// naming the file, the case and the key, as the native runner's does.
 
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -10,6 +13,27 @@ import { join } from "node:path";
 const PKG = new URL("../../pkg/index.js", import.meta.url);
 const CASES_DIR = fileURLToPath(new URL("../cases/gitlab/", import.meta.url));
 const OPERATIONS = ["request", "edit", "validate", "scope", "compact"];
+// The keys tests/cases/README.md describes; the native runner's typed Table / Case / Compact hold the same.
+const FILE_KEYS = ["about", "world", "cases"];
+const CASE_KEYS = ["name", "source", "version", "world", ...OPERATIONS, "expect"];
+const COMPACT_KEYS = ["project", "limit"];
+const ERROR_KEYS = ["error", "errorPath"];
+const EXPECT_KEYS = {
+  request: ["allowed", "reason", "message", "trace", ...ERROR_KEYS],
+  edit: ["allowed", "reason", "message", "trace", ...ERROR_KEYS],
+  validate: ["problems", ...ERROR_KEYS],
+  scope: ["reachable", "reachableBy", "inboundEnforced", "entries", "limit", "groupEntries", "groupLimit", ...ERROR_KEYS],
+  compact: ["projects", "groups", "admitsAlso", ...ERROR_KEYS],
+};
+
+/** Fails naming `where` and every key of `object` that `known` does not list. */
+function assertKnownKeys(object, known, where) {
+  const unknown = Object.keys(object).filter((key) => !known.includes(key));
+  assert.deepEqual(
+    unknown, [],
+    `${where}: unknown key(s) ${unknown.map((k) => JSON.stringify(k)).join(", ")}; expected one of ${known.join(", ")}`,
+  );
+}
 
 let api;
 try {
@@ -176,34 +200,58 @@ function runCompact(world, compact, expect) {
 }
 
 for (const file of files) {
-  const table = JSON.parse(readFileSync(join(CASES_DIR, file), "utf8"));
-  const cases = table.cases;
-  if (!Array.isArray(cases) || cases.length === 0) {
-    test(`${file}`, () => assert.fail(`${file} has no "cases" array (or it is empty)`));
-    continue;
-  }
-  const seen = new Set();
-  for (const [i, c] of cases.entries()) {
-    const name = `${file}: ${c?.name ?? `case #${i} (unnamed)`}`;
-    test(name, () => {
-      assert.ok(typeof c?.name === "string" && c.name.length > 0, `case #${i} has no name`);
-      assert.ok(!seen.has(c.name), `duplicate case name ${JSON.stringify(c.name)}`);
-      seen.add(c.name);
-      const ops = OPERATIONS.filter((op) => op in c);
-      assert.equal(ops.length, 1, `a case needs exactly one operation of ${OPERATIONS.join("/")}, found [${ops.join(", ")}]`);
-      const expect = c.expect;
-      assert.ok(expect && typeof expect === "object", `case has no "expect" object`);
-      let world = "world" in c ? c.world : table.world;
-      assert.ok(world !== undefined, `no world: neither the case nor ${file} has one`);
-      if ("version" in c) world = { ...world, version: c.version };
-
-      switch (ops[0]) {
-        case "request": return runRequest(world, c.request, expect);
-        case "edit": return runEdit(world, c.edit, expect);
-        case "validate": return runValidate(world, expect);
-        case "scope": return runScope(world, c.scope, expect);
-        case "compact": return runCompact(world, c.compact, expect);
-      }
+  describe(file.replace(/\.json$/, ""), () => {
+    const where = `gitlab/${file}`;
+    let table;
+    try {
+      table = JSON.parse(readFileSync(join(CASES_DIR, file), "utf8"));
+    } catch (err) {
+      test("the file is JSON", () => assert.fail(`${where}: ${err.message}`));
+      return;
+    }
+    const cases = table?.cases;
+    test("the file's keys", () => {
+      assert.ok(isPlainObject(table), `${where} is not an object`);
+      assertKnownKeys(table, FILE_KEYS, where);
+      assert.ok(typeof table.about === "string", `${where}: no "about" string`);
+      assert.ok(Array.isArray(cases) && cases.length > 0, `${where} has no "cases" array (or it is empty)`);
     });
-  }
+    if (!Array.isArray(cases)) return;
+    const seen = new Set();
+    for (const [i, c] of cases.entries()) {
+      const label = typeof c?.name === "string" ? `case ${JSON.stringify(c.name)}` : `case #${i} (unnamed)`;
+      test(c?.name ?? `case #${i} (unnamed)`, () => {
+        const at = `${where} / ${label}`;
+        assert.ok(isPlainObject(c), `${at} is not an object`);
+        assertKnownKeys(c, CASE_KEYS, at);
+        assert.ok(typeof c.name === "string" && c.name.length > 0, `${at} has no name`);
+        assert.ok(!seen.has(c.name), `${at}: duplicate case name`);
+        seen.add(c.name);
+        const ops = OPERATIONS.filter((op) => op in c);
+        assert.equal(ops.length, 1, `${at}: a case needs exactly one operation of ${OPERATIONS.join("/")}, found [${ops.join(", ")}]`);
+        const expect = c.expect;
+        assert.ok(isPlainObject(expect), `${at} has no "expect" object`);
+        assertKnownKeys(expect, EXPECT_KEYS[ops[0]], `${at}: expect`);
+        if (ops[0] === "compact") {
+          assert.ok(isPlainObject(c.compact), `${at}: compact is not an object`);
+          assertKnownKeys(c.compact, COMPACT_KEYS, `${at}: compact`);
+        }
+        let world = "world" in c ? c.world : table.world;
+        assert.ok(world !== undefined, `${at}: no world: neither the case nor the file has one`);
+        if ("version" in c) world = { ...world, version: c.version };
+
+        switch (ops[0]) {
+          case "request": return runRequest(world, c.request, expect);
+          case "edit": return runEdit(world, c.edit, expect);
+          case "validate": return runValidate(world, expect);
+          case "scope": return runScope(world, c.scope, expect);
+          case "compact": return runCompact(world, c.compact, expect);
+        }
+      });
+    }
+  });
+}
+
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -158,7 +158,29 @@ pub fn world() -> impl Strategy<Value = WorldInput> {
     world_at(VERSIONS)
 }
 
-pub fn query() -> impl Strategy<Value = Query> {
+/// A request by project positions, asked of any world with the generated project list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ask {
+    pub source: usize,
+    pub target: usize,
+    pub permission: Option<Permission>,
+    pub user: Option<String>,
+}
+
+impl Ask {
+    /// The request as a query of `world`.
+    pub fn on<'w>(&self, world: &'w World) -> Query<'w> {
+        let query = world
+            .query_by_index(self.source, self.target, self.permission)
+            .expect("generated requests name generated projects and requestable permissions");
+        match &self.user {
+            Some(user) => query.with_user(user.as_str()),
+            None => query,
+        }
+    }
+}
+
+pub fn query() -> impl Strategy<Value = Ask> {
     let permission = prop::option::of(prop::sample::select(
         Permission::requestable().collect::<Vec<_>>(),
     ));
@@ -166,7 +188,7 @@ pub fn query() -> impl Strategy<Value = Query> {
         prop::sample::select(&["alice", "BOB", "carol"][..]).prop_map(str::to_owned),
     );
     (0..PROJECTS.len(), 0..PROJECTS.len(), permission, user).prop_map(
-        |(source, target, permission, user)| Query {
+        |(source, target, permission, user)| Ask {
             source,
             target,
             permission,
