@@ -177,32 +177,94 @@ impl FromValue for Value<'static> {
     }
 }
 
-/// An object's fields, checked against the keys the shape knows.
-pub struct Fields<'v> {
-    fields: &'v [(Text<'v>, Value<'v>)],
+/// An input object's keys, declared once per shape: [`Fields::of`] refuses any other key and words
+/// its "expected ..." from them, and each read names a key declared here (checked in debug builds,
+/// which is what the tests run).
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'k> {
+    /// What the value is, for people: `a group`.
+    pub noun: &'k str,
+    /// Every key the shape knows, in the order its description lists them.
+    pub keys: &'k [Key<'k>],
+    /// Words after the key list (`, each "enabled", "private" or "disabled"`); usually empty.
+    pub note: &'k str,
 }
 
-impl<'v> Fields<'v> {
-    /// Reads `value` as an object whose keys are all in `known`; `what` names the shape.
-    pub fn of(
-        value: &'v Value,
-        at: &Path,
-        known: &[&str],
-        what: &str,
-    ) -> Result<Fields<'v>, Error> {
+/// One key of a [`Shape`].
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'k> {
+    /// The key as the input spells it.
+    pub name: &'k str,
+    /// Whether the shape needs it.
+    pub required: bool,
+}
+
+/// A key the shape needs.
+pub const fn required(name: &str) -> Key<'_> {
+    Key {
+        name,
+        required: true,
+    }
+}
+
+/// A key the shape may have.
+pub const fn optional(name: &str) -> Key<'_> {
+    Key {
+        name,
+        required: false,
+    }
+}
+
+impl Shape<'_> {
+    /// `a group: { "path", "visibility"? }`.
+    fn describe(&self) -> String {
+        let keys: Vec<String> = (self.keys.iter())
+            .map(|k| format!("\"{}\"{}", k.name, if k.required { "" } else { "?" }))
+            .collect();
+        format!("{}: {{ {} }}{}", self.noun, keys.join(", "), self.note)
+    }
+}
+
+/// An object's fields, checked against the keys its [`Shape`] declares.
+pub struct Fields<'v, 's> {
+    fields: &'v [(Text<'v>, Value<'v>)],
+    shape: &'s Shape<'s>,
+}
+
+impl<'v, 's> Fields<'v, 's> {
+    /// Reads `value` as an object whose keys are all in `shape`.
+    pub fn of(value: &'v Value, at: &Path, shape: &'s Shape<'s>) -> Result<Fields<'v, 's>, Error> {
         let Value::Object(fields) = value else {
-            return Err(at.error(format!("expected {what}, found {}", value.kind())));
+            return Err(at.error(format!(
+                "expected {}, found {}",
+                shape.describe(),
+                value.kind()
+            )));
         };
         for (key, _) in fields {
-            if !known.contains(&key.as_ref()) {
-                let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+            if !shape.keys.iter().any(|k| k.name == key.as_ref()) {
+                let expected: Vec<String> =
+                    shape.keys.iter().map(|k| format!("`{}`", k.name)).collect();
                 return Err(at.key(key).error(format!(
                     "unknown field `{key}`, expected one of {}",
                     expected.join(", ")
                 )));
             }
         }
-        Ok(Fields { fields })
+        Ok(Fields { fields, shape })
+    }
+
+    /// A read must name a key its shape declares, as required or optional as it is read.
+    fn declared(&self, key: &str, required: bool) {
+        debug_assert!(
+            self.shape
+                .keys
+                .iter()
+                .any(|k| k.name == key && k.required == required),
+            "{}: `{key}` is read as {} but not declared so",
+            self.shape.noun,
+            if required { "required" } else { "optional" }
+        );
     }
 
     /// The value at `key`; absent and `null` are the same (`undefined` in JS).
@@ -216,6 +278,7 @@ impl<'v> Fields<'v> {
 
     /// A field that must be there.
     pub fn required<T>(&self, key: &str, at: &Path, read: Reader<T>) -> Result<T, Error> {
+        self.declared(key, true);
         match self.get(key) {
             Some(value) => read(value, &at.key(key)),
             None => Err(at.error(format!("missing field `{key}`"))),
@@ -224,6 +287,7 @@ impl<'v> Fields<'v> {
 
     /// A field that may be absent.
     pub fn optional<T>(&self, key: &str, at: &Path, read: Reader<T>) -> Result<Option<T>, Error> {
+        self.declared(key, false);
         self.get(key)
             .map(|value| read(value, &at.key(key)))
             .transpose()

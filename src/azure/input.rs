@@ -1,6 +1,9 @@
 //! The Azure Pipelines input shapes as JSON gives them (README "The Azure Pipelines rules"). Unknown keys are refused.
 
-use crate::value::{boolean, list, map, one_of, string, Fields, FromValue, Path, Reader, Value};
+use crate::value::{
+    boolean, list, map, one_of, optional, required, string, Fields, FromValue, Path, Reader, Shape,
+    Value,
+};
 use crate::Error;
 
 /// One pipeline in its organization and project, with the settings and grants that shape its token.
@@ -223,12 +226,18 @@ const RESOURCE_KINDS: &[(&str, ResourceKind)] = &[
 
 impl FromValue for AzureConfig {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["product", "organization", "project", "pipeline", "grants"],
-            "an Azure config: an object with \"organization\", \"project\", \"pipeline\" (and optionally \"product\", \"grants\")",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "an Azure config",
+            keys: &[
+                optional("product"),
+                required("organization"),
+                required("project"),
+                required("pipeline"),
+                optional("grants"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(AzureConfig {
             product: f.optional("product", at, string)?,
             organization: f.required("organization", at, OrganizationInput::from_value)?,
@@ -243,17 +252,17 @@ impl FromValue for AzureConfig {
 
 impl FromValue for OrganizationInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &[
-                "name",
-                "limitJobScopeNonRelease",
-                "limitJobScopeRelease",
-                "protectRepos",
+        const SHAPE: Shape = Shape {
+            noun: "the organization settings",
+            keys: &[
+                required("name"),
+                optional("limitJobScopeNonRelease"),
+                optional("limitJobScopeRelease"),
+                optional("protectRepos"),
             ],
-            "an object",
-        )?;
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(OrganizationInput {
             name: f.required("name", at, string)?,
             limit_job_scope_non_release: f
@@ -269,18 +278,18 @@ impl FromValue for OrganizationInput {
 
 impl FromValue for ProjectInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &[
-                "name",
-                "visibility",
-                "limitJobScopeNonRelease",
-                "limitJobScopeRelease",
-                "protectRepos",
+        const SHAPE: Shape = Shape {
+            noun: "the project settings",
+            keys: &[
+                required("name"),
+                optional("visibility"),
+                optional("limitJobScopeNonRelease"),
+                optional("limitJobScopeRelease"),
+                optional("protectRepos"),
             ],
-            "an object",
-        )?;
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(ProjectInput {
             name: f.required("name", at, string)?,
             visibility: f
@@ -304,18 +313,18 @@ impl FromValue for ProjectInput {
 
 impl FromValue for PipelineInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &[
-                "kind",
-                "buildJobAuthorizationScope",
-                "repositories",
-                "hasRun",
-                "selfRepository",
+        const SHAPE: Shape = Shape {
+            noun: "a pipeline",
+            keys: &[
+                required("kind"),
+                optional("buildJobAuthorizationScope"),
+                optional("repositories"),
+                optional("hasRun"),
+                optional("selfRepository"),
             ],
-            "an object",
-        )?;
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(PipelineInput {
             kind: f.required("kind", at, |v, at| one_of(v, at, PIPELINE_KINDS))?,
             build_job_authorization_scope: f.optional(
@@ -334,12 +343,21 @@ impl FromValue for PipelineInput {
 
 impl FromValue for GrantInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["identity", "project", "viewProjectInfo", "repositories", "feeds", "artifacts", "workItems", "pipelines"],
-            "a grant: { \"identity\", \"project\", \"viewProjectInfo\"?, \"repositories\"?, \"feeds\"?, ... }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a grant",
+            keys: &[
+                required("identity"),
+                required("project"),
+                optional("viewProjectInfo"),
+                optional("repositories"),
+                optional("feeds"),
+                optional("artifacts"),
+                optional("workItems"),
+                optional("pipelines"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         let permissions = |key: &str| -> Result<Vec<(String, Vec<Action>)>, Error> {
             let permissions: Reader<Vec<(String, Vec<Action>)>> =
                 |v, at| map(v, at, |v, at| list(v, at, |v, at| one_of(v, at, ACTIONS)));
@@ -360,12 +378,17 @@ impl FromValue for GrantInput {
 
 impl FromValue for AzureResource {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["kind", "project", "name", "action"],
-            "a resource: { \"kind\", \"project\", \"name\", \"action\" }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a resource",
+            keys: &[
+                required("kind"),
+                required("project"),
+                required("name"),
+                required("action"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(AzureResource {
             kind: f.required("kind", at, |v, at| one_of(v, at, RESOURCE_KINDS))?,
             project: f.required("project", at, string)?,

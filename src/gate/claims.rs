@@ -2,7 +2,7 @@
 //! (with a bounded clock skew), the project, and the operator's requirements on ref and pipeline.
 
 use super::{AcceptedHeader, Answer};
-use crate::value::{list, one_of, string, Fields, FromValue, Path, Value};
+use crate::value::{list, one_of, optional, string, Fields, FromValue, Path, Shape, Value};
 use crate::Error;
 
 /// Only asymmetric algorithms a JWKS can hold: `none` and HMAC are never accepted.
@@ -129,12 +129,18 @@ pub struct Requirements {
 
 impl FromValue for Requirements {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["refProtected", "refType", "refs", "environments", "pipelineSources"],
-            "requirements: { \"refProtected\"?, \"refType\"?, \"refs\"?, \"environments\"?, \"pipelineSources\"? }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "requirements",
+            keys: &[
+                optional("refProtected"),
+                optional("refType"),
+                optional("refs"),
+                optional("environments"),
+                optional("pipelineSources"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(Requirements {
             ref_protected: f.optional("refProtected", at, crate::value::boolean)?,
             ref_type: f

@@ -12,7 +12,9 @@ mod route;
 use serde::Serialize;
 
 use crate::gitlab::{Query, World, WorldInput};
-use crate::value::{list, number, string, Fields, FromValue, Path, Value};
+use crate::value::{
+    list, number, optional, required, string, Fields, FromValue, Path, Shape, Value,
+};
 use crate::Error;
 
 pub use claims::Requirements;
@@ -81,12 +83,19 @@ const MAX_SKEW_SECONDS: f64 = 300.0;
 
 impl FromValue for Gate {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["issuer", "audience", "world", "routes", "require", "clockSkewSeconds"],
-            "a gate config: { \"issuer\", \"audience\", \"world\", \"routes\", \"require\"?, \"clockSkewSeconds\"? }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a gate config",
+            keys: &[
+                required("issuer"),
+                required("audience"),
+                required("world"),
+                required("routes"),
+                optional("require"),
+                optional("clockSkewSeconds"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         let world = World::from_input(f.required("world", at, WorldInput::from_value)?)
             .map_err(|e| Error::new(e.code(), prefixed("world", e.path()), e.message()))?;
         let clock_skew = match f.optional("clockSkewSeconds", at, number)? {

@@ -4,7 +4,7 @@
 //! GitLab's API writes `acme%2Fapi`) and a final `*` (the rest, possibly nothing).
 
 use crate::gitlab::Permission;
-use crate::value::{string, Fields, FromValue, Path, Value};
+use crate::value::{optional, required, string, Fields, FromValue, Path, Shape, Value};
 use crate::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +26,17 @@ pub struct Route {
 
 impl FromValue for Route {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["method", "path", "target", "permission"],
-            "a route: { \"method\", \"path\", \"target\"?, \"permission\"? }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a route",
+            keys: &[
+                required("method"),
+                required("path"),
+                optional("target"),
+                optional("permission"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         let method = f.required("method", at, string)?.to_ascii_uppercase();
         let pattern = f.required("path", at, string)?;
         let target = f.optional("target", at, string)?;

@@ -3,7 +3,9 @@
 //! Unknown keys are refused everywhere so that a typo never silently changes a decision.
 
 use super::permission::Role;
-use crate::value::{boolean, list, map, one_of, string, Fields, FromValue, Path, Value};
+use crate::value::{
+    boolean, list, map, one_of, optional, required, string, Fields, FromValue, Path, Shape, Value,
+};
 use crate::Error;
 
 /// A whole GitLab instance as far as job tokens care: version, instance setting, projects, users.
@@ -23,12 +25,18 @@ pub struct WorldInput {
 
 impl FromValue for WorldInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["version", "instance", "groups", "projects", "users"],
-            "a GitLab world: an object with \"projects\" (and optionally \"version\", \"instance\", \"groups\", \"users\")",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a GitLab world",
+            keys: &[
+                optional("version"),
+                optional("instance"),
+                optional("groups"),
+                required("projects"),
+                optional("users"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(WorldInput {
             version: f.optional("version", at, VersionText::from_value)?,
             instance: f.optional("instance", at, InstanceInput::from_value)?,
@@ -58,7 +66,12 @@ pub struct InstanceInput {
 
 impl FromValue for InstanceInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(value, at, &["enforceInboundScope"], "an object")?;
+        const SHAPE: Shape = Shape {
+            noun: "the instance settings",
+            keys: &[optional("enforceInboundScope")],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(InstanceInput {
             enforce_inbound_scope: f.optional("enforceInboundScope", at, boolean)?,
         })
@@ -76,12 +89,12 @@ pub struct GroupInput {
 
 impl FromValue for GroupInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["path", "visibility"],
-            "a group: { \"path\", \"visibility\"? }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a group",
+            keys: &[required("path"), optional("visibility")],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(GroupInput {
             path: f.required("path", at, string)?,
             visibility: f
@@ -179,13 +192,13 @@ impl Features {
 
 impl FromValue for Features {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let names = Feature::NAMES.map(|(name, _)| name);
-        let f = Fields::of(
-            value,
-            at,
-            &names,
-            "the features' visibility: { \"repository\"?, \"packages\"?, \"containerRegistry\"?, \"builds\"?, \"releases\"?, \"environments\"? }, each \"enabled\", \"private\" or \"disabled\"",
-        )?;
+        let keys = Feature::NAMES.map(|(name, _)| optional(name));
+        let shape = Shape {
+            noun: "the features' visibility",
+            keys: &keys,
+            note: ", each \"enabled\", \"private\" or \"disabled\"",
+        };
+        let f = Fields::of(value, at, &shape)?;
         let mut features = Features::default();
         for (name, feature) in Feature::NAMES {
             if let Some(access) =
@@ -200,12 +213,18 @@ impl FromValue for Features {
 
 impl FromValue for ProjectInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["path", "visibility", "features", "inbound", "outbound"],
-            "a project: { \"path\", \"visibility\"?, \"features\"?, \"inbound\"?, \"outbound\"? }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a project",
+            keys: &[
+                required("path"),
+                optional("visibility"),
+                optional("features"),
+                optional("inbound"),
+                optional("outbound"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(ProjectInput {
             path: f.required("path", at, string)?,
             visibility: f
@@ -276,7 +295,16 @@ impl Default for InboundInput {
 
 impl FromValue for InboundInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(value, at, &["enabled", "projects", "groups"], "an object")?;
+        const SHAPE: Shape = Shape {
+            noun: "an inbound allowlist",
+            keys: &[
+                optional("enabled"),
+                optional("projects"),
+                optional("groups"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(InboundInput {
             enabled: f.optional("enabled", at, boolean)?.unwrap_or(true),
             projects: f
@@ -301,7 +329,12 @@ pub struct OutboundInput {
 
 impl FromValue for OutboundInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(value, at, &["enabled", "projects"], "an object")?;
+        const SHAPE: Shape = Shape {
+            noun: "an outbound allowlist",
+            keys: &[optional("enabled"), optional("projects")],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(OutboundInput {
             enabled: f.optional("enabled", at, boolean)?.unwrap_or(false),
             projects: f
@@ -332,12 +365,16 @@ impl FromValue for EntryInput {
                 policies: Vec::new(),
             });
         }
-        let f = Fields::of(
-            value,
-            at,
-            &["path", "defaultPermissions", "policies"],
-            "a path string or { \"path\", \"defaultPermissions\", \"policies\" }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a path string or an entry",
+            keys: &[
+                required("path"),
+                optional("defaultPermissions"),
+                optional("policies"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(EntryInput {
             path: f.required("path", at, string)?,
             default_permissions: f
@@ -382,12 +419,17 @@ pub struct RequestInput {
 
 impl FromValue for RequestInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &["source", "target", "permission", "user"],
-            "a request: { \"source\", \"target\", \"permission\"?, \"user\"? }",
-        )?;
+        const SHAPE: Shape = Shape {
+            noun: "a request",
+            keys: &[
+                required("source"),
+                required("target"),
+                optional("permission"),
+                optional("user"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(RequestInput {
             source: f.required("source", at, string)?,
             target: f.required("target", at, string)?,
@@ -420,21 +462,21 @@ pub struct EditInput {
 
 impl FromValue for EditInput {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
-        let f = Fields::of(
-            value,
-            at,
-            &[
-                "user",
-                "project",
-                "action",
-                "entry",
-                "kind",
-                "direction",
-                "defaultPermissions",
-                "policies",
+        const SHAPE: Shape = Shape {
+            noun: "an edit",
+            keys: &[
+                required("user"),
+                required("project"),
+                required("action"),
+                optional("entry"),
+                optional("kind"),
+                optional("direction"),
+                optional("defaultPermissions"),
+                optional("policies"),
             ],
-            "an edit: { \"user\", \"project\", \"action\", \"entry\"?, \"kind\"?, \"direction\"?, \"defaultPermissions\"?, \"policies\"? }",
-        )?;
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
         Ok(EditInput {
             user: f.required("user", at, string)?,
             project: f.required("project", at, string)?,
