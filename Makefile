@@ -45,7 +45,8 @@ pkg: setup
 	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
 	$(WASM_OPT) -Oz --converge $(WASM_ASSUME) $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
 	cp pkg.json pkg/package.json
-	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts pkg/
+	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts src/wasm/wasm-module.d.ts pkg/
+	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 	node scripts/inline-snippets.mjs pkg
 	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
 	  if [ $$gz -le $(WASM_BUDGET) ]; then margin="$$(($(WASM_BUDGET) - gz)) under"; else margin="$$((gz - $(WASM_BUDGET))) OVER"; fi; \
@@ -58,6 +59,8 @@ test: setup
 	cargo test
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target $(TARGET) --test wasm_bindings
 	$(MAKE) --no-print-directory pkg
+	node_modules/.bin/publint --strict pkg
+	node_modules/.bin/attw --pack pkg --profile esm-only
 	node --test --test-timeout=300000 tests/js/
 	node --test --test-timeout=300000 tests/e2e/
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20

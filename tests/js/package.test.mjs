@@ -31,13 +31,18 @@ test("manifest: ESM, types first, one entry per runtime, the raw .wasm, side eff
     import: "./web.js",
     default: "./web.js",
   });
-  assert.equal(m.exports[`./${WASM}`], `./${WASM}`);
-  assert.deepEqual(Object.keys(m.exports).sort(), [".", "./gate", `./${WASM}`]);
+  // The raw module, typed (a WebAssembly.Module default export), and the manifest itself (tools that read
+  // an installed package's version, such as examples/worker/run.mjs, import it).
+  assert.deepEqual(m.exports[`./${WASM}`], { types: "./wasm-module.d.ts", default: `./${WASM}` });
+  assert.equal(m.exports["./package.json"], "./package.json");
+  assert.deepEqual(Object.keys(m.exports).sort(), [".", "./gate", `./${WASM}`, "./package.json"]);
+  assert.equal(m.browser, undefined, "the `browser` condition of `exports` says it; a top-level field would be a second place");
+  for (const file of ["README.md", "LICENSE-MIT", "LICENSE-APACHE"]) assert.ok(m.files.includes(file), `the tarball carries ${file}`);
   assert.deepEqual(Object.keys(m.exports["./gate"]), Object.keys(root), "the gate resolves by the same conditions");
   // `false` would let bundlers skip an entry whose exports are only re-exports, and so skip the init.
   assert.deepEqual(m.sideEffects, [...ENTRIES, "gate-node.js", "gate-web.js", "gate-workerd.js"].map((e) => `./${e}`));
   for (const file of m.files) assert.ok(existsSync(join(PKG_DIR, file)), `files lists ${file}, missing in pkg/`);
-  for (const target of [m.main, m.browser, ...Object.values(root), ...Object.values(m.exports).filter((v) => typeof v === "string")]) {
+  for (const target of [m.main, ...Object.values(root), ...Object.values(m.exports).filter((v) => typeof v === "string")]) {
     assert.ok(existsSync(join(PKG_DIR, target)), `${target} (manifest) is missing in pkg/`);
   }
 });
@@ -61,7 +66,8 @@ async function exportsOf(file) {
 }
 
 test("Node: the entry needs process.getBuiltinModule, as `engines` says, and says so where it is missing", () => {
-  assert.deepEqual(manifest().engines, { node: ">=20.16" });
+  // 22.0–22.2 lack it too: `engines` must not admit them.
+  assert.deepEqual(manifest().engines, { node: "^20.16.0 || >=22.3.0" });
   // A runtime without it (Node before 20.16 / 22.3): the import fails with an Error naming the need.
   const script = `delete process.getBuiltinModule;
     try { await import(${JSON.stringify(join(PKG_DIR, "node.js"))}); console.log("imported"); }
@@ -95,7 +101,7 @@ test("npm pack: exactly the files that are needed, one .wasm, no inlined copy", 
   const m = manifest();
   const expected = ["package.json", ...m.files].sort();
   assert.deepEqual(installed.files, expected);
-  const targets = [m.main, m.browser, m.types, ...Object.values(m.exports["."]), m.exports[`./${WASM}`]];
+  const targets = [m.main, m.types, ...Object.values(m.exports["."]), ...Object.values(m.exports[`./${WASM}`])];
   for (const target of targets) {
     assert.ok(installed.files.includes(target.replace(/^\.\//, "")), `${target} is in the manifest but not in the tarball`);
   }

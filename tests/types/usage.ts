@@ -5,6 +5,11 @@ import {
   resolveGitlabScope, validateGitlabWorld, checkGitlabEdit, version,
   type Decision, type GitlabReason, type GitlabWorld, type AzureConfig, type JobTokenScopeError,
 } from "job-token-scope";
+// The raw module (Workers import it as a compiled module): typed, not TS2307.
+import compiledModule from "job-token-scope/job_token_scope_bg.wasm";
+import manifest from "job-token-scope/package.json" with { type: "json" };
+const asModule: WebAssembly.Module = compiledModule;
+const packageVersion: string = manifest.version;
 
 const world: GitlabWorld = {
   version: "18.3",
