@@ -89,6 +89,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := parse_json gitlab_checks azure_access gate
 
 fuzz: setup
+	node fuzz/js/run.mjs --seconds $(FUZZ_SECONDS)
 	node fuzz/seed.mjs
 	mkdir -p fuzz/artifacts
 	@# Built first, so that a compile error shows as one and a failure below is a finding.

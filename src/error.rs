@@ -60,8 +60,8 @@ impl Error {
     fn from_parts(code: ErrorCode, path: String, message: String) -> Self {
         Error(Box::new(Detail {
             code,
-            path: bounded(path),
-            message: bounded(message),
+            path: bounded(path, MAX_ERROR_PATH),
+            message: bounded(message, MAX_ERROR_TEXT - MAX_ERROR_PATH - 2),
         }))
     }
 
@@ -100,21 +100,26 @@ impl Error {
     }
 }
 
-/// Longest path or message an error keeps, in bytes. Both can quote input (an unknown project's path,
-/// a user name in `users.<name>.<path>`), which may be up to 1 MiB: past this, the middle is cut, so an
-/// error stays readable in a log and says how much it left out.
+/// Longest text an error shows (`path: message`, as JS's `error.message`), in bytes. The path and the
+/// message can quote input (an unknown project's path, a user name in `users.<name>.<path>`), which may
+/// be up to 1 MiB: past their share, the middle is cut, so an error stays readable in a log and says
+/// how much it left out.
 pub const MAX_ERROR_TEXT: usize = 1024;
+/// The path's share of [`MAX_ERROR_TEXT`]; the message has the rest (less the `": "` between them).
+pub const MAX_ERROR_PATH: usize = 256;
 
-fn bounded(text: String) -> String {
-    if text.len() <= MAX_ERROR_TEXT {
+/// `text` within `max` bytes: its first half and last quarter, cut at char boundaries, and a note of
+/// how many bytes were left out between them (at most 32 bytes: the rest of the room).
+fn bounded(text: String, max: usize) -> String {
+    if text.len() <= max {
         return text;
     }
-    // Cut at char boundaries (a boundary is at most 3 bytes further): the start and the end stay.
-    let mut head = 640;
+    // A char boundary is at most 3 bytes further.
+    let mut head = max / 2;
     while !text.is_char_boundary(head) {
         head -= 1;
     }
-    let mut tail = text.len() - 256;
+    let mut tail = text.len() - max / 4;
     while !text.is_char_boundary(tail) {
         tail += 1;
     }
@@ -146,9 +151,10 @@ mod tests {
         let project = format!("acme/{}", "é".repeat(300_000));
         let error = Error::unknown_project(format!("users.{project}"), &project);
         for text in [error.path(), error.message()] {
-            assert!(text.len() <= MAX_ERROR_TEXT + 40, "{} bytes", text.len());
             assert!(text.contains(" bytes cut] "), "{text}");
         }
+        assert!(error.path().len() <= MAX_ERROR_PATH);
+        assert!(error.to_string().len() <= MAX_ERROR_TEXT, "{error}");
         assert!(error.message().starts_with("unknown project \"acme/éé"));
         assert!(error
             .message()

@@ -22,7 +22,10 @@ pub struct Compaction {
     pub projects: Vec<CompactEntry>,
     /// The group entries: the old ones kept and the new ones that replace project entries.
     pub groups: Vec<CompactEntry>,
-    /// New group entry → projects of the world it admits that the old allowlist did not.
+    /// Entry → projects of the world it admits that the old allowlist did not, or lets do more than
+    /// the old allowlist did (an entry that kept only its policies, merged into one with the default
+    /// permissions): exactly the projects some request of which the compacted allowlist newly allows.
+    /// Every new group entry is listed, with no projects if it admits none.
     pub admits_also: AdmitsAlso,
 }
 
@@ -57,6 +60,44 @@ struct Working {
     new: bool,
     /// What the entry grants when it does not keep the default permissions.
     granted: PermissionSet,
+}
+
+impl Working {
+    /// Whether `other`, admitting the same project, lets it do something this entry does not (where
+    /// the release enforces fine-grained permissions: before, every entry grants the same).
+    fn grants_less_than(&self, other: &Working) -> bool {
+        let (a, b) = (&self.entry, &other.entry);
+        !a.default_permissions
+            && (b.default_permissions
+                || Permission::all()
+                    .any(|p| other.granted.contains(p) && !self.granted.contains(p)))
+    }
+}
+
+/// An allowlist's entries by key, to find the one that admits a project.
+struct Grants<'w> {
+    entries: &'w [Working],
+    /// Project entries, then group entries: key → position in `entries`, the first of each key
+    /// kept (the map type compaction already uses: one hash map type in the wasm).
+    lists: [HashMap<String, usize>; 2],
+}
+
+impl<'w> Grants<'w> {
+    fn of(entries: &'w [Working]) -> Self {
+        let mut lists: [HashMap<String, usize>; 2] = [HashMap::default(), HashMap::default()];
+        for (i, w) in entries.iter().enumerate() {
+            lists[w.group as usize].entry(w.key.clone()).or_insert(i);
+        }
+        Grants { entries, lists }
+    }
+
+    /// The entry the inbound rule admits the project at `key` by: its own, else its nearest group's.
+    fn admitting(&self, key: &str) -> Option<&'w Working> {
+        let at = self.lists[0].get(key).or_else(|| {
+            std::iter::successors(parent(key), |k| parent(k)).find_map(|k| self.lists[1].get(k))
+        })?;
+        self.entries.get(*at)
+    }
 }
 
 /// Most entries compaction takes (each merge scans them all).
@@ -114,8 +155,9 @@ impl World {
                 });
             }
         }
-        let before: Vec<(String, bool)> =
-            entries.iter().map(|w| (w.key.clone(), w.group)).collect();
+        let originals = entries.clone();
+        let before = Grants::of(&originals);
+        let listed_before = entries.len();
 
         while entries.len() > limit {
             let Some(group) = best_group(&entries) else {
@@ -124,7 +166,7 @@ impl World {
                     format!(
                         "cannot bring {}'s allowlist of {} entries down to {limit}: the remaining {} entries share no group",
                         own.path,
-                        before.len(),
+                        listed_before,
                         entries.len()
                     ),
                 ));
@@ -178,26 +220,30 @@ impl World {
             });
         }
 
-        // Projects the old allowlist admitted: its project entries and everything under its groups.
-        // A group entry admits the projects *below* it (a project's groups are its ancestors), never
-        // a project whose path is the group's own: the lookups start at the project's parent.
-        let admitted_before = |key: &str| {
-            key == own.key
-                || seen[0].contains_key(key)
-                || std::iter::successors(parent(key), |k| parent(k))
-                    .any(|k| seen[1].contains_key(k))
-        };
-        let mut admits_also = AdmitsAlso::default();
-        for w in entries.iter().filter(|w| w.new) {
-            let extra: Vec<String> = self
-                .projects
-                .iter()
-                .filter(|q| {
-                    parent(&q.key).is_some_and(|up| within(up, &w.key)) && !admitted_before(&q.key)
-                })
-                .map(|q| q.path.clone())
-                .collect();
-            admits_also.0.push((w.entry.path.clone(), extra));
+        // Per project of the world, the entry that admits it before and after, as the inbound rule picks
+        // it (its own project entry, else its nearest group entry; a group entry admits the projects
+        // *below* it, not one at its own path): listed where the new one grants more.
+        let after = Grants::of(&entries);
+        let mut admits_also = AdmitsAlso(
+            (entries.iter().filter(|w| w.new))
+                .map(|w| (w.entry.path.clone(), Vec::new()))
+                .collect(),
+        );
+        for q in self.projects.iter().filter(|q| q.key != own.key) {
+            let Some(now) = after.admitting(&q.key) else {
+                continue;
+            };
+            if before
+                .admitting(&q.key)
+                .is_some_and(|was| !self.profile.fine_grained || !was.grants_less_than(now))
+            {
+                continue;
+            }
+            let path = &now.entry.path;
+            match admits_also.0.iter_mut().find(|(entry, _)| entry == path) {
+                Some((_, list)) => list.push(q.path.clone()),
+                None => admits_also.0.push((path.clone(), vec![q.path.clone()])),
+            }
         }
         let (groups, projects): (Vec<Working>, Vec<Working>) =
             entries.into_iter().partition(|w| w.group);

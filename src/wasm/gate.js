@@ -78,6 +78,7 @@ const ALGORITHMS = {
  */
 export function createGate(config) {
   if (!isPlainObject(config)) throw configError("config", "must be an object");
+  config = own(config);
   for (const key of Object.keys(config)) {
     if (!CONFIG_KEYS.includes(key)) {
       throw configError(`config.${key}`, `unknown field \`${key}\`, expected one of ${CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}`);
@@ -132,7 +133,7 @@ export function createGate(config) {
     if (accepted === null || typeof accepted !== "object") throw new Error("engine: checkHeader answered nothing");
     if ("status" in accepted) return engineAnswer(accepted);
     const algorithm = ALGORITHMS[accepted.alg];
-    if (algorithm === undefined) throw new Error(bounded(`engine: accepted an algorithm gate.js cannot verify (${accepted.alg})`));
+    if (algorithm === undefined) throw new Error(bounded(`engine: accepted an algorithm gate.js cannot verify (${accepted.alg})`, MAX_ERROR_TEXT));
     const kid = typeof accepted.kid === "string" ? accepted.kid : null;
 
     const found = await keys.find(kid, accepted.alg, ctx);
@@ -417,7 +418,7 @@ function jsonObject(part) {
   } catch {
     return null;
   }
-  return isPlainObject(value) ? value : null;
+  return isPlainObject(value) ? own(value) : null;
 }
 
 const BASE64URL = (() => {
@@ -458,13 +459,15 @@ function base64url(text) {
  * why it is unusable, `key` the imported CryptoKey once imported). Throws on a malformed document.
  */
 function keySet(document, where) {
-  if (!isPlainObject(document) || !Array.isArray(document.keys)) throw jwksError(where, "not a JWKS ({ keys: [...] })");
+  if (!isPlainObject(document)) throw jwksError(where, "not a JWKS ({ keys: [...] })");
+  document = own(document);
+  if (!Array.isArray(document.keys)) throw jwksError(where, "not a JWKS ({ keys: [...] })");
   if (document.keys.length > JWKS_MAX_KEYS) throw jwksError(where, `more than ${JWKS_MAX_KEYS} keys`);
   const byKid = new Map();
   const usable = [];
   document.keys.forEach((jwk, i) => {
     if (!isPlainObject(jwk)) throw jwksError(`${where}.keys[${i}]`, "not an object");
-    const entry = keyEntry(jwk);
+    const entry = keyEntry(own(jwk));
     if (entry.kid !== null) {
       const same = byKid.get(entry.kid);
       if (same) same.push(entry);
@@ -746,8 +749,19 @@ async function readLimited(response, limit) {
 /** The keys cannot be had: a 503 whose message the client may read (nothing secret: the issuer is public). */
 class Unavailable extends Error {
   constructor(message) {
-    super(bounded(message));
+    super(bounded(message, MAX_ERROR_TEXT));
   }
+}
+
+/**
+ * `value`'s own enumerable properties, in an object with no prototype: a config, a JWKS, a key or a token
+ * header is read through this, so nothing inherited counts as a setting (with `Object.prototype.jwks`
+ * polluted elsewhere in the process, a gate given no `jwks` would otherwise trust the polluter's keys).
+ * @param {object} value
+ * @returns {Record<string, any>}
+ */
+function own(value) {
+  return Object.assign(Object.create(null), value);
 }
 
 function isPlainObject(value) {
@@ -759,33 +773,39 @@ function isPlainObject(value) {
  * bounded as the engine bounds its own (src/error.rs), since both can quote input of up to 1 MiB.
  */
 function configError(where, what) {
-  const error = new Error(`${bounded(where)}: ${bounded(what)}`);
+  const error = new Error(errorText(where, what));
   error.code = "invalid_input";
   return error;
 }
 
 /** A malformed JWKS: a config error when inline, an unavailable gate when fetched. */
 function jwksError(where, what) {
-  return where.startsWith("config.") ? configError(where, what) : new Error(`${bounded(where)}: ${bounded(what)}`);
+  return where.startsWith("config.") ? configError(where, what) : new Error(errorText(where, what));
 }
 
-/** Longest location or message an error keeps, in UTF-8 bytes (src/error.rs `MAX_ERROR_TEXT`). */
+/** Longest error text, `location: message`, in UTF-8 bytes; the location's share (src/error.rs). */
 const MAX_ERROR_TEXT = 1024;
+const MAX_ERROR_PATH = 256;
 const utf8Bytes = new TextEncoder();
 
+/** `where: what` within MAX_ERROR_TEXT bytes, as src/error.rs words an engine error. */
+function errorText(where, what) {
+  return `${bounded(where, MAX_ERROR_PATH)}: ${bounded(what, MAX_ERROR_TEXT - MAX_ERROR_PATH - 2)}`;
+}
+
 /**
- * src/error.rs `bounded`: past MAX_ERROR_TEXT bytes of UTF-8, the middle is cut — the first 640 bytes
- * and the last 256 stay (moved to character boundaries), and the cut says how many bytes it left out.
+ * src/error.rs `bounded`: past `max` bytes of UTF-8, the middle is cut — the first half and the last
+ * quarter stay (moved to character boundaries), and the cut says how many bytes it left out.
  */
-function bounded(text) {
+function bounded(text, max) {
   // A UTF-16 code unit is at most 3 UTF-8 bytes: most texts are decided without encoding them.
-  if (text.length * 3 <= MAX_ERROR_TEXT) return text;
+  if (text.length * 3 <= max) return text;
   const bytes = utf8Bytes.encode(text);
-  if (bytes.length <= MAX_ERROR_TEXT) return text;
+  if (bytes.length <= max) return text;
   const boundary = (i) => (bytes[i] & 0xc0) !== 0x80; // not a UTF-8 continuation byte
-  let head = 640;
+  let head = Math.floor(max / 2);
   while (!boundary(head)) head--;
-  let tail = bytes.length - 256;
+  let tail = bytes.length - Math.floor(max / 4);
   while (!boundary(tail)) tail++;
   const decoder = new TextDecoder();
   return `${decoder.decode(bytes.subarray(0, head))}… [${tail - head} bytes cut] …${decoder.decode(bytes.subarray(tail))}`;

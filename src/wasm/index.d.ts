@@ -173,7 +173,10 @@ export interface GitlabCompactEntry {
 export interface Compaction {
   projects: GitlabCompactEntry[];
   groups: GitlabCompactEntry[];
-  /** New group entry → projects it admits that the old allowlist did not. */
+  /**
+   * Entry → projects it admits that the old allowlist did not, or lets do more than before (18.3+: a
+   * policies-only entry merged into one with the default permissions). Every new group entry is a key.
+   */
   admitsAlso: Record<string, string[]>;
 }
 

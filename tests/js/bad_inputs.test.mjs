@@ -294,6 +294,22 @@ test("an error quoting a huge input keeps its start and end and says how much it
     }
   })();
   assert.equal(error?.code, "unknown_project", String(error));
-  assert.ok(error.message.length < 1200, `${error.message.length} characters`);
+  assert.ok(Buffer.byteLength(error.message) <= 1024, `${Buffer.byteLength(error.message)} bytes`);
   assert.match(error.message, /^source: unknown project "acme\/x+… \[\d+ bytes cut\] …x+-end": it is not in the world's projects$/);
+});
+
+test("an error whose location and message both quote huge input is at most 1 KiB in all", () => {
+  const key = "k".repeat(3000);
+  for (const call of [
+    () => api.validateGitlabWorld({ projects: [], [key]: 1 }),
+    () => api.validateGitlabWorld({ projects: [], users: { [key]: { [key]: key } } }),
+    () => api.resolveAzureScope({ organization: { name: "o" }, project: { name: "p" }, pipeline: { kind: "yaml" }, [key]: 1 }),
+  ]) {
+    assert.throws(call, (error) => {
+      assert.equal(error.code, "invalid_input");
+      assert.ok(Buffer.byteLength(error.message) <= 1024, `${Buffer.byteLength(error.message)} bytes: ${error.message.slice(0, 80)}`);
+      assert.match(error.message, /bytes cut/);
+      return true;
+    });
+  }
 });

@@ -1,5 +1,6 @@
 // createGate's errors raised in JS (src/wasm/gate.js) are bounded as the engine bounds its own
-// (src/error.rs): at most 1 KiB of location and of message, a huge quoted input cut in the middle.
+// (src/error.rs): at most 1 KiB in all — 256 bytes of location, the rest message — a huge quoted input cut
+// in the middle. And a config is read from its own properties only (a polluted prototype is no setting).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,17 +27,22 @@ function thrown(make) {
   assert.throws(make, (error) => ((caught = error), true));
   assert.ok(caught instanceof Error);
   assert.equal(caught.code, "invalid_input");
-  // At most 1 KiB (plus the cut's own words) of location and of message.
-  assert.ok(bytes(caught.message) <= 2 * (1024 + 40) + 2, `${bytes(caught.message)} bytes`);
+  // At most 1 KiB in all, location and message.
+  assert.ok(bytes(caught.message) <= 1024, `${bytes(caught.message)} bytes`);
   return caught.message;
 }
 
-/** `text` cut as src/error.rs cuts: 640 bytes (back to a character boundary) … 256 bytes (forward to one). */
-function assertCut(text, head, tail) {
+/**
+ * `text` cut as src/error.rs cuts to `max` bytes: its first half (back to a character boundary) … its
+ * last quarter (forward to one). The location's share is 256 bytes, the message's 766.
+ */
+function assertCut(text, head, tail, max) {
   const match = /^(.*)… \[(\d+) bytes cut\] …(.*)$/s.exec(text);
   assert.ok(match, text.slice(0, 100));
-  assert.ok(bytes(match[1]) <= 640 && bytes(match[1]) > 636, `head ${bytes(match[1])} bytes`);
-  assert.ok(bytes(match[3]) <= 256 && bytes(match[3]) > 252, `tail ${bytes(match[3])} bytes`);
+  const [half, quarter] = [Math.floor(max / 2), Math.floor(max / 4)];
+  assert.ok(bytes(match[1]) <= half && bytes(match[1]) > half - 4, `head ${bytes(match[1])} bytes`);
+  assert.ok(bytes(match[3]) <= quarter && bytes(match[3]) > quarter - 4, `tail ${bytes(match[3])} bytes`);
+  assert.ok(bytes(text) <= max, `${bytes(text)} bytes`);
   assert.ok(match[1].startsWith(head), match[1].slice(0, 80));
   assert.ok(match[3].endsWith(tail), match[3].slice(-80));
 }
@@ -45,15 +51,15 @@ test("a 1 MiB unknown config key gives a clipped error, as the engine's are", ()
   const key = `k${"é".repeat(1 << 19)}end`;
   const message = thrown(() => createGate(config({ [key]: 1 })));
   const [where, what] = message.split(/(?<=end): /);
-  assertCut(where, "config.kéé", "ééend");
-  assertCut(what, "unknown field `kéé", "`handler`, `upstream`");
+  assertCut(where, "config.kéé", "ééend", 256);
+  assertCut(what, "unknown field `kéé", "`handler`, `upstream`", 766);
 });
 
 test("a 1 MiB upstream that is not a URL gives a clipped error", () => {
   const upstream = `not a url ${"x".repeat(1 << 20)} end`;
   const message = thrown(() => createGate(config({ handler: undefined, upstream })));
   assert.ok(message.startsWith("config.upstream: "));
-  assertCut(message.slice("config.upstream: ".length), "not a URL: \"not a url xxx", "xx end\"");
+  assertCut(message.slice("config.upstream: ".length), "not a URL: \"not a url xxx", "xx end\"", 766);
 });
 
 test("short errors are kept whole", () => {
@@ -63,4 +69,33 @@ test("short errors are kept whole", () => {
     assert.doesNotMatch(error.message, /bytes cut/);
     return true;
   });
+});
+
+test("a polluted Object.prototype is no setting: a gate given no jwks does not take inherited keys", async () => {
+  const { publicKey, privateKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const { key_ops: _ops, ext: _ext, ...jwk } = await crypto.subtle.exportKey("jwk", publicKey);
+  const base = config({ jwks: undefined });
+  delete base.jwks;
+  let gate;
+  Object.prototype.jwks = { keys: [{ ...jwk, kid: "evil", alg: "ES256", use: "sig" }] };
+  Object.prototype.handler = () => new Response("polluted");
+  try {
+    gate = createGate({ ...base, handler: undefined, upstream: "http://127.0.0.1:9" });
+  } finally {
+    delete Object.prototype.jwks;
+    delete Object.prototype.handler;
+  }
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: ISSUER, aud: AUDIENCE, project_path: "acme/ci", iat: now, exp: now + 300 };
+  const input = `${part({ alg: "ES256", kid: "evil", typ: "JWT" })}.${part(claims)}`;
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, new TextEncoder().encode(input));
+  const token = `${input}.${Buffer.from(signature).toString("base64url")}`;
+  const path = JSON.parse(readFileSync(join(EXAMPLE_DIR, "world.json"), "utf8")).projects.find((p) => p.path !== "acme/ci").path;
+  const response = await gate.fetch(new Request(`http://gate.test/projects/${encodeURIComponent(path)}/packages/x`, {
+    headers: { authorization: `Bearer ${token}` },
+  }), {}, {});
+  // The keys are fetched from the issuer (unreachable here): never the polluter's.
+  assert.notEqual(response.status, 200);
+  assert.ok([401, 503].includes(response.status), `status ${response.status}`);
 });
