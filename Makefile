@@ -4,6 +4,7 @@
 #   make test    fmt, clippy, cargo test, wasm binding tests, pkg, node tests (package, browser, workerd), tsc
 #                — fails on the first failing step
 #   make start   build and serve the simulator on http://127.0.0.1:$(PORT)
+#   make size    what the .wasm spends its bytes on (docs/size.md)
 #   make clean   remove build output
 
 SHELL := /bin/bash
@@ -21,7 +22,7 @@ WASM_OPT    := node_modules/.bin/wasm-opt
 # Hand-written package files (src/wasm/): an entry per runtime, the API list they re-export, and index.js
 # (this repo's own import path, not published).
 PKG_ENTRIES := node.js web.js workerd.js api.js door.js index.js gate.js gate-node.js gate-web.js gate-workerd.js
-# The shipped .wasm's size budget, gzip -9 (README "Install and import"); `make pkg` prints the margin.
+# The shipped .wasm's size budget, gzip -9 (docs/size.md); `make pkg` prints the margin.
 WASM_BUDGET := 64000
 # What wasm-opt may assume of this module (-0.6 KB gzip): its own memory starts zeroed (it is not
 # imported), the lowest 1 KiB is never addressed (Rust puts the 1 MiB stack first, growing down), and the
@@ -32,7 +33,7 @@ WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable
 
 # The binding layer's tests (tests/wasm_bindings.rs), in Node. They call the #[wasm_bindgen] functions of
 # src/wasm/, so they run once src/lib.rs exposes that module (`pub mod wasm;`); until then this says so.
-.PHONY: all setup pkg test start clean bench fuzz
+.PHONY: all setup pkg test start clean bench fuzz size
 
 all: pkg
 
@@ -82,6 +83,14 @@ bench: pkg
 	node bench/run.mjs
 	node bench/gate-load.mjs --requests 5000 --concurrency 32
 	cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3
+
+# What the .wasm spends its bytes on (docs/size.md "Where the bytes go"): the same build with function names
+# kept (not stripped; wasm-opt -g), in target/size/, read by scripts/size-breakdown.mjs against pkg/.
+size: pkg
+	CARGO_PROFILE_RELEASE_STRIP=false cargo build --release --target $(TARGET) --lib --target-dir target/size
+	wasm-bindgen --target web --out-dir target/size/pkg --out-name $(CRATE) target/size/$(TARGET)/release/$(CRATE).wasm
+	$(WASM_OPT) -Oz --converge -g --strip-dwarf $(WASM_ASSUME) $(WASM_FEATURES) -o target/size/named.wasm target/size/pkg/$(CRATE)_bg.wasm
+	node scripts/size-breakdown.mjs target/size/named.wasm $(PKG_WASM)
 
 # Fuzzing (fuzz/: cargo-fuzz + libFuzzer), each target for FUZZ_SECONDS; `make test` runs them for 20 s.
 # cargo-fuzz passes nightly -Z flags to rustc: RUSTC_BOOTSTRAP=1 lets the stable toolchain take them.

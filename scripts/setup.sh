@@ -75,7 +75,7 @@ else
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
-# 6. cargo-fuzz for `make fuzz` (stable toolchain + RUSTC_BOOTSTRAP=1; see README "Guarantees")
+# 6. cargo-fuzz for `make fuzz` (stable toolchain + RUSTC_BOOTSTRAP=1; see docs/guarantees.md "Fuzzing")
 CARGO_FUZZ_VERSION=0.13.2
 if [ "$(cargo fuzz --version 2>/dev/null)" = "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
   echo "ok cargo-fuzz $CARGO_FUZZ_VERSION"

@@ -50,7 +50,12 @@ pub mod wasm;
 /// The crate's version, as `version()` reports it to JS.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-// The README's Rust examples are compiled and run as doc tests.
+// The Rust examples of the README and of docs/ are compiled and run as doc tests. A page of docs/ with a
+// ```rust block is listed here (tests/js/docs.test.mjs fails until it is).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/contributing.md")]
+pub struct ContributingDoctests;

@@ -16,7 +16,7 @@ use serde::de::{
 
 use crate::Error;
 
-// ───────── input limits: the same on both doors (README "Guarantees") ─────────
+// ───────── input limits: the same on both doors (docs/guarantees.md "Limits") ─────────
 //
 // A value past a limit becomes [`Value::Unsupported`] naming the limit, which every reader refuses with
 // its path (`projects: expected an array, found an array of more than 200000 items (the limit)`).

@@ -238,7 +238,7 @@ proptest! {
             let config: AzureConfig = job_token_scope::parse(config.clone()).unwrap();
             AzurePipeline::from_config(config).unwrap().resolve_scope().scope.as_str()
         };
-        // SPEC §4 and the README's product table: where the setting for this kind exists.
+        // SPEC §4 and docs/azure-rules.md's product table: where the setting for this kind exists.
         let (setting_exists, org_on, name) = match (kind, product) {
             ("classic-release", "services" | "server-2022") => (true, org.1, "limitJobScopeRelease"),
             ("classic-release", _) => (false, false, "limitJobScopeRelease"),
@@ -322,7 +322,7 @@ fn a_restricted_merged_entry_keeps_the_public_access_fallback() {
 }
 
 /// KNOWN ISSUE (found by `compaction_fits_and_admits_a_superset` when it compared decisions with
-/// restricted entries; reported, not fixed here: README decision 12 / src/gitlab/compact.rs). A new group
+/// restricted entries; reported, not fixed here: docs/gitlab-rules.md decision 12 / src/gitlab/compact.rs). A new group
 /// entry placed below an existing, more permissive ancestor entry becomes the nearest entry of every
 /// project under it, so merging two restricted entries into `acme/platform` takes away what the
 /// default-permission `acme` entry gave acme/platform/db. Compaction should widen, never narrow: the

@@ -7,7 +7,7 @@ use super::{same_name, AzurePipeline};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::Decision;
 
-/// Why a resource access was allowed or denied: the stable codes (README "The Azure Pipelines rules").
+/// Why a resource access was allowed or denied: the stable codes (docs/azure-rules.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AzureReason {
     /// `same_project_default` (allowed): the build identity's default permissions in its own project

@@ -1,4 +1,4 @@
-//! The Azure Pipelines input shapes as JSON gives them (README "The Azure Pipelines rules"). Unknown keys are refused.
+//! The Azure Pipelines input shapes as JSON gives them (docs/azure-rules.md). Unknown keys are refused.
 
 use crate::value::{
     boolean, list, map, one_of, optional, required, string, Fields, FromValue, Path, Reader, Shape,

@@ -1,4 +1,4 @@
-//! Azure Pipelines job access tokens (README "The Azure Pipelines rules"): which scope and identity a job's token runs with, which
+//! Azure Pipelines job access tokens (docs/azure-rules.md): which scope and identity a job's token runs with, which
 //! repositories it reaches, and whether it may touch a resource — following the seed's FAQ decision
 //! trees step by step, each step in the trace.
 //!

@@ -1,4 +1,4 @@
-//! The edge gate's decisions (README "Edge gate"; threat model in docs/gate.md): which route a request takes, whether a verified GitLab
+//! The edge gate's decisions (docs/gate.md: its use and threat model): which route a request takes, whether a verified GitLab
 //! `id_tokens` JWT's claims hold, and whether its project may reach the route's target — decided by the
 //! same GitLab engine as everything else.
 //!

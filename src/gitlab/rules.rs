@@ -9,7 +9,7 @@ use super::world::{Entry, GroupIndex, Name, ProjectId, ProjectIndex, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
-/// Why a request was allowed or denied: the stable `reason` codes (README "Reason codes").
+/// Why a request was allowed or denied: the stable `reason` codes (docs/gitlab-rules.md "Reason codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// `same_project`: the source is the target.

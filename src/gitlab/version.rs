@@ -95,7 +95,7 @@ pub struct Labels {
 pub struct Profile {
     /// First release with this behaviour.
     pub since: Version,
-    /// What changed, for people (README, simulator).
+    /// What changed, for people (docs/gitlab-rules.md, simulator).
     pub change: &'static str,
     /// The project's outbound "Limit CI_JOB_TOKEN access" setting exists (14.1 to 17.11).
     pub outbound: bool,

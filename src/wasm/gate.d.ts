@@ -1,4 +1,4 @@
-// Types of `job-token-scope/gate` (README "Edge gate", docs/gate.md): the edge gate. Hand-written next to gate.js.
+// Types of `job-token-scope/gate` (docs/gate.md; reference in docs/api.md): the edge gate. Hand-written next to gate.js.
 
 import type { GitlabPermission, GitlabWorld } from "./index.js";
 

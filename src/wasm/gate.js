@@ -1,4 +1,4 @@
-// `job-token-scope/gate` (README "Edge gate", docs/gate.md): an edge gate in front of an internal service. Copied to pkg/gate.js by
+// `job-token-scope/gate` (docs/gate.md): an edge gate in front of an internal service. Copied to pkg/gate.js by
 // `make pkg`; the package's `./gate` entries (gate-workerd.js, gate-node.js, gate-web.js) import their
 // runtime's entry first, which initialises the wasm, and re-export `createGate` from here.
 //
@@ -73,7 +73,7 @@ const ALGORITHMS = {
 };
 
 /**
- * The gate for `config` (README "Edge gate"). Throws a coded `Error` (`code` `invalid_input`, `unknown_project` or
+ * The gate for `config` (docs/gate.md). Throws a coded `Error` (`code` `invalid_input`, `unknown_project` or
  * `unsupported_version`) when the config is bad; afterwards nothing throws: every request gets an answer.
  */
 export function createGate(config) {

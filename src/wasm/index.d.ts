@@ -1,4 +1,4 @@
-// Types of the `job-token-scope` package (README "From JavaScript"). Hand-written, checked by `tsc` in `make test`
+// Types of the `job-token-scope` package (reference: docs/api.md). Hand-written, checked by `tsc` in `make test`
 // (tests/types/usage.ts) and kept next to the binding (src/wasm/mod.rs) it describes.
 
 // ───────────────────────────── shared ─────────────────────────────

@@ -1,6 +1,6 @@
 // An independent reference of the GitLab job token rules in plain JS, written from docs/gitlab-rules.md
 // ("Releases", "Access", "Permissions", "Input the rules depend on", "Where we deliberately differ") and the
-// README's "The GitLab rules" / "Where the spec is silent: what we decided" — NOT from the Rust engine in
+// docs/gitlab-rules.md "In brief" / "Where the spec is silent: what we decided" — NOT from the Rust engine in
 // src/gitlab/. tests/js/differential.test.mjs compares it with the package on random worlds.
 //
 // It answers `checkGitlabAccess(world, request)` as `{ allowed, reason, message }` or throws an Error
@@ -19,7 +19,7 @@ function fail(code, message) {
 }
 
 /** `"major.minor"` → [major, minor]; absent → latest. A number is invalid_input; a malformed string or
- *  20.0+ is unsupported_version (README decision 3). */
+ *  20.0+ is unsupported_version (docs/gitlab-rules.md decision 3). */
 export function parseVersion(version) {
   if (version === undefined || version === null) return LATEST;
   if (typeof version !== "string") throw fail("invalid_input", "version: expected a string");
@@ -47,7 +47,7 @@ export function features(v) {
   };
 }
 
-// ───────── paths (case-insensitive, trimmed of `/` and spaces: README decision 1) ─────────
+// ───────── paths (case-insensitive, trimmed of `/` and spaces: docs/gitlab-rules.md decision 1) ─────────
 
 /** The comparison key: surrounding spaces and `/` removed, ASCII lower case (GitLab paths are ASCII). */
 export function pathKey(path) {
@@ -132,7 +132,7 @@ export const POLICY_NAMES = [...TABLE.filter((row) => row.policySince).map((row)
 
 const row = (permission) => TABLE.find((r) => r.name === permission);
 
-/** The least role a permission needs; no permission: guest (README decision 7). */
+/** The least role a permission needs; no permission: guest (docs/gitlab-rules.md decision 7). */
 export function minimumRole(permission) {
   return permission === undefined ? "guest" : row(permission).role;
 }
@@ -334,7 +334,7 @@ function decide(w, S, T, permission, user) {
     if (!entry) return anonymous(deny("not_in_inbound_allowlist", NOT_ALLOWLISTED(S, T)));
   }
 
-  // 4. fine_grained (18.3+, only for the entry that admitted S: README decision 6)
+  // 4. fine_grained (18.3+, only for the entry that admitted S: docs/gitlab-rules.md decision 6)
   if (entry && f.fineGrained && !entry.defaultPermissions) {
     if (permission === undefined) return deny("no_job_token_permission", NO_PERMISSION);
     // the container registry authorises outside the API (the table: "not controlled", both rows)
