@@ -479,10 +479,10 @@ pub fn gitlab_json(data: &[u8]) {
         {
             gitlab_query(
                 &compiled,
-                query.source,
-                query.target,
-                query.permission,
-                query.user,
+                query.source().index(),
+                query.target().index(),
+                query.permission(),
+                query.user().map(str::to_owned),
             );
         }
     }
