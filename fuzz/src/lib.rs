@@ -333,7 +333,10 @@ pub fn gitlab_world(
                     ) else {
                         continue;
                     };
-                    assert!(!q.check() || w.check(), "switching inbound off denied {q:?}");
+                    assert!(
+                        !q.check() || w.check(),
+                        "switching inbound off denied {q:?}"
+                    );
                 }
             }
         }
@@ -516,9 +519,13 @@ pub fn any_json(data: &[u8]) {
                     let _ = world.compact(&path, None);
                     let _ = world.compact(&path, Some(1));
                     for t in 0..n.min(4) {
-                        if let Some(q) =
-                            query(&world, p, t, Permission::from_index(6), Some("alice".into()))
-                        {
+                        if let Some(q) = query(
+                            &world,
+                            p,
+                            t,
+                            Permission::from_index(6),
+                            Some("alice".into()),
+                        ) {
                             let _ = q.explain();
                         }
                     }
