@@ -2,8 +2,8 @@
 // Matrix cells from the engine's answers, shared by the page and the decision workers (matrix-worker.js).
 // This module only classifies what the package decides (no access rule lives here):
 // not allowed → denied ✗; allowed with reason anonymous_level → anonymous ◐; allowed for "any access" while
-// some permission the release knows is refused with permission_not_granted (a fine-grained allowlist entry)
-// → limited ◑; other allowed → allowed ✓.
+// some permission is refused with permission_not_granted (a fine-grained allowlist entry), or refused for
+// "any access" while the entry grants some permissions → limited ◑; other allowed → allowed ✓.
 
 /** @typedef {import("job-token-scope").GitlabWorld} GitlabWorld */
 /** @typedef {import("job-token-scope").Decision} Decision */
@@ -52,25 +52,26 @@ export function computeCells(api, slot, pairs, permission, user, requestable) {
     }
     /** @type {Cell} */
     const cell = { category: category(decision), reason: decision.reason };
-    if (!permission && cell.category === "allowed") limit(slot.policy, source, target, requestable, cell);
+    if (!permission && cell.category !== "anonymous") limit(slot.policy, source, target, requestable, cell);
     out.push(cell);
   }
   return out;
 }
 
 /**
- * Marks an "any access" cell limited when a permission is refused for the entry's fine-grained
- * permissions (reason permission_not_granted, asked of the engine).
+ * Marks an "any access" cell limited when the engine's answer per permission differs from its answer
+ * for any access because of fine-grained permissions: allowed, but a permission is refused with
+ * permission_not_granted; or refused, but some permissions are granted.
  * @param {any} policy @param {string} source @param {string} target @param {string[]} requestable @param {Cell} cell
  */
 function limit(policy, source, target, requestable, cell) {
   const granted = [];
-  let limited = false;
+  let notGranted = false;
   for (const name of requestable) {
     if (policy.check(source, target, name)) granted.push(name);
-    else if (!limited && policy.explain(source, target, name).reason === "permission_not_granted") limited = true;
+    else if (cell.category === "allowed" && !notGranted && policy.explain(source, target, name).reason === "permission_not_granted") notGranted = true;
   }
-  if (limited) {
+  if (cell.category === "allowed" ? notGranted : granted.length > 0) {
     cell.category = "limited";
     cell.granted = granted;
   }

@@ -80,19 +80,23 @@ export class MatrixEngine {
     return this.cacheFor(slot, permission, user).get(`${source}\0${target}`);
   }
 
+  /** Starts a new round of requests: unfinished requests of earlier rounds stop and resolve with null. */
+  begin() {
+    const gen = ++this.gen;
+    for (const worker of this.workers) worker.postMessage({ type: "gen", gen });
+    return gen;
+  }
+
   /**
-   * Every cell of `pairs`, computed where missing; a later call makes an unfinished earlier one resolve
-   * with null (its answers are no longer wanted).
-   * @param {string} slot @param {[string, string][]} pairs @param {string} permission @param {string} user
+   * Every cell of `pairs`, computed where missing, for the round `gen` (begin()).
+   * @param {number} gen @param {string} slot @param {[string, string][]} pairs @param {string} permission @param {string} user
    * @param {string[]} requestable
    * @returns {Promise<Map<string, Cell> | null>}
    */
-  async cells(slot, pairs, permission, user, requestable) {
-    const gen = ++this.gen;
+  async cells(gen, slot, pairs, permission, user, requestable) {
     const cache = this.cacheFor(slot, permission, user);
     const missing = pairs.filter(([s, t]) => !cache.has(`${s}\0${t}`));
     if (missing.length) {
-      for (const worker of this.workers) worker.postMessage({ type: "gen", gen });
       const results = await this.compute(slot, missing, permission, user, requestable, gen);
       if (!results) return null;
       missing.forEach(([s, t], i) => cache.set(`${s}\0${t}`, results[i]));

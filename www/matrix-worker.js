@@ -3,15 +3,21 @@
 // answers the matrix's cells off the main thread (matrix-engine.js runs two of these). Work is done in
 // chunks so that a newer request (a later `gen`) stops an older one.
 
-import * as api from "/pkg/web.js";
 import { computeCells } from "./decisions.js";
 
-/** @type {Record<string, { rev: number, world: any, policy: any }>} */
+// The package is imported after the message handler is set: messages that arrive while its module
+// loads (it instantiates the wasm with a top-level await) are handled once it is there, in order.
+const loading = import("/pkg/web.js");
+
+/** @typedef {{ rev: number, world: any, policy: any, busy: number, retired: boolean }} Slot */
+/** @type {Record<string, Slot>} */
 const slots = {};
+/** @type {any} */
+let api = null;
 let latestGen = 0;
 const CHUNK = 64;
 
-/** @param {string} name */
+/** @param {string} name @returns {Slot} */
 function slot(name) {
   const s = slots[name];
   if (!s) throw new Error(`no world ${name}`);
@@ -19,11 +25,24 @@ function slot(name) {
   return s;
 }
 
+/** @param {Slot | undefined} s */
+function release(s) {
+  if (s && s.policy && s.busy === 0 && s.retired) {
+    s.policy.free();
+    s.policy = null;
+  }
+}
+
 self.onmessage = async (/** @type {MessageEvent} */ event) => {
+  api ??= await loading;
   const msg = event.data;
   if (msg.type === "world") {
-    slots[msg.slot]?.policy?.free();
-    slots[msg.slot] = { rev: msg.rev, world: msg.world, policy: null };
+    const old = slots[msg.slot];
+    slots[msg.slot] = { rev: msg.rev, world: msg.world, policy: null, busy: 0, retired: false };
+    if (old) {
+      old.retired = true;
+      release(old);
+    }
     return;
   }
   if (msg.type === "gen") {
@@ -32,12 +51,18 @@ self.onmessage = async (/** @type {MessageEvent} */ event) => {
   }
   if (msg.type === "cells") {
     latestGen = Math.max(latestGen, msg.gen);
+    /** @type {Slot | undefined} */
+    let s;
     try {
-      const s = slot(msg.slot);
-      if (s.rev !== msg.rev) throw new Error("stale world");
+      s = slot(msg.slot);
+      s.busy++;
+      if (s.rev !== msg.rev) {
+        self.postMessage({ type: "cells", id: msg.id, cancelled: true });
+        return;
+      }
       const results = [];
       for (let i = 0; i < msg.pairs.length; i += CHUNK) {
-        if (msg.gen < latestGen) {
+        if (msg.gen < latestGen || s.retired) {
           self.postMessage({ type: "cells", id: msg.id, cancelled: true });
           return;
         }
@@ -48,7 +73,11 @@ self.onmessage = async (/** @type {MessageEvent} */ event) => {
       self.postMessage({ type: "cells", id: msg.id, results });
     } catch (err) {
       self.postMessage({ type: "cells", id: msg.id, error: { message: String(/** @type {any} */ (err)?.message ?? err), code: /** @type {any} */ (err)?.code } });
+    } finally {
+      if (s) {
+        s.busy--;
+        release(s);
+      }
     }
   }
 };
-self.postMessage({ type: "ready" });

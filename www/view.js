@@ -5,6 +5,16 @@
 
 import { morph } from "./dom.js";
 
+/** A small id per world object, for caches and workers (worlds are never changed in place). */
+const ids = new WeakMap();
+let nextId = 1;
+/** @param {object} object */
+export function revOf(object) {
+  let id = ids.get(object);
+  if (!id) ids.set(object, (id = nextId++));
+  return id;
+}
+
 /**
  * @template {object} S
  */
