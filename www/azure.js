@@ -4,7 +4,7 @@
 // identities; then the effective job access token (resolveAzureScope) and a resource access checker
 // (checkAzureAccess). A setting whose label is null does not exist in that product and is not shown.
 
-import { el, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem } from "./dom.js";
+import { el, datalist, live, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem } from "./dom.js";
 import { View } from "./view.js";
 
 /** @typedef {import("./app.js").App} App */
@@ -177,7 +177,7 @@ function pipelinePanel(app, config) {
   panel.append(el("h3", { id: "az-repos-heading", text: "Referenced repositories (checkout steps, uses:)" }), list,
     el("form", { class: "row", "aria-label": "Reference a repository", on: { submit: (e) => {
       e.preventDefault();
-      const v = input.value.trim();
+      const v = live(input).value.trim();
       if (v) app.editAzure((c) => (c.pipeline.repositories = [...(c.pipeline.repositories ?? []), v]), "pipeline");
     } } }, field("Repository", input), el("button", { type: "submit", id: "az-repo-add", text: "Add reference" })));
   panel.append(slotError(app, "pipeline"));
@@ -203,7 +203,7 @@ function grantsPanel(app, config) {
   const panel = el("section", { class: "panel", "aria-labelledby": "az-grants-heading", dataset: { path: "grants" } },
     el("h2", { id: "az-grants-heading", text: "Permissions granted to build identities" }),
     el("p", { class: "hint", text: "In the other project: Project settings › Permissions (View project-level information), then the resource's own security settings." }),
-    el("datalist", { id: "az-identities" }, identities(app, config).map((n) => el("option", { value: n }))));
+    datalist("az-identities", identities(app, config).map((n) => n)));
   grants.forEach((grant, g) => panel.append(grantBox(app, grant, g)));
   if (!grants.length) panel.append(el("p", { class: "muted", text: "No grants." }));
   panel.append(el("button", { type: "button", id: "az-grant-add", text: "Add a grant", on: { click: () => app.editAzure((c) => {
@@ -258,8 +258,8 @@ function grantBox(app, grant, g) {
   const actions = select({ id: `az-grant-${g}-new-actions` }, ACTION_SETS, "read");
   box.append(el("form", { class: "row", "aria-label": `Add a resource permission to grant ${g + 1}`, on: { submit: (e) => {
     e.preventDefault();
-    const n = name.value.trim();
-    if (n) app.editAzure((c) => (c.grants[g][kind.value] = { ...c.grants[g][kind.value], [n]: actions.value.split(",") }), "grants");
+    const n = live(name).value.trim();
+    if (n) app.editAzure((c) => (c.grants[g][live(kind).value] = { ...c.grants[g][live(kind).value], [n]: live(actions).value.split(",") }), "grants");
   } } }, field("Resource", kind), field("Name", name), field("Allow", actions),
   el("button", { type: "submit", id: `az-grant-${g}-new-add`, text: "Add permission" }),
   el("button", { type: "button", class: "secondary danger", id: `az-grant-${g}-remove`, text: `Remove grant ${g + 1}`,
@@ -309,7 +309,7 @@ function accessPanel(app, config) {
       field("In project", el("input", { id: "az-res-project", type: "text", list: "az-projects", value: resource.project, autocomplete: "off", on: { change: set("project") } })),
       field("Name", el("input", { id: "az-res-name", type: "text", value: resource.name, autocomplete: "off", on: { change: set("name") } })),
       field("Action", select({ id: "az-res-action", on: { change: set("action") } }, ACTIONS, resource.action)),
-      el("datalist", { id: "az-projects" }, [...projects].map((p) => el("option", { value: p })))));
+      datalist("az-projects", [...projects].map((p) => p))));
   const out = el("div", { id: "az-access", "aria-live": "polite" });
   try {
     const decision = app.api.checkAzureAccess(config, resource);

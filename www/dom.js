@@ -50,9 +50,22 @@ function copyHandlers(from, to) {
   /** @type {any} */ (to)[HANDLERS] = /** @type {any} */ (from)[HANDLERS];
 }
 
+/** The live node a rendered node was merged into (itself when it was moved in as it is). */
+const LIVE = "__live";
+
+/**
+ * The node on the page that `node` (built by the latest render, and maybe only merged into the page)
+ * stands for: handlers read controls through it (`live(input).value`).
+ * @template {Node} T @param {T} node @returns {T}
+ */
+export function live(node) {
+  return /** @type {any} */ (node)[LIVE] ?? node;
+}
+
 /** @param {Node} a @param {Node} b clone `b` of `a`: copies handlers node by node */
 function copyTree(a, b) {
   copyHandlers(a, b);
+  /** @type {any} */ (a)[LIVE] = b;
   for (let x = a.firstChild, y = b.firstChild; x && y; x = x.nextSibling, y = y.nextSibling) copyTree(x, y);
 }
 
@@ -74,6 +87,7 @@ const MORPH_CONFIG = {
     /** @param {Node} live @param {Node} next */
     beforeNodeMorphed: (live, next) => {
       copyHandlers(next, live);
+      /** @type {any} */ (next)[LIVE] = live;
       return true;
     },
     /**
@@ -174,6 +188,37 @@ export function checkbox(id, label, checked, onChange, { disabled = false, hint,
     input,
     el("label", { for: id }, label, badge ? el("span", { class: "badge", text: badge }) : null),
     hint ? el("p", { class: "hint", id: hintId, text: hint }) : null);
+}
+
+/**
+ * A <datalist> for an input's `list`: kept outside the views, in a container of its own, and updated in
+ * place (morphing a datalist that inputs point at crashed Chromium's renderer). Returns nothing to render.
+ * @param {string} id @param {string[]} values
+ * @returns {null}
+ */
+export function datalist(id, values) {
+  let host = document.getElementById("datalists");
+  if (!host) {
+    host = document.createElement("div");
+    host.id = "datalists";
+    host.hidden = true;
+    document.body.append(host);
+  }
+  let list = /** @type {HTMLDataListElement | null} */ (document.getElementById(id));
+  if (!list) {
+    list = document.createElement("datalist");
+    list.id = id;
+    host.append(list);
+  }
+  const now = [...list.options].map((o) => o.value);
+  if (now.length !== values.length || now.some((v, i) => v !== values[i])) {
+    list.replaceChildren(...values.map((value) => {
+      const option = document.createElement("option");
+      option.value = value;
+      return option;
+    }));
+  }
+  return null;
 }
 
 /** Text for screen readers only. */

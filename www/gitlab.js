@@ -4,7 +4,7 @@
 // Which settings a release shows comes from gitlabVersions(); every decision, edit check, scope,
 // validation and compaction from the package. This module only shapes data into DOM.
 
-import { el, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem, srOnly } from "./dom.js";
+import { el, datalist, live, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem, srOnly } from "./dom.js";
 import { View } from "./view.js";
 
 /** @typedef {import("./app.js").App} App */
@@ -295,9 +295,9 @@ function projectTree(app, world, problems) {
   const newVisibility = select({ id: "gl-new-visibility" }, VISIBILITIES, "private");
   const form = el("form", { class: "stack", "aria-label": "Add a project", on: { submit: (e) => {
     e.preventDefault();
-    const path = newPath.value.trim();
+    const path = live(newPath).value.trim();
     if (!path) return;
-    app.editGitlab((w) => w.projects.push({ path, visibility: newVisibility.value }), "new-project", () => {
+    app.editGitlab((w) => w.projects.push({ path, visibility: live(newVisibility).value }), "new-project", () => {
       app.views.gitlab.state.newProject = "";
       app.scenario.gitlab.ui.project = path;
     });
@@ -612,7 +612,7 @@ function policyEditor(app, world, index, kind, j, entryName, object) {
     el("input", { type: "radio", name: `${id}-mode`, id: `${id}-${value}`, checked: value === "fine" ? fine : !fine,
       on: { change: () => {
         fine = value === "fine";
-        boxes.disabled = !fine;
+        live(boxes).disabled = !fine;
       } } }),
     el("label", { for: `${id}-${value}`, text: label }));
   return el("form", { class: "policy-editor", "aria-label": `Permissions of ${entryName}`, on: { submit: (e) => {
@@ -650,7 +650,7 @@ function addEntryForm(app, world, index, profile, acting) {
   const listKey = kind === "project" ? "projects" : "groups";
   return el("form", { class: "row add-entry", "aria-label": `${profile.groups ? "Add a group or project" : "Add a project"} to the allowlist`, on: { submit: (e) => {
     e.preventDefault();
-    const path = input.value.trim();
+    const path = live(input).value.trim();
     if (!path) return;
     checkedEdit(app, { action: "add", entry: path, kind }, (w) => {
       const p = w.projects[index];
@@ -659,7 +659,7 @@ function addEntryForm(app, world, index, profile, acting) {
   } } },
   field("Add to the allowlist", kindSelect),
   field(kind === "group" ? "Group path" : "Project path", input),
-  el("datalist", { id: "gl-add-options" }, options.map((o) => el("option", { value: o }))),
+  datalist("gl-add-options", options.map((o) => o)),
   el("button", { type: "submit", id: "gl-add-button", text: profile.labels.add }));
 }
 
@@ -726,7 +726,7 @@ function compactionTool(app, world, index) {
     el("summary", { text: "Compact this allowlist with group entries" }));
   details.append(el("form", { class: "row", "aria-label": "Compact the allowlist", on: { submit: (e) => {
     e.preventDefault();
-    const n = limit.value === "" ? undefined : Number(limit.value);
+    const n = live(limit).value === "" ? undefined : Number(live(limit).value);
     let result = null;
     let error = null;
     try {
@@ -734,7 +734,7 @@ function compactionTool(app, world, index) {
     } catch (err) {
       error = err;
     }
-    app.views.gitlab.setState({ compaction: { project, limit: limit.value, result, error } });
+    app.views.gitlab.setState({ compaction: { project, limit: live(limit).value, result, error } });
   } } },
   field("Project entries at most", limit, "Empty: the release's project limit."),
   el("button", { type: "submit", id: "gl-compact-preview", text: "Preview compaction" })));
@@ -789,7 +789,7 @@ function outboundPanel(app, world, index, profile) {
     const pick = select({ id: "gl-outbound-add-path" }, choices, choices[0]);
     panel.append(el("form", { class: "row", "aria-label": "Add a project to the outbound list", on: { submit: (e) => {
       e.preventDefault();
-      const path = pick.value;
+      const path = live(pick).value;
       checkedEdit(app, { action: "add", entry: path, direction: "outbound" }, (w) => {
         const p = w.projects[index];
         p.outbound = { ...p.outbound, projects: [...(p.outbound?.projects ?? []), path] };
@@ -848,7 +848,7 @@ function usersPanel(app, world) {
   const newUser = el("input", { id: "gl-new-user", type: "text", autocomplete: "off", placeholder: "name" });
   panel.append(el("form", { class: "row", "aria-label": "Add a user", on: { submit: (e) => {
     e.preventDefault();
-    const name = newUser.value.trim();
+    const name = live(newUser).value.trim();
     if (name) app.editGitlab((w) => (w.users = { ...w.users, [name]: w.users?.[name] ?? {} }), "users");
   } } }, field("New user", newUser), el("button", { type: "submit", id: "gl-new-user-add", text: "Add user" })));
 
@@ -858,7 +858,7 @@ function usersPanel(app, world) {
     const role = select({ id: "gl-role-role" }, ROLES, "developer");
     panel.append(el("form", { class: "row", "aria-label": "Give a user a role", on: { submit: (e) => {
       e.preventDefault();
-      app.editGitlab((w) => (w.users[who.value] = { ...w.users[who.value], [where.value]: role.value }), "users");
+      app.editGitlab((w) => (w.users[live(who).value] = { ...w.users[live(who).value], [live(where).value]: live(role).value }), "users");
     } } }, field("User", who), field("Group or project", where), field("Role", role),
     el("button", { type: "submit", id: "gl-role-set", text: "Set role" })));
   }

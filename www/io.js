@@ -5,7 +5,7 @@
 // projects the scenario does not have (a typo in the project path, say) asks first, and suggests the
 // closest existing path. Every replacement can be undone.
 
-import { el, select, field, announce, errorBox } from "./dom.js";
+import { el, datalist, select, field, announce, errorBox } from "./dom.js";
 import { KINDS, ImportError, importText } from "./import.js";
 import { gitlabExample, azureExample } from "./examples.js";
 import { View } from "./view.js";
@@ -79,7 +79,7 @@ function renderScenarioPanel(app, view) {
     el("div", { class: "row" },
       field("File kind", kind),
       field("GitLab project path (for one-endpoint GitLab files)", project, "The selected project, unless you type another: a path not in the scenario is created only after you confirm."),
-      el("datalist", { id: "import-project-options" }, world.projects.map((p) => el("option", { value: p.path }))),
+      datalist("import-project-options", world.projects.map((p) => p.path)),
       field("Azure settings level", level)),
     el("div", { class: "check" }, replace, el("label", { for: "import-replace", text: "Replace the GitLab projects (otherwise merge into them)" })),
     el("div", { class: "row" },
