@@ -314,7 +314,7 @@ function accessPanel(app, config) {
   try {
     const decision = app.api.checkAzureAccess(config, resource);
     out.append(
-      el("p", { id: "az-access-verdict", class: `verdict ${decision.allowed ? "allowed" : "denied"}` },
+      el("div", { id: "az-access-verdict", class: `verdict ${decision.allowed ? "allowed" : "denied"}` },
         el("span", { "aria-hidden": "true", text: decision.allowed ? "✓ " : "✗ " }), decision.allowed ? "Allowed" : "Denied"),
       el("p", {}, el("strong", { text: "Reason: " }), el("code", { id: "az-access-reason", text: decision.reason })),
       el("p", {}, el("strong", { text: "Message: " }), decision.message),

@@ -310,7 +310,7 @@ function projectTree(app, world, problems) {
   return el("nav", { class: "panel tree", "aria-labelledby": "gl-tree-heading" },
     el("h2", { id: "gl-tree-heading", text: "Projects" }),
     el("div", { class: "tree-list" }, render(tree(world))),
-    el("details", { open: !!app.views.gitlab.state.newProject || !!app.views.gitlab.state.errors?.["new-project"] }, el("summary", { text: "Add a project" }), form));
+    el("details", { id: "gl-add-project", open: !!app.views.gitlab.state.newProject || !!app.views.gitlab.state.errors?.["new-project"] }, el("summary", { text: "Add a project" }), form));
 }
 
 /**
@@ -722,7 +722,7 @@ function compactionTool(app, world, index) {
   const project = world.projects[index].path;
   const state = app.views.gitlab.state.compaction?.project === project ? app.views.gitlab.state.compaction : null;
   const limit = el("input", { id: "gl-compact-limit", type: "number", min: "1", step: "1", value: state?.limit ?? "", placeholder: "release's limit" });
-  const details = el("details", { class: "compaction", open: !!state },
+  const details = el("details", { class: "compaction", id: "gl-compaction", open: !!state },
     el("summary", { text: "Compact this allowlist with group entries" }));
   details.append(el("form", { class: "row", "aria-label": "Compact the allowlist", on: { submit: (e) => {
     e.preventDefault();

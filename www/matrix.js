@@ -24,7 +24,7 @@ export { SYMBOLS, category };
  * @property {string} filter text a project path must contain to be shown
  * @property {number} rowPage page of rows ("all projects")
  * @property {number} colPage page of columns ("all projects")
- * @property {{ source: string, target: string } | null} active the cell holding the grid's Tab stop
+ * @property {{ r: number, c: number } | null} active the cell (row, column in the grid shown) holding its Tab stop
  * @property {any} error the engine's error, if the cells cannot be computed
  * @property {string} errorKey what the error was for
  * @property {number} done increments when cells arrive (redraw)
@@ -99,6 +99,8 @@ export class MatrixView extends View {
     const start = performance.now();
     const out = renderMatrix(this.app, this);
     this.mounts[0].dataset.state = this.pendingCount ? "computing" : "ready";
+    // when the cells shown were all drawn (the benchmark and the tests read it)
+    if (!this.pendingCount) this.mounts[0].dataset.readyAt = String(performance.now());
     this.mounts[0].dataset.renderMs = String(Math.round(performance.now() - start));
     return [out];
   }
@@ -245,11 +247,11 @@ function renderMatrix(app, view) {
   };
 
   // the grid
-  const active = state.active && pairs.some(([s, t]) => s === state.active?.source && t === state.active?.target) ? state.active : { source: pairs[0][0], target: pairs[0][1] };
+  const active = state.active ?? { r: 0, c: 0 };
   /** @param {string} s @param {string} t @param {number} r @param {number} c */
   const cellNode = (s, t, r, c) => {
     const cell = cellOf(s, t);
-    const isActive = s === active.source && t === active.target;
+    const isActive = r === Math.min(active.r, rows.length - 1) && c === Math.min(active.c, (mode === "focus" ? 2 : cols.length) - 1);
     const common = { type: "button", id: `gl-cell-${r}-${c}`, class: "cell-button", tabindex: isActive ? "0" : "-1", dataset: { source: s, target: t, r: String(r), c: String(c) } };
     if (!cell) {
       return el("td", { class: "cell pending" }, el("button", { ...common, "aria-label": `${s} → ${t}: being computed`, disabled: false,
@@ -263,7 +265,7 @@ function renderMatrix(app, view) {
     return el("td", { class: `cell ${cell.category}${flip ? " flipped" : ""}${s === selected || t === selected ? " in-focus" : ""}` },
       el("button", { ...common, dataset: { ...common.dataset, category: cell.category, reason: cell.reason },
         title: `${label}. Why?`, "aria-label": `${label}. Why?`,
-        on: { click: () => { state.active = { source: s, target: t }; openWhy(app, s, t, permission, user); } } },
+        on: { click: () => { state.active = { r, c }; openWhy(app, s, t, permission, user); } } },
       el("span", { class: "symbol", text }),
       ui.showReasons ? el("span", { class: "reason", text: cell.reason }) : null));
   };
@@ -289,7 +291,7 @@ function renderMatrix(app, view) {
       "aria-describedby": "gl-matrix-keys", on: { keydown: (/** @type {KeyboardEvent} */ e) => gridKey(e, view) } },
     caption,
     el("thead", {}, el("tr", {},
-      el("td", { class: "corner", text: "source ↓ target →" }),
+      el("th", { scope: "col", class: "corner", text: "source ↓ target →" }),
       cols.map((t) => el("th", { scope: "col", class: t === selected ? "in-focus" : null }, el("code", { text: t.replace(/\//g, "/\u200b") }))))),
     el("tbody", {}, rows.map((s, r) => el("tr", { class: s === selected ? "selected-row" : null },
       el("th", { scope: "row" }, el("code", { text: s })),
@@ -364,7 +366,7 @@ function gridKey(e, view) {
   button.tabIndex = -1;
   next.tabIndex = 0;
   next.focus();
-  view.state.active = { source: /** @type {string} */ (next.dataset.source), target: /** @type {string} */ (next.dataset.target) };
+  view.state.active = { r, c };
 }
 
 /** @param {Cell | null} cell */
@@ -464,7 +466,7 @@ function decisionBlock(decision, heading) {
   const cat = category(decision);
   return el("div", { class: "decision" },
     heading ? el("h3", { text: heading }) : null,
-    el("p", { class: `verdict ${decision.allowed ? "allowed" : "denied"}` },
+    el("div", { class: `verdict ${decision.allowed ? "allowed" : "denied"}` },
       el("span", { "aria-hidden": "true", text: `${SYMBOLS[cat]} ` }), decision.allowed ? "Allowed" : "Denied",
       cat === "anonymous" ? " (anonymous-level features only)" : ""),
     el("p", {}, el("strong", { text: "Reason: " }), el("code", { class: "why-reason", text: decision.reason })),
@@ -598,7 +600,7 @@ function fixesBlock(app, world, req, decision) {
   const works = after.allowed && after.reason !== "anonymous_level";
   const changes = steps.filter((s) => s.fix).length;
   if (changes) {
-    box.append(el("p", { class: works ? "verdict allowed" : "muted", id: "why-after" },
+    box.append(el("div", { class: works ? "verdict allowed" : "muted", id: "why-after" },
       works ? `With ${changes === 1 ? "this change" : `these ${changes} changes`} the engine allows the request (${after.reason}).`
         : `After ${changes === 1 ? "this change" : `these ${changes} changes`} the engine still refuses it (${after.reason}).`),
     el("button", { type: "button", id: "why-stage", text: "Stage the fix as a what-if draft", on: { click: () => {
@@ -658,7 +660,7 @@ function renderCheck(app, world) {
     try {
       const decision = decide(app, world, request(source, target, permission, user));
       result.append(
-        el("p", { class: `verdict ${decision.allowed ? "allowed" : "denied"}`, text: decision.allowed ? "Allowed" : "Denied" }),
+        el("div", { class: `verdict ${decision.allowed ? "allowed" : "denied"}`, text: decision.allowed ? "Allowed" : "Denied" }),
         el("p", {}, el("strong", { text: "Reason: " }), el("code", { text: decision.reason })),
         el("p", {}, el("strong", { text: "Message: " }), decision.message ?? ""),
         el("h3", { text: "Trace" }),
