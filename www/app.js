@@ -349,6 +349,7 @@ export class App {
     else safeUpdate(views.azure);
     main.setAttribute("aria-busy", "false");
     document.body.dataset.ready = "true";
+    document.body.dataset.readyAt ??= String(Math.round(performance.now()));
     const want = this.focusNext;
     this.focusNext = null;
     if (want && document.getElementById(want)) document.getElementById(want)?.focus();

@@ -33,6 +33,8 @@ export { SYMBOLS, category };
 /** Rows and columns per page when every project is shown. */
 export const PAGE_ROWS = 40;
 export const PAGE_COLS = 20;
+/** Rows per page of the selected project's row and column. */
+export const PAGE_FOCUS = 100;
 /** Up to this many projects, the draft's flipped cells are counted over the whole matrix; beyond, over the cells shown. */
 const WHOLE_DIFF = 50;
 
@@ -201,9 +203,13 @@ function renderMatrix(app, view) {
   let cols = [];
   let rowInfo = "";
   let colInfo = "";
+  const focusRows = [selected, ...shown.filter((p) => p !== selected)];
   if (mode === "focus") {
-    rows = [selected, ...shown.filter((p) => p !== selected)];
+    const pages = Math.max(1, Math.ceil(focusRows.length / PAGE_FOCUS));
+    state.rowPage = Math.min(state.rowPage, pages - 1);
+    rows = focusRows.slice(state.rowPage * PAGE_FOCUS, (state.rowPage + 1) * PAGE_FOCUS);
     pairs = rows.flatMap((p) => /** @type {[string, string][]} */ ([[p, selected], [selected, p]]));
+    rowInfo = `Rows ${state.rowPage * PAGE_FOCUS + 1}–${state.rowPage * PAGE_FOCUS + rows.length} of ${focusRows.length}`;
   } else {
     const rowPages = Math.max(1, Math.ceil(shown.length / PAGE_ROWS));
     const colPages = Math.max(1, Math.ceil(shown.length / PAGE_COLS));
@@ -296,6 +302,14 @@ function renderMatrix(app, view) {
     el("tbody", {}, rows.map((s, r) => el("tr", { class: s === selected ? "selected-row" : null },
       el("th", { scope: "row" }, el("code", { text: s })),
       cols.map((t, c) => cellNode(s, t, r, c))))));
+  }
+  if (mode === "focus" && focusRows.length > PAGE_FOCUS) {
+    const pager = (/** @type {string} */ id, /** @type {string} */ text, /** @type {boolean} */ disabled, /** @type {() => void} */ go) =>
+      el("button", { type: "button", class: "secondary small", id, text, disabled, on: { click: () => { go(); view.update(true); } } });
+    out.push(el("div", { class: "row pager", role: "group", "aria-label": "Pages of the matrix" },
+      el("span", { id: "gl-matrix-page", "aria-live": "polite", text: `${rowInfo} (the filter finds the others).` }),
+      pager("gl-rows-prev", "Previous rows", state.rowPage === 0, () => state.rowPage--),
+      pager("gl-rows-next", "Next rows", (state.rowPage + 1) * PAGE_FOCUS >= focusRows.length, () => state.rowPage++)));
   }
   if (mode === "all" && (shown.length > PAGE_ROWS || shown.length > PAGE_COLS)) {
     const pager = (/** @type {string} */ id, /** @type {string} */ text, /** @type {boolean} */ disabled, /** @type {() => void} */ go) =>
