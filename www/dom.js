@@ -72,7 +72,7 @@ function copyTree(a, b) {
 /** @type {Node | null} */
 let adding = null;
 const MORPH_CONFIG = {
-  morphStyle: "innerHTML",
+  morphStyle: /** @type {"innerHTML"} */ ("innerHTML"),
   callbacks: {
     /** @param {Node} node */
     beforeNodeAdded: (node) => {
@@ -179,7 +179,11 @@ export function field(label, control, hint) {
     hint ? el("p", { class: "hint", id: hintId, text: hint }) : null);
 }
 
-/** A checkbox with its label to the right, GitLab/Azure style; `hint` is read with it. */
+/**
+ * A checkbox with its label to the right, GitLab/Azure style; `hint` is read with it.
+ * @param {string} id @param {any} label @param {boolean} checked @param {(checked: boolean) => void} onChange
+ * @param {{ disabled?: boolean, hint?: string | null, badge?: string }} [options]
+ */
 export function checkbox(id, label, checked, onChange, { disabled = false, hint, badge } = {}) {
   const input = el("input", { type: "checkbox", id, checked, disabled, on: { change: (e) => onChange(e.target.checked) } });
   const hintId = hint ? `${id}-hint` : null;

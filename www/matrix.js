@@ -89,6 +89,8 @@ export class MatrixView extends View {
     super(app, mounts, { filter: "", rowPage: 0, colPage: 0, active: null, error: null, errorKey: "", done: 0 });
     /** Cells shown whose decision is still being computed. */
     this.pendingCount = 0;
+    /** Cells the draft flips (in the last drawing). */
+    this.flipCount = 0;
   }
 
   deps() {
@@ -226,7 +228,8 @@ function renderMatrix(app, view) {
   const appliedPaths = new Set(applied.projects.map((p) => p.path));
   /** @type {[string, string][]} */
   const diffPairs = !app.draft ? [] : paths.length <= WHOLE_DIFF ? paths.flatMap((s) => paths.map((t) => /** @type {[string, string]} */ ([s, t]))) : pairs;
-  const requests = [{ slot, pairs: app.draft ? dedupe([...pairs, ...diffPairs]) : pairs, user }];
+  /** @type {{ slot: string, pairs: [string, string][], user: string }[]} */
+  const requests = [{ slot, pairs: app.draft ? /** @type {[string, string][]} */ (dedupe([...pairs, ...diffPairs])) : pairs, user }];
   if (app.draft) requests.push({ slot: "applied", pairs: diffPairs.filter(([s, t]) => appliedPaths.has(s) && appliedPaths.has(t)), user: appliedUser });
   const key = `${revOf(world)}\0${revOf(applied)}\0${permission}\0${user}`;
   if (state.error && state.errorKey === key) {
