@@ -68,6 +68,8 @@ test: setup
 	mkdir -p tests/types/node_modules
 	ln -sfn ../../../pkg tests/types/node_modules/job-token-scope
 	node_modules/.bin/tsc -p tests/types
+	node_modules/.bin/tsc -p tests/types/tsconfig.www.json
+	node_modules/.bin/tsc -p tests/types/tsconfig.wasm.json
 
 start: pkg
 	node scripts/serve.mjs $(PORT)
@@ -77,11 +79,13 @@ clean:
 	rm -rf pkg
 
 # Speed and size, measured (never asserted by timed tests): the side-by-side table (job-token-scope vs
-# a plain-JS baseline vs Cedar, bench/results.md), the gate under load in workerd, the native engine.
+# a plain-JS baseline vs Cedar, bench/results.md), the gate under load in workerd, the simulator over 200 and
+# 1,000 projects in Chromium (bench/simulator.mjs), the native engine.
 bench: pkg
 	cd bench && npm ci --no-audit --no-fund --silent
 	node bench/run.mjs
 	node bench/gate-load.mjs --requests 5000 --concurrency 32
+	node bench/simulator.mjs 200 1000
 	cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3
 
 # What the .wasm spends its bytes on (docs/size.md "Where the bytes go"): the same build with function names

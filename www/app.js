@@ -1,36 +1,118 @@
+// @ts-check
 // The settings simulator: loads the package (/pkg/web.js), the scenario (link > local storage > the
-// built-in examples), and renders the GitLab or Azure view. Holds the scenario and the what-if draft;
-// every change goes through editGitlab / editAzure, which let the engine validate a copy first.
+// built-in examples), and the views. The App holds the scenario, the what-if draft, the undo history and
+// the matrix's decision workers; each view (view.js) owns its part of the page and its own state and is
+// redrawn in place when what it shows changed (docs/contributing.md, "The simulator").
+// Every change goes through editGitlab / editAzure, which let the engine validate a copy first; worlds
+// and configs are never changed in place, so a view compares them by identity and the history keeps them.
 // No access rule lives in www/: decisions, scopes, checks and validation all come from the package.
 
 import { el, announce, errorBox } from "./dom.js";
 import { exampleScenario } from "./examples.js";
 import { SCENARIO_FORMAT, readScenario } from "./import.js";
-import { decodeFragment, encodeFragment, loadStored, store } from "./share.js";
-import { renderGitlab } from "./gitlab.js";
-import { renderAzure } from "./azure.js";
-import { renderScenarioPanel } from "./io.js";
-import { flips } from "./matrix.js";
+import { decodeFragment, encodeFragment, loadStored, store, loadDraft, storeDraft } from "./share.js";
+import { GitlabView } from "./gitlab.js";
+import { AzureView } from "./azure.js";
+import { ScenarioView } from "./io.js";
+import { MatrixView, CheckView, WhyView } from "./matrix.js";
+import { MatrixEngine } from "./matrix-engine.js";
+import { View } from "./view.js";
 
-const main = document.getElementById("app");
+/** @typedef {import("job-token-scope").GitlabWorld} GitlabWorld */
+/** @typedef {import("job-token-scope").AzureConfig} AzureConfig */
+/** @typedef {import("job-token-scope").GitlabVersionProfile} GitlabVersionProfile */
+/**
+ * The scenario: what the link, local storage and an exported file hold.
+ * @typedef {object} Scenario
+ * @property {string} [format]
+ * @property {"gitlab" | "azure"} view
+ * @property {{ world: GitlabWorld, ui: GitlabUi }} gitlab
+ * @property {{ config: AzureConfig, ui: { resource?: any } }} azure
+ */
+/**
+ * @typedef {object} GitlabUi
+ * @property {string} [project] the selected project
+ * @property {string} [actingUser]
+ * @property {string} [matrixPermission]
+ * @property {string} [matrixUser]
+ * @property {boolean} [showReasons]
+ * @property {"focus" | "all"} [matrixMode]
+ * @property {{ source?: string, target?: string, permission?: string, user?: string }} [check]
+ */
+/** One step of the undo history: the state before a change. @typedef {{ label: string, scenario: Scenario, draft: GitlabWorld | null }} Snapshot */
 
+const main = /** @type {HTMLElement} */ (document.getElementById("app"));
+
+/** @param {string} message @param {unknown} [err] */
 function fatal(message, err) {
   main.replaceChildren(errorBox(err ?? new Error(message), message));
   main.setAttribute("aria-busy", "false");
 }
 
-class App {
+
+export class App {
+  /** @param {any} api the package @param {Scenario} scenario */
   constructor(api, scenario) {
     this.api = api;
+    /** @type {GitlabVersionProfile[]} */
     this.versions = api.gitlabVersions();
+    /** The package's version profiles by release, for an exact lookup. */
+    this.profiles = new Map(this.versions.map((row) => [row.since, row]));
+    /** @type {import("job-token-scope").GitlabPermissionInfo[]} */
     this.permissions = api.gitlabPermissions();
     this.products = api.azureProducts();
     this.scenario = scenario;
+    /** @type {GitlabWorld | null} */
     this.draft = null;
-    this.transient = { errors: {} };
-    this.importState = { open: false, text: "", kind: "auto", project: "", level: "project", replace: false };
-    this.policies = {};
+    /** @type {Snapshot[]} */
+    this.history = [];
+    /** @type {Snapshot[]} */
+    this.future = [];
+    /** Viewing a link's scenario beside the saved one: nothing is stored until the person chooses. @type {Scenario | null} */
+    this.sharedBeside = null;
+    /** @type {string[]} notes from loading (a damaged link, a stored scenario that could not be used) */
+    this.notes = [];
+    /** @type {string | null} */
     this.lastFragment = null;
+    /** @type {string | null} an element to focus after the next refresh */
+    this.focusNext = null;
+    this.engine = new MatrixEngine(api);
+    /** @type {string[] | null} */
+    this.requestable = null;
+
+    main.replaceChildren();
+    const mount = (/** @type {string} */ id, /** @type {string} */ tag = "div") => el(tag, { id });
+    const banner = mount("banner");
+    const scenarioMount = mount("scenario-mount");
+    const tabs = el("div", { role: "tablist", class: "tabs", "aria-label": "Platform" });
+    const glTop = mount("gl-top");
+    const glMatrix = el("section", { id: "gl-matrix-mount", class: "panel matrix-panel", "aria-labelledby": "gl-matrix-heading" });
+    const glCheck = mount("gl-check-mount");
+    const glBottom = mount("gl-bottom");
+    const glPage = el("div", { class: "gitlab", id: "gl-page" }, glTop, glMatrix, glCheck, glBottom);
+    const azMount = mount("az-mount");
+    this.panel = el("div", { role: "tabpanel", id: "view" }, glPage, azMount);
+    main.append(banner, scenarioMount, tabs, this.panel);
+    this.glPage = glPage;
+    this.azMount = azMount;
+    this.views = {
+      banner: new BannerView(this, [banner]),
+      scenario: new ScenarioView(this, [scenarioMount]),
+      tabs: new TabsView(this, [tabs]),
+      gitlab: new GitlabView(this, [glTop, glBottom]),
+      matrix: new MatrixView(this, [glMatrix]),
+      check: new CheckView(this, [glCheck]),
+      azure: new AzureView(this, [azMount]),
+      why: new WhyView(this, [/** @type {HTMLElement} */ (document.getElementById("why-body"))]),
+    };
+    document.addEventListener("keydown", (e) => {
+      const target = /** @type {HTMLElement} */ (e.target);
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.key.toLowerCase() !== "z") return;
+      if (target.closest("input[type=text], input[type=number], textarea, input:not([type])")) return;
+      e.preventDefault();
+      if (e.shiftKey) this.redo();
+      else this.undo();
+    });
   }
 
   /** The GitLab world being edited: the draft when there is one. */
@@ -38,65 +120,105 @@ class App {
     return this.draft ?? this.scenario.gitlab.world;
   }
 
-  /** A compiled GitlabPolicy for `world`, cached per slot ("applied" / "draft"); the old one is freed. */
-  policy(slot, world) {
-    const key = JSON.stringify(world);
-    const cached = this.policies[slot];
-    if (cached?.key === key) return cached.policy;
-    this.freePolicy(slot);
-    const policy = new this.api.GitlabPolicy(world);
-    this.policies[slot] = { key, policy };
-    return policy;
+  /**
+   * The package's version profile of a release ("major.minor" or "latest"): the row gitlabVersions()
+   * lists for it. A release between two rows (an imported scenario may name one) takes the row before it.
+   * @param {string | undefined} version
+   * @returns {GitlabVersionProfile}
+   */
+  profile(version) {
+    const last = this.versions[this.versions.length - 1];
+    if (!version || version === "latest") return last;
+    const row = this.profiles.get(version);
+    if (row) return row;
+    const [major, minor] = version.split(".").map(Number);
+    return [...this.versions].reverse().find((r) => {
+      const [a, b] = r.since.split(".").map(Number);
+      return a < major || (a === major && b <= minor);
+    }) ?? this.versions[0];
   }
 
-  freePolicy(slot) {
-    this.policies[slot]?.policy.free();
-    delete this.policies[slot];
-  }
-
-  /** Throws (with the engine's path) when the scenario's world or config is not valid input. */
+  /** Throws (with the engine's path) when the scenario's world or config is not valid input. @param {Scenario} scenario */
   checkScenario(scenario) {
     this.api.validateGitlabWorld(scenario.gitlab.world);
     this.api.validateAzureConfig(scenario.azure.config);
   }
 
+  /** Remembers the state before a change, for Undo. @param {string} label */
+  record(label) {
+    this.history.push({ label, scenario: this.snapshotScenario(), draft: this.draft });
+    if (this.history.length > 100) this.history.shift();
+    this.future = [];
+  }
+
+  /** @returns {Scenario} */
+  snapshotScenario() {
+    const s = this.scenario;
+    return { ...s, gitlab: { world: s.gitlab.world, ui: { ...s.gitlab.ui } }, azure: { config: s.azure.config, ui: { ...s.azure.ui } } };
+  }
+
+  undo() {
+    const step = this.history.pop();
+    if (!step) return;
+    this.future.push({ label: step.label, scenario: this.snapshotScenario(), draft: this.draft });
+    this.scenario = step.scenario;
+    this.draft = step.draft;
+    announce(`Undone: ${step.label}.`);
+    this.changed();
+  }
+
+  redo() {
+    const step = this.future.pop();
+    if (!step) return;
+    this.history.push({ label: step.label, scenario: this.snapshotScenario(), draft: this.draft });
+    this.scenario = step.scenario;
+    this.draft = step.draft;
+    announce(`Redone: ${step.label}.`);
+    this.changed();
+  }
+
   /**
    * Applies `mutate` to a copy of the GitLab world being edited; the engine must accept the copy
    * (else the error is shown at `slot` and nothing changes). Returns whether it changed.
+   * @param {(world: any) => void} mutate
+   * @param {string} slot where an error is shown
+   * @param {() => void} [onSuccess]
+   * @param {string} [label] for the undo history
    */
-  editGitlab(mutate, slot, onSuccess) {
+  editGitlab(mutate, slot, onSuccess, label = "a change") {
+    const view = this.views.gitlab;
     const next = structuredClone(this.gitlabWorld());
     mutate(next);
     try {
       this.api.validateGitlabWorld(next);
     } catch (err) {
-      this.transient.errors = { [slot]: err };
-      this.render();
+      view.state.errors = { [slot]: err };
+      view.update(true);
       return false;
     }
-    this.transient.errors = {};
+    view.state.errors = {};
+    this.record(label);
     if (this.draft) this.draft = next;
     else this.scenario.gitlab.world = next;
     onSuccess?.();
     this.changed();
-    if (this.draft) {
-      const n = flips(this).length;
-      announce(`Draft updated: ${n} matrix cell${n === 1 ? "" : "s"} flip.`);
-    }
     return true;
   }
 
-  editAzure(mutate, slot) {
+  /** @param {(config: any) => void} mutate @param {string} slot @param {string} [label] */
+  editAzure(mutate, slot, label = "an Azure change") {
+    const view = this.views.azure;
     const next = structuredClone(this.scenario.azure.config);
     mutate(next);
     try {
       this.api.validateAzureConfig(next);
     } catch (err) {
-      this.transient.errors = { [slot]: err };
-      this.render();
+      view.state.errors = { [slot]: err };
+      view.update(true);
       return false;
     }
-    this.transient.errors = {};
+    view.state.errors = {};
+    this.record(label);
     this.scenario.azure.config = next;
     this.changed();
     try {
@@ -108,55 +230,67 @@ class App {
     return true;
   }
 
+  /** @param {Partial<GitlabUi>} patch */
   setGitlabUi(patch) {
-    Object.assign(this.scenario.gitlab.ui, patch);
+    this.scenario.gitlab.ui = { ...this.scenario.gitlab.ui, ...patch };
     this.changed();
   }
 
+  /** @param {object} patch */
   setAzureUi(patch) {
-    Object.assign(this.scenario.azure.ui, patch);
+    this.scenario.azure.ui = { ...this.scenario.azure.ui, ...patch };
     this.changed();
   }
 
-  setTransient(patch) {
-    Object.assign(this.transient, patch);
-    this.render();
-  }
-
+  /** @param {"gitlab" | "azure"} view */
   setView(view) {
     this.scenario.view = view;
-    this.transient.errors = {};
     this.changed();
   }
 
-  startDraft() {
-    if (!this.draft) this.draft = structuredClone(this.scenario.gitlab.world);
-    this.render();
+  /** Starts a what-if draft (a copy of the applied world); `world` is its content, when given. @param {GitlabWorld} [world] */
+  startDraft(world) {
+    if (!this.draft) {
+      this.record("start a what-if draft");
+      this.draft = world ?? this.scenario.gitlab.world;
+    } else if (world) {
+      this.record("stage a fix in the draft");
+      this.draft = world;
+    }
+    this.focusNext = "gl-draft-heading";
+    announce("What-if draft started: changes now go into the draft.");
+    this.changed();
   }
 
   applyDraft() {
     if (!this.draft) return;
+    this.record("apply the what-if draft");
     this.scenario.gitlab.world = this.draft;
     this.draft = null;
-    this.freePolicy("draft");
+    this.focusNext = "gl-draft-start";
     announce("Draft applied.");
     this.changed();
   }
 
   discardDraft() {
+    if (!this.draft) return;
+    this.record("discard the what-if draft");
     this.draft = null;
-    this.freePolicy("draft");
-    this.transient.errors = {};
-    announce("Draft discarded.");
-    this.render();
+    this.views.gitlab.state.errors = {};
+    this.focusNext = "gl-draft-start";
+    announce("Draft discarded. Undo brings it back.");
+    this.changed();
   }
 
-  /** Replaces the whole scenario (import, examples, a new link); drops any draft. */
-  replaceScenario(scenario, message) {
+  /**
+   * Replaces the whole scenario (import, examples, a new link); the previous one stays in the history.
+   * @param {any} scenario @param {string} [message] @param {string} [label]
+   */
+  replaceScenario(scenario, message, label = "replace the scenario") {
+    this.record(label);
     this.scenario = normalize(scenario);
     this.draft = null;
-    this.freePolicy("draft");
-    this.transient = { errors: {}, importResult: this.transient.importResult, notes: [] };
+    this.views.gitlab.state = GitlabView.initialState();
     if (message) announce(message);
     this.changed();
   }
@@ -170,11 +304,30 @@ class App {
     return `${location.origin}${location.pathname}#${fragment}`;
   }
 
-  /** The applied scenario changed: keep it in local storage and in the link, and redraw. */
+  /** Keeps the link's scenario: it replaces the saved one. */
+  keepShared() {
+    this.sharedBeside = null;
+    announce("The shared scenario is now your saved scenario.");
+    this.focusNext = "gl-version";
+    this.changed();
+  }
+
+  /** Leaves the link's scenario for the saved one (the link's stays in the history). */
+  backToSaved() {
+    const saved = this.sharedBeside;
+    if (!saved) return;
+    this.sharedBeside = null;
+    this.replaceScenario(saved, "Back to your saved scenario.", "leave the shared scenario");
+  }
+
+  /** The scenario or the draft changed: keep them in local storage and in the link, and redraw. */
   changed() {
-    this.render();
+    this.refresh();
     const scenario = this.exportScenario();
-    store(scenario);
+    if (!this.sharedBeside) {
+      store(scenario);
+      storeDraft(this.draft);
+    }
     encodeFragment(scenario).then((fragment) => {
       this.lastFragment = fragment;
       if (location.hash.slice(1) !== fragment) history.replaceState(null, "", `#${fragment}`);
@@ -182,29 +335,91 @@ class App {
     }).catch(() => {});
   }
 
-  render() {
+  /** Redraws the views whose inputs changed; focus stays where it was, or goes where the action said. */
+  refresh() {
     const focused = document.activeElement?.id;
-    const tabs = el("div", { role: "tablist", class: "tabs", "aria-label": "Platform" },
-      tab(this, "gitlab", "GitLab CI/CD job tokens"), tab(this, "azure", "Azure Pipelines job access tokens"));
-    let view;
-    try {
-      view = this.scenario.view === "azure" ? renderAzure(this) : renderGitlab(this);
-    } catch (err) {
-      view = errorBox(err, "This view failed");
-      console.error(err);
-    }
-    const panel = el("div", { role: "tabpanel", id: "view", "aria-labelledby": `tab-${this.scenario.view}`, dataset: { view: this.scenario.view } }, view);
-    const notes = this.transient.notes?.length
-      ? el("div", { class: "error", role: "alert" }, this.transient.notes.map((n) => el("p", { text: n })),
-        el("button", { type: "button", id: "notes-dismiss", class: "secondary small", text: "Dismiss", on: { click: () => this.setTransient({ notes: [] }) } }))
-      : null;
-    main.replaceChildren(...[notes, renderScenarioPanel(this), tabs, panel].filter(Boolean));
+    const gitlab = this.scenario.view !== "azure";
+    this.glPage.hidden = !gitlab;
+    this.azMount.hidden = gitlab;
+    this.panel.setAttribute("aria-labelledby", `tab-${this.scenario.view}`);
+    this.panel.dataset.view = this.scenario.view;
+    const views = this.views;
+    for (const view of [views.banner, views.scenario, views.tabs]) safeUpdate(view);
+    if (gitlab) for (const view of [views.gitlab, views.matrix, views.check]) safeUpdate(view);
+    else safeUpdate(views.azure);
     main.setAttribute("aria-busy", "false");
     document.body.dataset.ready = "true";
-    if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+    document.body.dataset.readyAt ??= String(Math.round(performance.now()));
+    const want = this.focusNext;
+    this.focusNext = null;
+    if (want && document.getElementById(want)) document.getElementById(want)?.focus();
+    else if (focused && document.activeElement === document.body) document.getElementById(focused)?.focus({ preventScroll: true });
   }
 }
 
+/** @param {View<any>} view */
+function safeUpdate(view) {
+  try {
+    view.update();
+  } catch (err) {
+    console.error(err);
+    view.mounts[0].replaceChildren(errorBox(err, "This view failed"));
+    view.key = null;
+  }
+}
+
+/** Notes from loading, the shared-link choice, and Undo / Redo. */
+class BannerView extends View {
+  /** @param {App} app @param {HTMLElement[]} mounts */
+  constructor(app, mounts) {
+    super(app, mounts, {});
+  }
+
+  deps() {
+    const app = this.app;
+    return [app.notes, app.sharedBeside, app.history.length, app.history.at(-1), app.future.at(-1)];
+  }
+
+  render() {
+    const app = this.app;
+    const undo = app.history.at(-1);
+    const redo = app.future.at(-1);
+    return [[
+      app.notes.length ? el("div", { class: "error", role: "alert", id: "notes" }, app.notes.map((n) => el("p", { text: n })),
+        el("button", { type: "button", id: "notes-dismiss", class: "secondary small", text: "Dismiss",
+          on: { click: () => { app.notes = []; app.focusNext = "app"; app.refresh(); } } })) : null,
+      app.sharedBeside ? el("div", { class: "note shared", role: "region", "aria-labelledby": "shared-heading", id: "shared-banner" },
+        el("h2", { id: "shared-heading", tabindex: "-1", text: "You are looking at a shared scenario" }),
+        el("p", { text: "The link opened its own scenario beside the one saved in this browser, which is kept as it was. Nothing is saved until you choose." }),
+        el("div", { class: "buttons" },
+          el("button", { type: "button", id: "shared-keep", text: "Keep the shared scenario (replaces your saved one)", on: { click: () => app.keepShared() } }),
+          el("button", { type: "button", id: "shared-back", class: "secondary", text: "Back to my saved scenario", on: { click: () => app.backToSaved() } }))) : null,
+      el("div", { class: "history", role: "toolbar", "aria-label": "Undo and redo", id: "history" },
+        el("button", { type: "button", id: "undo", class: "secondary small", disabled: !undo, "aria-keyshortcuts": "Control+Z",
+          text: undo ? `Undo: ${undo.label}` : "Undo", on: { click: () => app.undo() } }),
+        el("button", { type: "button", id: "redo", class: "secondary small", disabled: !redo, "aria-keyshortcuts": "Control+Shift+Z",
+          text: redo ? `Redo: ${redo.label}` : "Redo", on: { click: () => app.redo() } })),
+    ]];
+  }
+}
+
+/** The platform tabs (arrow keys move between them). */
+class TabsView extends View {
+  /** @param {App} app @param {HTMLElement[]} mounts */
+  constructor(app, mounts) {
+    super(app, mounts, {});
+  }
+
+  deps() {
+    return [this.app.scenario.view];
+  }
+
+  render() {
+    return [[tab(this.app, "gitlab", "GitLab CI/CD job tokens"), tab(this.app, "azure", "Azure Pipelines job access tokens")]];
+  }
+}
+
+/** @param {App} app @param {"gitlab" | "azure"} view @param {string} label */
 function tab(app, view, label) {
   const selected = app.scenario.view === view;
   return el("button", {
@@ -212,19 +427,19 @@ function tab(app, view, label) {
     tabindex: selected ? "0" : "-1", text: label,
     on: {
       click: () => app.setView(view),
-      keydown: (e) => {
+      keydown: (/** @type {KeyboardEvent} */ e) => {
         if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
           e.preventDefault();
           const next = view === "gitlab" ? "azure" : "gitlab";
+          app.focusNext = `tab-${next}`;
           app.setView(next);
-          document.getElementById(`tab-${next}`)?.focus();
         }
       },
     },
   });
 }
 
-/** Fills what an older or hand-made scenario may lack (ui objects), and checks its outer shape. */
+/** Fills what an older or hand-made scenario may lack (ui objects), and checks its outer shape. @param {any} value @returns {Scenario} */
 function normalize(value) {
   const s = readScenario({ format: SCENARIO_FORMAT, ...value });
   s.gitlab.ui ??= {};
@@ -232,8 +447,11 @@ function normalize(value) {
   return s;
 }
 
+/** @param {any} api */
 async function initialScenario(api) {
+  /** @type {string[]} */
   const notes = [];
+  /** @param {any} value @param {string} from */
   const tryUse = (value, from) => {
     if (!value) return null;
     try {
@@ -242,7 +460,7 @@ async function initialScenario(api) {
       api.validateAzureConfig(s.azure.config);
       return s;
     } catch (err) {
-      notes.push(`The scenario ${from} could not be used: ${err.message}`);
+      notes.push(`The scenario ${from} could not be used: ${/** @type {Error} */ (err).message}`);
       return null;
     }
   };
@@ -250,10 +468,14 @@ async function initialScenario(api) {
   try {
     fromLink = await decodeFragment(location.hash);
   } catch (err) {
-    notes.push(err.message);
+    notes.push(/** @type {Error} */ (err).message);
   }
-  const scenario = tryUse(fromLink, "in the link") ?? tryUse(loadStored(), "in local storage") ?? normalize(exampleScenario());
-  return { scenario, notes };
+  const linked = tryUse(fromLink, "in the link");
+  const stored = tryUse(loadStored(), "in local storage");
+  const scenario = linked ?? stored ?? normalize(exampleScenario());
+  // a link whose scenario differs from the saved one opens beside it
+  const beside = linked && stored && JSON.stringify(linked) !== JSON.stringify(stored) ? stored : null;
+  return { scenario, notes, beside, fromStorage: !linked && !!stored };
 }
 
 async function start() {
@@ -270,12 +492,24 @@ async function start() {
       return;
     }
   }
-  document.getElementById("engine-version").textContent = api.version();
-  const { scenario, notes } = await initialScenario(api);
+  /** @type {HTMLElement} */ (document.getElementById("engine-version")).textContent = api.version();
+  const { scenario, notes, beside, fromStorage } = await initialScenario(api);
   const app = new App(api, scenario);
-  globalThis.simulator = app; // for the browser console (and the end-to-end tests)
-  app.transient.notes = notes;
+  /** @type {any} */ (globalThis).simulator = app; // for the browser console (and the end-to-end tests)
+  app.notes = notes;
+  app.sharedBeside = beside;
+  // the what-if draft survives a reload (kept beside the scenario it was started from)
+  const draft = fromStorage || (!beside && loadStored()) ? loadDraft() : null;
+  if (draft) {
+    try {
+      api.validateGitlabWorld(draft);
+      app.draft = draft;
+    } catch {
+      storeDraft(null);
+    }
+  }
   app.changed();
+  if (beside) /** @type {HTMLElement | null} */ (document.getElementById("shared-heading"))?.focus();
   window.addEventListener("hashchange", async () => {
     const fragment = location.hash.slice(1);
     if (fragment === app.lastFragment) return;
@@ -284,13 +518,17 @@ async function start() {
       if (value) {
         const s = normalize(value);
         app.checkScenario(s);
-        app.replaceScenario(s, "Scenario loaded from the link");
+        // the scenario open now is kept beside the link's, until the person chooses
+        app.sharedBeside ??= app.snapshotScenario();
+        app.focusNext = "shared-heading";
+        app.replaceScenario(s, "Scenario loaded from the link; your saved scenario is kept until you choose.", "open a shared link");
       }
     } catch (err) {
-      app.setTransient({ notes: [`The link's scenario could not be used: ${err.message}`] });
+      app.notes = [`The link's scenario could not be used: ${/** @type {Error} */ (err).message}`];
+      app.refresh();
     }
   });
-  document.getElementById("why-close").addEventListener("click", () => document.getElementById("why-dialog").close());
+  /** @type {HTMLElement} */ (document.getElementById("why-close")).addEventListener("click", () => /** @type {HTMLDialogElement} */ (document.getElementById("why-dialog")).close());
 }
 
 start().catch((err) => fatal("The simulator failed to start", err));

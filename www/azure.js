@@ -1,9 +1,29 @@
+// @ts-check
 // The Azure Pipelines view: Organization and Project settings › Pipelines › Settings with each product's
 // own labels (azureProducts()), the pipeline (kind, Options tab, referenced repositories), grants to build
 // identities; then the effective job access token (resolveAzureScope) and a resource access checker
 // (checkAzureAccess). A setting whose label is null does not exist in that product and is not shown.
 
-import { el, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem } from "./dom.js";
+import { el, datalist, live, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem } from "./dom.js";
+import { View } from "./view.js";
+
+/** @typedef {import("./app.js").App} App */
+
+/** The Azure view: its own state is the last refused change's error, per part of the page. */
+export class AzureView extends View {
+  /** @param {App} app @param {HTMLElement[]} mounts */
+  constructor(app, mounts) {
+    super(app, mounts, /** @type {{ errors: Record<string, any> }} */ ({ errors: {} }));
+  }
+
+  deps() {
+    return [this.app.scenario.azure.config, this.app.scenario.azure.ui];
+  }
+
+  render() {
+    return [[renderAzure(this.app)]];
+  }
+}
 
 /** AzureConfig keys and the AzureProductProfile field holding each one's UI label (index.d.ts). */
 const SETTINGS = [
@@ -19,7 +39,8 @@ const GRANT_KEYS = [["repositories", "Repository"], ["feeds", "Feed"], ["artifac
 const ACTIONS = [["read", "Read"], ["write", "Write"]];
 const ACTION_SETS = [["read", "Read"], ["read,write", "Read and write"]];
 
-export function renderAzure(app) {
+/** @param {App} app */
+function renderAzure(app) {
   const { api } = app;
   const config = app.scenario.azure.config;
   const products = app.products;
@@ -53,7 +74,7 @@ export function renderAzure(app) {
 }
 
 function slotError(app, slot) {
-  const err = app.transient.errors?.[slot];
+  const err = app.views.azure.state.errors?.[slot];
   return err ? errorBox(err, "Not changed") : document.createDocumentFragment();
 }
 
@@ -150,13 +171,13 @@ function pipelinePanel(app, config) {
   const list = el("ul", { class: "repo-list", "aria-labelledby": "az-repos-heading" });
   repos.forEach((repo, j) => list.append(el("li", { dataset: { path: `pipeline.repositories[${j}]` } }, el("code", { text: repo }), " ",
     el("button", { type: "button", class: "secondary small danger", id: `az-repo-${j}-remove`, "aria-label": `Remove the reference to ${repo}`, text: "Remove",
-      on: { click: () => app.editAzure((c) => c.pipeline.repositories.splice(j, 1), "pipeline") } }))));
+      on: { click: () => app.editAzure((c) => c.pipeline.repositories.splice(j, 1), "pipeline", `remove the reference to ${repo}`) } }))));
   if (!repos.length) list.append(el("li", { class: "muted", text: "None (a YAML pipeline then references only self)." }));
   const input = el("input", { id: "az-repo-add-name", type: "text", autocomplete: "off", placeholder: "self or Project/Repository" });
   panel.append(el("h3", { id: "az-repos-heading", text: "Referenced repositories (checkout steps, uses:)" }), list,
     el("form", { class: "row", "aria-label": "Reference a repository", on: { submit: (e) => {
       e.preventDefault();
-      const v = input.value.trim();
+      const v = live(input).value.trim();
       if (v) app.editAzure((c) => (c.pipeline.repositories = [...(c.pipeline.repositories ?? []), v]), "pipeline");
     } } }, field("Repository", input), el("button", { type: "submit", id: "az-repo-add", text: "Add reference" })));
   panel.append(slotError(app, "pipeline"));
@@ -182,7 +203,7 @@ function grantsPanel(app, config) {
   const panel = el("section", { class: "panel", "aria-labelledby": "az-grants-heading", dataset: { path: "grants" } },
     el("h2", { id: "az-grants-heading", text: "Permissions granted to build identities" }),
     el("p", { class: "hint", text: "In the other project: Project settings › Permissions (View project-level information), then the resource's own security settings." }),
-    el("datalist", { id: "az-identities" }, identities(app, config).map((n) => el("option", { value: n }))));
+    datalist("az-identities", identities(app, config).map((n) => n)));
   grants.forEach((grant, g) => panel.append(grantBox(app, grant, g)));
   if (!grants.length) panel.append(el("p", { class: "muted", text: "No grants." }));
   panel.append(el("button", { type: "button", id: "az-grant-add", text: "Add a grant", on: { click: () => app.editAzure((c) => {
@@ -228,7 +249,7 @@ function grantBox(app, grant, g) {
       on: { click: () => app.editAzure((c) => {
         delete c.grants[g][key][name];
         if (!Object.keys(c.grants[g][key]).length) delete c.grants[g][key];
-      }, "grants") } })))));
+      }, "grants", `remove ${label} ${name} from grant ${g + 1}`) } })))));
   if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 4, class: "muted", text: "No resource permissions." })));
   table.append(body);
   box.append(table);
@@ -237,12 +258,15 @@ function grantBox(app, grant, g) {
   const actions = select({ id: `az-grant-${g}-new-actions` }, ACTION_SETS, "read");
   box.append(el("form", { class: "row", "aria-label": `Add a resource permission to grant ${g + 1}`, on: { submit: (e) => {
     e.preventDefault();
-    const n = name.value.trim();
-    if (n) app.editAzure((c) => (c.grants[g][kind.value] = { ...c.grants[g][kind.value], [n]: actions.value.split(",") }), "grants");
+    const n = live(name).value.trim();
+    if (n) app.editAzure((c) => (c.grants[g][live(kind).value] = { ...c.grants[g][live(kind).value], [n]: live(actions).value.split(",") }), "grants");
   } } }, field("Resource", kind), field("Name", name), field("Allow", actions),
   el("button", { type: "submit", id: `az-grant-${g}-new-add`, text: "Add permission" }),
   el("button", { type: "button", class: "secondary danger", id: `az-grant-${g}-remove`, text: `Remove grant ${g + 1}`,
-    on: { click: () => app.editAzure((c) => c.grants.splice(g, 1), "grants") } })));
+    on: { click: () => {
+      app.focusNext = "az-grant-add";
+      app.editAzure((c) => c.grants.splice(g, 1), "grants", `remove grant ${g + 1}`);
+    } } })));
   return box;
 }
 
@@ -285,12 +309,12 @@ function accessPanel(app, config) {
       field("In project", el("input", { id: "az-res-project", type: "text", list: "az-projects", value: resource.project, autocomplete: "off", on: { change: set("project") } })),
       field("Name", el("input", { id: "az-res-name", type: "text", value: resource.name, autocomplete: "off", on: { change: set("name") } })),
       field("Action", select({ id: "az-res-action", on: { change: set("action") } }, ACTIONS, resource.action)),
-      el("datalist", { id: "az-projects" }, [...projects].map((p) => el("option", { value: p })))));
+      datalist("az-projects", [...projects].map((p) => p))));
   const out = el("div", { id: "az-access", "aria-live": "polite" });
   try {
     const decision = app.api.checkAzureAccess(config, resource);
     out.append(
-      el("p", { id: "az-access-verdict", class: `verdict ${decision.allowed ? "allowed" : "denied"}` },
+      el("div", { id: "az-access-verdict", class: `verdict ${decision.allowed ? "allowed" : "denied"}` },
         el("span", { "aria-hidden": "true", text: decision.allowed ? "✓ " : "✗ " }), decision.allowed ? "Allowed" : "Denied"),
       el("p", {}, el("strong", { text: "Reason: " }), el("code", { id: "az-access-reason", text: decision.reason })),
       el("p", {}, el("strong", { text: "Message: " }), decision.message),

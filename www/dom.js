@@ -1,5 +1,119 @@
+// @ts-check
 // DOM helpers. Every node is built with createElement and every piece of data goes in as text
 // (textContent / text nodes / attributes): nothing from a scenario is ever parsed as HTML.
+//
+// Views build a fresh tree with el() and `morph()` it into the page: the vendored idiomorph updates the
+// live nodes in place (focus, scroll, an open <details>, a half-typed input survive). Event handlers are
+// not listeners on the nodes (a morph keeps the old node and clones new ones, which would drop or keep
+// stale closures) but a property, `node[HANDLERS]`, that the morph copies from the new tree to the live
+// one; one capturing listener per event type on the document calls them (docs/contributing.md).
+
+import { Idiomorph } from "./vendor/idiomorph.js";
+
+/** The property holding an element's handlers: `{ click: fn, ... }`. */
+const HANDLERS = "__handlers";
+/** Events that do not bubble: only the target's own handler runs. */
+const NON_BUBBLING = new Set(["toggle", "focus", "blur", "scroll", "load", "mouseenter", "mouseleave"]);
+/** @type {Set<string>} */
+const listening = new Set();
+
+/** @param {Event} event */
+function dispatch(event) {
+  const type = event.type;
+  /** @type {any} */
+  let node = event.target;
+  if (NON_BUBBLING.has(type)) {
+    node?.[HANDLERS]?.[type]?.(event);
+    return;
+  }
+  for (; node && node !== document; node = node.parentNode) {
+    const handler = node[HANDLERS]?.[type];
+    if (handler) {
+      handler(event);
+      if (event.cancelBubble) return;
+    }
+  }
+}
+
+/** @param {string} type */
+function listen(type) {
+  if (listening.has(type)) return;
+  listening.add(type);
+  document.addEventListener(type, dispatch, true);
+}
+
+/**
+ * @param {Node} from
+ * @param {Node} to
+ */
+function copyHandlers(from, to) {
+  /** @type {any} */ (to)[HANDLERS] = /** @type {any} */ (from)[HANDLERS];
+}
+
+/** The live node a rendered node was merged into (itself when it was moved in as it is). */
+const LIVE = "__live";
+
+/**
+ * The node on the page that `node` (built by the latest render, and maybe only merged into the page)
+ * stands for: handlers read controls through it (`live(input).value`).
+ * @template {Node} T @param {T} node @returns {T}
+ */
+export function live(node) {
+  return /** @type {any} */ (node)[LIVE] ?? node;
+}
+
+/** @param {Node} a @param {Node} b clone `b` of `a`: copies handlers node by node */
+function copyTree(a, b) {
+  copyHandlers(a, b);
+  /** @type {any} */ (a)[LIVE] = b;
+  for (let x = a.firstChild, y = b.firstChild; x && y; x = x.nextSibling, y = y.nextSibling) copyTree(x, y);
+}
+
+/** @type {Node | null} */
+let adding = null;
+const MORPH_CONFIG = {
+  morphStyle: /** @type {"innerHTML"} */ ("innerHTML"),
+  callbacks: {
+    /** @param {Node} node */
+    beforeNodeAdded: (node) => {
+      adding = node;
+      return true;
+    },
+    /** @param {Node} node */
+    afterNodeAdded: (node) => {
+      if (adding && adding !== node) copyTree(adding, node);
+      adding = null;
+    },
+    /** @param {Node} live @param {Node} next */
+    beforeNodeMorphed: (live, next) => {
+      copyHandlers(next, live);
+      /** @type {any} */ (next)[LIVE] = live;
+      return true;
+    },
+    /**
+     * A <details>' open state belongs to the person, once it is on the page (a view sets `open` when it
+     * creates one); `data-open` marks one whose state the view owns.
+     * @param {string} name @param {Element} node
+     */
+    beforeAttributeUpdated: (name, node) => !(name === "open" && node.tagName === "DETAILS" && !node.hasAttribute("data-own-open")),
+  },
+};
+
+/**
+ * Makes `mount`'s children look like `children`, updating the live nodes in place.
+ * @param {Element} mount
+ * @param {...any} children
+ */
+export function morph(mount, ...children) {
+  const next = document.createElement(mount.tagName);
+  append(next, children);
+  if (!mount.firstChild) {
+    // first render: move the new nodes in (they keep their handler property)
+    mount.append(...next.childNodes);
+    return;
+  }
+  Idiomorph.morph(mount, next, MORPH_CONFIG);
+}
 
 const PROPERTIES = new Set(["checked", "disabled", "value", "selected", "hidden", "multiple", "required", "indeterminate", "open"]);
 
@@ -7,15 +121,30 @@ const PROPERTIES = new Set(["checked", "disabled", "value", "selected", "hidden"
  * `el("button", { class, text, on: { click }, dataset: {...}, "aria-label": "..." }, ...children)`.
  * Attributes set to `false`, `null` or `undefined` are left out; `true` sets an empty attribute.
  */
+/**
+ * @param {string} tag
+ * @param {Record<string, any>} [props]
+ * @param {...any} children
+ * @returns {any} the element (typed loosely: views read `.value`, `.checked` of the controls they made)
+ */
 export function el(tag, props = {}, ...children) {
+  /** @type {any} */
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null) continue;
     if (key === "class") node.className = value;
     else if (key === "text") node.textContent = value;
-    else if (key === "on") for (const [event, handler] of Object.entries(value)) node.addEventListener(event, handler);
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (PROPERTIES.has(key)) node[key] = value;
+    else if (key === "on") {
+      node[HANDLERS] = { ...value };
+      for (const type of Object.keys(value)) listen(type);
+    } else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (PROPERTIES.has(key)) {
+      node[key] = value;
+      // reflected as an attribute too, so that a morph carries it to the live node
+      if (key === "open" || key === "hidden" || key === "disabled" || key === "multiple" || key === "required") {
+        if (value) node.setAttribute(key, "");
+      } else if (key === "value" && tag !== "textarea" && tag !== "select") node.setAttribute("value", String(value));
+    }
     else if (value === false) continue;
     else node.setAttribute(key, value === true ? "" : String(value));
   }
@@ -50,7 +179,11 @@ export function field(label, control, hint) {
     hint ? el("p", { class: "hint", id: hintId, text: hint }) : null);
 }
 
-/** A checkbox with its label to the right, GitLab/Azure style; `hint` is read with it. */
+/**
+ * A checkbox with its label to the right, GitLab/Azure style; `hint` is read with it.
+ * @param {string} id @param {any} label @param {boolean} checked @param {(checked: boolean) => void} onChange
+ * @param {{ disabled?: boolean, hint?: string | null, badge?: string }} [options]
+ */
 export function checkbox(id, label, checked, onChange, { disabled = false, hint, badge } = {}) {
   const input = el("input", { type: "checkbox", id, checked, disabled, on: { change: (e) => onChange(e.target.checked) } });
   const hintId = hint ? `${id}-hint` : null;
@@ -59,6 +192,37 @@ export function checkbox(id, label, checked, onChange, { disabled = false, hint,
     input,
     el("label", { for: id }, label, badge ? el("span", { class: "badge", text: badge }) : null),
     hint ? el("p", { class: "hint", id: hintId, text: hint }) : null);
+}
+
+/**
+ * A <datalist> for an input's `list`: kept outside the views, in a container of its own, and updated in
+ * place (morphing a datalist that inputs point at crashed Chromium's renderer). Returns nothing to render.
+ * @param {string} id @param {string[]} values
+ * @returns {null}
+ */
+export function datalist(id, values) {
+  let host = document.getElementById("datalists");
+  if (!host) {
+    host = document.createElement("div");
+    host.id = "datalists";
+    host.hidden = true;
+    document.body.append(host);
+  }
+  let list = /** @type {HTMLDataListElement | null} */ (document.getElementById(id));
+  if (!list) {
+    list = document.createElement("datalist");
+    list.id = id;
+    host.append(list);
+  }
+  const now = [...list.options].map((o) => o.value);
+  if (now.length !== values.length || now.some((v, i) => v !== values[i])) {
+    list.replaceChildren(...values.map((value) => {
+      const option = document.createElement("option");
+      option.value = value;
+      return option;
+    }));
+  }
+  return null;
 }
 
 /** Text for screen readers only. */

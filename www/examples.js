@@ -1,3 +1,4 @@
+// @ts-check
 // The built-in scenarios loaded on a first visit (and by "Load the example"). Plain data in the
 // package's input shapes (index.d.ts); no rule lives here.
 

@@ -1,10 +1,27 @@
+// @ts-check
 // The GitLab view: the instance (version, enforcement), a project tree, the selected project's job
 // token settings as GitLab shows them, users and roles, the access matrix and the request checker.
 // Which settings a release shows comes from gitlabVersions(); every decision, edit check, scope,
 // validation and compaction from the package. This module only shapes data into DOM.
 
-import { el, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem } from "./dom.js";
-import { renderMatrix, renderCheck, flips } from "./matrix.js";
+import { el, datalist, live, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem, srOnly } from "./dom.js";
+import { View } from "./view.js";
+
+/** @typedef {import("./app.js").App} App */
+/** @typedef {import("job-token-scope").GitlabWorld} GitlabWorld */
+/** @typedef {import("job-token-scope").GitlabVersionProfile} GitlabVersionProfile */
+/**
+ * The GitLab settings view's own state: what is being typed or edited, and the last results.
+ * @typedef {object} GitlabState
+ * @property {Record<string, any>} errors an engine error per part of the page ("instance", "inbound", ...)
+ * @property {any} editResult the last edit's decision, shown next to the part it changed
+ * @property {{ kind: string, j: number, project: string } | null} editing the entry whose permissions are edited
+ * @property {string} addPath
+ * @property {string} addKind
+ * @property {string} newProject
+ * @property {any} compaction
+ * @property {boolean | undefined} featuresOpen
+ */
 
 /** GitlabRole and GitlabVisibility of index.d.ts: the input vocabulary (the engine refuses anything else). */
 export const ROLES = ["guest", "planner", "reporter", "developer", "maintainer", "owner"];
@@ -13,18 +30,6 @@ const VISIBILITIES = ["private", "internal", "public"];
 const AUTHOR = "";
 
 const numbers = (v) => v.split(".").map(Number);
-
-/** The row of the engine's version table that `version` ("major.minor" or "latest") falls in. */
-export function profileFor(versions, version) {
-  if (!version || version === "latest") return versions[versions.length - 1];
-  const [major, minor] = numbers(version);
-  let found = versions[0];
-  for (const row of versions) {
-    const [a, b] = numbers(row.since);
-    if (a < major || (a === major && b <= minor)) found = row;
-  }
-  return found;
-}
 
 /** `version` ("major.minor") is `since` or later. */
 export function atLeast(version, since) {
@@ -106,11 +111,34 @@ function selectedIndex(world, path) {
 
 // ───────────────────────────── view ─────────────────────────────
 
-export function renderGitlab(app) {
+/** The instance, the what-if bar, the project tree and settings (top); users and problems (bottom). */
+export class GitlabView extends View {
+  /** @returns {GitlabState} */
+  static initialState() {
+    return { errors: {}, editResult: null, editing: null, addPath: "", addKind: "project", newProject: "", compaction: null, featuresOpen: undefined };
+  }
+
+  /** @param {App} app @param {HTMLElement[]} mounts */
+  constructor(app, mounts) {
+    super(app, mounts, GitlabView.initialState());
+  }
+
+  deps() {
+    const ui = this.app.scenario.gitlab.ui;
+    return [this.app.gitlabWorld(), this.app.draft !== null, ui.project, ui.actingUser];
+  }
+
+  render() {
+    return renderGitlab(this.app);
+  }
+}
+
+/** @param {App} app @returns {any[][]} */
+function renderGitlab(app) {
   const { api } = app;
   const world = app.gitlabWorld();
   const ui = app.scenario.gitlab.ui;
-  const profile = profileFor(app.versions, world.version);
+  const profile = app.profile(world.version);
   let problems = [];
   let problemsError = null;
   try {
@@ -119,7 +147,7 @@ export function renderGitlab(app) {
     problemsError = err;
   }
 
-  const view = el("div", { class: "gitlab" });
+  const view = document.createDocumentFragment();
   view.append(instancePanel(app, world, profile));
   view.append(draftBar(app));
   if (problemsError) view.append(errorBox(problemsError, "The scenario is not a valid GitLab world"));
@@ -141,11 +169,7 @@ export function renderGitlab(app) {
     ...attachProblems(groups, problems.filter((p) => p.path.startsWith("groups"))),
   ];
   const elsewhere = problems.filter((p) => !here(p)).concat(left);
-  view.append(renderMatrix(app, world));
-  view.append(renderCheck(app, world));
-  view.append(usersPanel(app, world));
-  view.append(problemsPanel(app, world, problems, elsewhere));
-  return view;
+  return [[...view.childNodes], [usersPanel(app, world), problemsPanel(app, world, problems, elsewhere)]];
 }
 
 // ───────────────────────────── instance and version ─────────────────────────────
@@ -206,29 +230,22 @@ function flag(label, value) {
 }
 
 function slotError(app, slot) {
-  const err = app.transient.errors?.[slot];
+  const err = app.views.gitlab.state.errors?.[slot];
   return err ? errorBox(err, "Not changed") : document.createDocumentFragment();
 }
 
+/** @param {App} app */
 function draftBar(app) {
   const bar = el("section", { class: `panel draft-bar${app.draft ? " active" : ""}`, "aria-labelledby": "gl-draft-heading" },
-    el("h2", { id: "gl-draft-heading", text: "What-if" }));
+    el("h2", { id: "gl-draft-heading", tabindex: "-1", text: app.draft ? "What-if draft" : "What-if" }));
   if (!app.draft) {
     bar.append(el("p", { text: "Stage changes in a draft to see which access-matrix cells they flip before applying them." }),
       el("button", { type: "button", id: "gl-draft-start", text: "Start a what-if draft", on: { click: () => app.startDraft() } }));
   } else {
-    let count = null;
-    try {
-      count = flips(app).length;
-    } catch {
-      // the matrix section shows the error
-    }
     bar.append(
       el("p", {}, el("strong", { text: "Draft: " }),
-        "settings you change now go into a draft. The matrix below marks the cells the draft flips; nothing is applied until you choose Apply."),
-      count === null ? null : el("p", { class: "draft-summary" },
-        el("a", { href: "#gl-diff", text: `The draft flips ${count} matrix cell${count === 1 ? "" : "s"}` }),
-        " (for the matrix's permission and user)."),
+        "settings you change now go into a draft (kept across a reload). The matrix below marks the cells the draft flips; nothing is applied until you choose Apply."),
+      el("p", { class: "draft-summary" }, el("a", { href: "#gl-diff", text: "What the draft flips" }), " (for the matrix's permission and user)."),
       el("div", { class: "buttons" },
         el("button", { type: "button", id: "gl-draft-apply", text: "Apply the draft", on: { click: () => app.applyDraft() } }),
         el("button", { type: "button", id: "gl-draft-discard", class: "secondary", text: "Discard the draft", on: { click: () => app.discardDraft() } })));
@@ -259,29 +276,29 @@ function projectTree(app, world, problems) {
     for (const { name, index, project } of node.projects) {
       const problemsHere = counts.get(index) ?? 0;
       list.append(el("li", {},
+        // the name read is the visible text with the group path before it (label-content-name-mismatch)
         el("button", {
           type: "button", class: "project", id: `gl-tree-${index}`, "aria-current": project.path === selected ? "true" : null,
-          "aria-label": `${project.path}, ${project.visibility ?? "private"}${problemsHere ? `, ${problemsHere} problem${problemsHere > 1 ? "s" : ""}` : ""}`,
           on: { click: () => {
-            Object.assign(app.transient, { editResult: null, editing: null, addPath: "" });
+            Object.assign(app.views.gitlab.state, { editResult: null, editing: null, addPath: "" });
             app.setGitlabUi({ project: project.path });
           } },
-        }, name,
+        }, srOnly(project.path.slice(0, project.path.length - name.length)), name,
         el("span", { class: `vis ${project.visibility ?? "private"}`, text: project.visibility ?? "private" }),
-        problemsHere ? el("span", { class: "count", text: `⚠ ${problemsHere}` }) : null)));
+        problemsHere ? el("span", { class: "count" }, `⚠ ${problemsHere}`, srOnly(` problem${problemsHere > 1 ? "s" : ""}`)) : null)));
     }
     return list;
   };
 
   const newPath = el("input", { id: "gl-new-project", type: "text", placeholder: "group/project", autocomplete: "off",
-    value: app.transient.newProject ?? "", on: { input: (e) => (app.transient.newProject = e.target.value) } });
+    value: app.views.gitlab.state.newProject ?? "", on: { input: (e) => (app.views.gitlab.state.newProject = e.target.value) } });
   const newVisibility = select({ id: "gl-new-visibility" }, VISIBILITIES, "private");
   const form = el("form", { class: "stack", "aria-label": "Add a project", on: { submit: (e) => {
     e.preventDefault();
-    const path = newPath.value.trim();
+    const path = live(newPath).value.trim();
     if (!path) return;
-    app.editGitlab((w) => w.projects.push({ path, visibility: newVisibility.value }), "new-project", () => {
-      app.transient.newProject = "";
+    app.editGitlab((w) => w.projects.push({ path, visibility: live(newVisibility).value }), "new-project", () => {
+      app.views.gitlab.state.newProject = "";
       app.scenario.gitlab.ui.project = path;
     });
   } } },
@@ -293,7 +310,7 @@ function projectTree(app, world, problems) {
   return el("nav", { class: "panel tree", "aria-labelledby": "gl-tree-heading" },
     el("h2", { id: "gl-tree-heading", text: "Projects" }),
     el("div", { class: "tree-list" }, render(tree(world))),
-    el("details", { open: !!app.transient.newProject || !!app.transient.errors?.["new-project"] }, el("summary", { text: "Add a project" }), form));
+    el("details", { id: "gl-add-project", open: !!app.views.gitlab.state.newProject || !!app.views.gitlab.state.errors?.["new-project"] }, el("summary", { text: "Add a project" }), form));
 }
 
 /**
@@ -348,7 +365,13 @@ function projectSettings(app, world, index, profile) {
     field("Project visibility (Settings › General)", visibility),
     el("button", { type: "button", id: "gl-remove-project", class: "secondary danger",
       text: "Remove project from scenario",
-      on: { click: () => app.editGitlab((w) => w.projects.splice(index, 1), "project") } })));
+      on: { click: (/** @type {MouseEvent} */ e) => {
+        if (e.detail > 1) return; // a double click removes one project, not two
+        app.focusNext = "undo";
+        if (app.editGitlab((w) => w.projects.splice(index, 1), "project", undefined, `remove project ${project.path}`)) {
+          announce(`Removed ${project.path}. Undo (Control+Z) brings it back.`);
+        } else app.focusNext = null;
+      } } })));
   section.append(featuresEditor(app, world, index, profile));
   section.append(slotError(app, "project"));
 
@@ -383,7 +406,7 @@ function featuresEditor(app, world, index, profile) {
   }, "project");
   const changed = Object.keys(project.features ?? {}).length;
   const details = el("details", { class: "features", id: "gl-features", dataset: { path: base },
-    open: app.transient.featuresOpen ?? changed > 0, on: { toggle: (e) => (app.transient.featuresOpen = e.target.open) } },
+    open: app.views.gitlab.state.featuresOpen ?? changed > 0, on: { toggle: (e) => (app.views.gitlab.state.featuresOpen = e.target.open) } },
   el("summary", {}, "Project features (Settings › General › Visibility, project features, permissions)",
     changed ? el("span", { class: "badge", text: `${changed} changed` }) : null));
   details.append(el("p", { class: "hint", id: "gl-features-hint", text: profile.publicFeatures
@@ -535,7 +558,7 @@ function entryRows(app, world, index, profile, acting, { entry, j, kind, path })
   const object = typeof entry === "object" ? entry : { path: entry };
   const fineGrained = object.defaultPermissions === false;
   const listKey = kind === "project" ? "projects" : "groups";
-  const editing = app.transient.editing;
+  const editing = app.views.gitlab.state.editing;
   const isEditing = editing && editing.kind === kind && editing.j === j && editing.project === world.projects[index].path;
   const row = el("tr", { dataset: { path } },
     el("th", { scope: "row" }, el("code", { text: entryName })),
@@ -547,12 +570,17 @@ function entryRows(app, world, index, profile, acting, { entry, j, kind, path })
       profile.fineGrained ? el("button", {
         type: "button", class: "secondary", id: `gl-entry-${kind}-${j}-edit`, "aria-expanded": isEditing ? "true" : "false",
         "aria-label": `Edit permissions of ${entryName}`, text: "Edit permissions",
-        on: { click: () => app.setTransient({ editing: isEditing ? null : { kind, j, project: world.projects[index].path } }) },
+        on: { click: () => app.views.gitlab.setState({ editing: isEditing ? null : { kind, j, project: world.projects[index].path } }) },
       }) : null,
       el("button", {
         type: "button", class: "secondary danger", id: `gl-entry-${kind}-${j}-remove`,
         "aria-label": `Remove ${entryName} from the allowlist`, text: "Remove",
-        on: { click: () => checkedEdit(app, { action: "remove", entry: entryName, kind }, (w) => w.projects[index].inbound[listKey].splice(j, 1)) },
+        on: { click: (/** @type {MouseEvent} */ e) => {
+          if (e.detail > 1) return;
+          app.focusNext = "gl-add-path";
+          checkedEdit(app, { action: "remove", entry: entryName, kind }, (w) => w.projects[index].inbound[listKey].splice(j, 1),
+            () => announce(`Removed ${entryName} from the allowlist. Undo (Control+Z) brings it back.`), `remove ${entryName} from the allowlist`);
+        } },
       })));
   const rows = [row];
   if (isEditing) {
@@ -584,7 +612,7 @@ function policyEditor(app, world, index, kind, j, entryName, object) {
     el("input", { type: "radio", name: `${id}-mode`, id: `${id}-${value}`, checked: value === "fine" ? fine : !fine,
       on: { change: () => {
         fine = value === "fine";
-        boxes.disabled = !fine;
+        live(boxes).disabled = !fine;
       } } }),
     el("label", { for: `${id}-${value}`, text: label }));
   return el("form", { class: "policy-editor", "aria-label": `Permissions of ${entryName}`, on: { submit: (e) => {
@@ -592,7 +620,10 @@ function policyEditor(app, world, index, kind, j, entryName, object) {
     const policies = fine ? shown.filter((n) => chosen.has(n)) : [];
     checkedEdit(app, { action: "setPolicies", entry: entryName, kind, defaultPermissions: !fine, policies }, (w) => {
       w.projects[index].inbound[listKey][j] = { path: entryName, defaultPermissions: !fine, policies };
-    }, () => (app.transient.editing = null));
+    }, () => {
+      app.views.gitlab.state.editing = null;
+      app.focusNext = `gl-entry-${kind}-${j}-edit`;
+    }, `set the permissions of ${entryName}`);
   } } },
   el("fieldset", {}, el("legend", { text: `Job token permissions of ${entryName}` }),
     radio("default", "Default permissions (everything the user's role allows)"),
@@ -600,31 +631,35 @@ function policyEditor(app, world, index, kind, j, entryName, object) {
   boxes,
   el("div", { class: "buttons" },
     el("button", { type: "submit", id: `${id}-save`, text: "Save permissions" }),
-    el("button", { type: "button", class: "secondary", id: `${id}-cancel`, text: "Cancel", on: { click: () => app.setTransient({ editing: null }) } })));
+    el("button", { type: "button", class: "secondary", id: `${id}-cancel`, text: "Cancel", on: { click: () => {
+      app.focusNext = `gl-entry-${kind}-${j}-edit`;
+      app.views.gitlab.setState({ editing: null });
+      app.refresh();
+    } } })));
 }
 
 function addEntryForm(app, world, index, profile, acting) {
   const kinds = profile.groups ? [["project", "Project"], ["group", "Group"]] : [["project", "Project"]];
-  const kind = profile.groups ? app.transient.addKind ?? "project" : "project";
-  const kindSelect = select({ id: "gl-add-kind", on: { change: (e) => app.setTransient({ addKind: e.target.value }) } }, kinds, kind);
+  const kind = profile.groups ? app.views.gitlab.state.addKind ?? "project" : "project";
+  const kindSelect = select({ id: "gl-add-kind", on: { change: (e) => app.views.gitlab.setState({ addKind: e.target.value }) } }, kinds, kind);
   // project suggestions: the others, and (from 18.1, profile.selfEntries) the project itself
   const options = kind === "group" ? groupsOf(world)
     : world.projects.map((p) => p.path).filter((p) => profile.selfEntries || p !== world.projects[index].path);
   const input = el("input", { id: "gl-add-path", type: "text", list: "gl-add-options", autocomplete: "off", placeholder: kind === "group" ? "group path" : "group/project",
-    value: app.transient.addPath ?? "", on: { input: (e) => (app.transient.addPath = e.target.value) } });
+    value: app.views.gitlab.state.addPath ?? "", on: { input: (e) => (app.views.gitlab.state.addPath = e.target.value) } });
   const listKey = kind === "project" ? "projects" : "groups";
   return el("form", { class: "row add-entry", "aria-label": `${profile.groups ? "Add a group or project" : "Add a project"} to the allowlist`, on: { submit: (e) => {
     e.preventDefault();
-    const path = input.value.trim();
+    const path = live(input).value.trim();
     if (!path) return;
     checkedEdit(app, { action: "add", entry: path, kind }, (w) => {
       const p = w.projects[index];
       p.inbound = { ...p.inbound, [listKey]: [...(p.inbound?.[listKey] ?? []), kind === "group" ? { path } : path] };
-    }, () => (app.transient.addPath = ""));
+    }, () => (app.views.gitlab.state.addPath = ""));
   } } },
   field("Add to the allowlist", kindSelect),
   field(kind === "group" ? "Group path" : "Project path", input),
-  el("datalist", { id: "gl-add-options" }, options.map((o) => el("option", { value: o }))),
+  datalist("gl-add-options", options.map((o) => o)),
   el("button", { type: "submit", id: "gl-add-button", text: profile.labels.add }));
 }
 
@@ -632,34 +667,34 @@ function addEntryForm(app, world, index, profile, acting) {
  * Makes `edit` (user and project filled in here) when GitLab would let the acting user: the decision
  * comes from checkGitlabEdit and is shown either way; `mutate` changes a copy of the world.
  */
-function checkedEdit(app, edit, mutate, onDone) {
+function checkedEdit(app, edit, mutate, onDone, label = `${edit.action}${edit.entry ? ` ${edit.entry}` : ""}${edit.direction === "outbound" ? " (outbound)" : ""}`) {
   const world = app.gitlabWorld();
   const index = selectedIndex(world, app.scenario.gitlab.ui.project);
   const user = actingUser(app, world);
   const full = { user, project: world.projects[index].path, ...edit };
   const where = edit.direction === "outbound" ? "outbound" : "inbound";
   if (user === AUTHOR) {
-    app.transient.editResult = { author: true, edit: full, where };
-    app.editGitlab(mutate, where, onDone);
+    app.views.gitlab.state.editResult = { author: true, edit: full, where };
+    app.editGitlab(mutate, where, onDone, label);
     return;
   }
   let decision;
   try {
     decision = app.api.checkGitlabEdit(world, full);
   } catch (err) {
-    app.transient.editResult = { error: err, where };
-    app.render();
+    app.views.gitlab.state.editResult = { error: err, where };
+    app.views.gitlab.update(true);
     return;
   }
-  app.transient.editResult = { decision, edit: full, where };
+  app.views.gitlab.state.editResult = { decision, edit: full, where };
   announce(`${decision.allowed ? "Change allowed" : "Change denied"}: ${decision.message}`);
-  if (decision.allowed) app.editGitlab(mutate, where, onDone);
-  else app.render();
+  if (decision.allowed) app.editGitlab(mutate, where, onDone, label);
+  else app.views.gitlab.update(true);
 }
 
 /** The last edit's decision, shown next to the part it changed (`where`: "inbound" or "outbound"). */
 function editResult(app, where) {
-  const result = app.transient.editResult;
+  const result = app.views.gitlab.state.editResult;
   if ((result?.where ?? "inbound") !== where) return document.createDocumentFragment();
   const box = el("div", { id: "gl-edit-result", class: "edit-result" });
   if (!result) return box;
@@ -685,13 +720,13 @@ function editResult(app, where) {
 
 function compactionTool(app, world, index) {
   const project = world.projects[index].path;
-  const state = app.transient.compaction?.project === project ? app.transient.compaction : null;
+  const state = app.views.gitlab.state.compaction?.project === project ? app.views.gitlab.state.compaction : null;
   const limit = el("input", { id: "gl-compact-limit", type: "number", min: "1", step: "1", value: state?.limit ?? "", placeholder: "release's limit" });
-  const details = el("details", { class: "compaction", open: !!state },
+  const details = el("details", { class: "compaction", id: "gl-compaction", open: !!state },
     el("summary", { text: "Compact this allowlist with group entries" }));
   details.append(el("form", { class: "row", "aria-label": "Compact the allowlist", on: { submit: (e) => {
     e.preventDefault();
-    const n = limit.value === "" ? undefined : Number(limit.value);
+    const n = live(limit).value === "" ? undefined : Number(live(limit).value);
     let result = null;
     let error = null;
     try {
@@ -699,7 +734,7 @@ function compactionTool(app, world, index) {
     } catch (err) {
       error = err;
     }
-    app.setTransient({ compaction: { project, limit: limit.value, result, error } });
+    app.views.gitlab.setState({ compaction: { project, limit: live(limit).value, result, error } });
   } } },
   field("Project entries at most", limit, "Empty: the release's project limit."),
   el("button", { type: "submit", id: "gl-compact-preview", text: "Preview compaction" })));
@@ -754,7 +789,7 @@ function outboundPanel(app, world, index, profile) {
     const pick = select({ id: "gl-outbound-add-path" }, choices, choices[0]);
     panel.append(el("form", { class: "row", "aria-label": "Add a project to the outbound list", on: { submit: (e) => {
       e.preventDefault();
-      const path = pick.value;
+      const path = live(pick).value;
       checkedEdit(app, { action: "add", entry: path, direction: "outbound" }, (w) => {
         const p = w.projects[index];
         p.outbound = { ...p.outbound, projects: [...(p.outbound?.projects ?? []), path] };
@@ -798,9 +833,13 @@ function usersPanel(app, world) {
       el("td", {}, el("ul", { class: "roles" }, Object.entries(users[name]).map(([path, role], r) => el("li", {},
         el("code", { text: path }), `: ${role} `,
         el("button", { type: "button", class: "secondary small", id: `gl-user-${u}-role-${r}-remove`, "aria-label": `Remove ${name}'s role on ${path}`, text: "×",
-          on: { click: () => app.editGitlab((w) => delete w.users[name][path], "users") } }))))),
+          on: { click: () => app.editGitlab((w) => delete w.users[name][path], "users", undefined, `remove ${name}'s role on ${path}`) } }))))),
       el("td", {}, el("button", { type: "button", class: "secondary danger small", id: `gl-user-${u}-remove`, "aria-label": `Remove user ${name}`, text: "Remove user",
-        on: { click: () => app.editGitlab((w) => delete w.users[name], "users") } }))));
+        on: { click: (/** @type {MouseEvent} */ e) => {
+          if (e.detail > 1) return;
+          app.focusNext = "gl-new-user";
+          app.editGitlab((w) => delete w.users[name], "users", undefined, `remove user ${name}`);
+        } } }))));
   });
   if (!names.length) body.append(el("tr", {}, el("td", { colspan: 3, class: "muted", text: "No users. Add one to act as them." })));
   table.append(body);
@@ -809,7 +848,7 @@ function usersPanel(app, world) {
   const newUser = el("input", { id: "gl-new-user", type: "text", autocomplete: "off", placeholder: "name" });
   panel.append(el("form", { class: "row", "aria-label": "Add a user", on: { submit: (e) => {
     e.preventDefault();
-    const name = newUser.value.trim();
+    const name = live(newUser).value.trim();
     if (name) app.editGitlab((w) => (w.users = { ...w.users, [name]: w.users?.[name] ?? {} }), "users");
   } } }, field("New user", newUser), el("button", { type: "submit", id: "gl-new-user-add", text: "Add user" })));
 
@@ -819,7 +858,7 @@ function usersPanel(app, world) {
     const role = select({ id: "gl-role-role" }, ROLES, "developer");
     panel.append(el("form", { class: "row", "aria-label": "Give a user a role", on: { submit: (e) => {
       e.preventDefault();
-      app.editGitlab((w) => (w.users[who.value] = { ...w.users[who.value], [where.value]: role.value }), "users");
+      app.editGitlab((w) => (w.users[live(who).value] = { ...w.users[live(who).value], [live(where).value]: live(role).value }), "users");
     } } }, field("User", who), field("Group or project", where), field("Role", role),
     el("button", { type: "submit", id: "gl-role-set", text: "Set role" })));
   }

@@ -1,3 +1,4 @@
+// @ts-check
 // Import: translates API JSON into the simulator's scenario (GitLab world / Azure config) — data
 // translation only, no access rule. It never touches the DOM or the engine, so tests/e2e/import.test.mjs
 // runs it directly in Node; the page then validates the result with the engine before using it.
@@ -344,6 +345,8 @@ function readCombined(world, value, where, notes) {
  * Merges a parsed GitLab file into a copy of `world`. `options`: `kind` (a GitLab kind of KINDS),
  * `project` (the project path, for single-endpoint files), `replace` (start from no projects, keeping
  * version, instance and users). Returns `{ world, notes }`.
+ * @param {any} world @param {any} value
+ * @param {{ kind?: string, project?: string, replace?: boolean }} [options]
  */
 export function importGitlab(world, value, { kind, project, replace = false } = {}) {
   const next = clone(world) ?? { projects: [] };

@@ -1,9 +1,12 @@
+// @ts-check
 // The scenario as a link and in localStorage: JSON, compressed with CompressionStream("deflate-raw"),
 // in base64url, in the URL fragment `#s=...` (a fragment never reaches a server). Runs in browsers and
 // in Node 20+ (both have CompressionStream).
 
 const PREFIX = "s=";
 export const STORAGE_KEY = "job-token-scope/scenario";
+/** The what-if draft (a GitLab world) of the stored scenario: it survives a reload. */
+export const DRAFT_KEY = "job-token-scope/draft";
 
 async function pipe(bytes, stream) {
   const out = new Blob([bytes]).stream().pipeThrough(stream);
@@ -58,5 +61,25 @@ export function store(scenario, storage = globalThis.localStorage) {
     storage?.setItem(STORAGE_KEY, JSON.stringify(scenario));
   } catch {
     // private mode or full storage: the link still holds the scenario
+  }
+}
+
+/** The stored what-if draft, or null. */
+export function loadDraft(storage = globalThis.localStorage) {
+  try {
+    const text = storage?.getItem(DRAFT_KEY);
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the what-if draft (null: there is none). @param {unknown} draft */
+export function storeDraft(draft, storage = globalThis.localStorage) {
+  try {
+    if (draft) storage?.setItem(DRAFT_KEY, JSON.stringify(draft));
+    else storage?.removeItem(DRAFT_KEY);
+  } catch {
+    // as for the scenario
   }
 }

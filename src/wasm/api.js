@@ -1,3 +1,4 @@
+// @ts-check
 // The package's API: exactly what index.d.ts declares, from the wasm-bindgen glue — and nothing else of
 // it (not its `initSync` or default `init`: every entry initialises on import). Every call goes through
 // door.js, which makes sure the JS stack can carry it.
@@ -43,7 +44,9 @@ const wellFormed = typeof String.prototype.isWellFormed === "function"
   ? (s) => s.isWellFormed()
   : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
+/** @param {string} message */
 function invalidInput(message) {
+  /** @type {Error & { code?: string }} */
   const error = new Error(message);
   error.code = "invalid_input";
   return error;

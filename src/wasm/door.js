@@ -1,3 +1,4 @@
+// @ts-check
 // Every call into the module goes through here (api.js, gate.js). Copied to pkg/ by `make pkg`; not
 // part of the documented API.
 //

@@ -1,3 +1,4 @@
+// @ts-check
 // A JS value as one flat record the module copies in three bulk moves, instead of one call into JS per
 // value and string (a 100,000-project world has six million of them). Imported by src/wasm/js_value.rs,
 // which decodes it and owns the rules: the limits arrive as arguments, and what a value past a limit or

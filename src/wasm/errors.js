@@ -1,3 +1,4 @@
+// @ts-check
 // Errors the module throws from where Rust cannot return one (src/wasm/alloc.rs: an allocation that
 // failed). Inlined into the glue by scripts/inline-snippets.mjs.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // `job-token-scope/gate` (docs/gate.md): an edge gate in front of an internal service. Copied to pkg/gate.js by
 // `make pkg`; the package's `./gate` entries (gate-workerd.js, gate-node.js, gate-web.js) import their
 // runtime's entry first, which initialises the wasm, and re-export `createGate` from here.
@@ -359,6 +360,7 @@ async function forward(request, url, base, scope) {
   }
   headers.set(SCOPE_HEADER, scope);
   headers.set("accept-encoding", "identity");
+  /** @type {RequestInit & { duplex?: "half" }} (duplex: Node's fetch, below) */
   const init = { method: request.method, headers, redirect: "manual" };
   if (request.method !== "GET" && request.method !== "HEAD" && request.body !== null) {
     init.body = request.body;
@@ -773,6 +775,7 @@ function isPlainObject(value) {
  * bounded as the engine bounds its own (src/error.rs), since both can quote input of up to 1 MiB.
  */
 function configError(where, what) {
+  /** @type {Error & { code?: string }} */
   const error = new Error(errorText(where, what));
   error.code = "invalid_input";
   return error;

@@ -1,3 +1,4 @@
+// @ts-check
 // `job-token-scope` for Node.js (and runtimes that resolve the `node` condition, such as Deno).
 // Copied to pkg/node.js by `make pkg`. Reads the .wasm next to this file and instantiates it
 // synchronously at import time, so nothing needs initialising.

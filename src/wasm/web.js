@@ -1,3 +1,4 @@
+// @ts-check
 // `job-token-scope` for browsers and bundlers (`browser`, `import` and `default` conditions).
 // Copied to pkg/web.js by `make pkg`. Fetches and instantiates the .wasm once, at import time (top-level
 // await). The URL is written as `new URL("./job_token_scope_bg.wasm", import.meta.url)` so that bundlers

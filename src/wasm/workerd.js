@@ -1,3 +1,4 @@
+// @ts-check
 // `job-token-scope` for Cloudflare Workers / workerd (`workerd` and `worker` conditions).
 // Copied to pkg/workerd.js by `make pkg`. Workers may not compile WebAssembly from bytes at run time:
 // the .wasm is imported as a module (wrangler bundles it as a compiled Wasm module; a workerd config

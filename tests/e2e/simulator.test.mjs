@@ -89,7 +89,10 @@ async function open(path = "", { colorScheme = "light", wait = true } = {}) {
   page.on("response", (res) => {
     if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
   });
-  page.on("requestfailed", (req) => errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  // a reload or a closing page aborts what is still loading (the decision workers fetch the package too)
+  page.on("requestfailed", (req) => {
+    if (req.failure()?.errorText !== "net::ERR_ABORTED") errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
   await page.goto(new URL(path, baseUrl).href, { timeout: STEP_MS });
   if (wait) {
     try {
@@ -145,14 +148,24 @@ async function openFeatures(page) {
   if (!(await page.locator("#gl-features").evaluate((d) => d.open))) await page.click("#gl-features > summary");
 }
 
-async function importPasted(page, text, { kind = "auto", project = "", level = null } = {}) {
+async function importPasted(page, text, { kind = "auto", project = "", level = null, create = false } = {}) {
   await openScenarioPanel(page);
   await page.fill("#import-text", text);
   await page.selectOption("#import-kind", kind);
   await page.fill("#import-project", project);
   if (level) await page.selectOption("#import-level", level);
   await page.click("#import-button");
-  await page.waitForSelector("#import-result > *");
+  await page.waitForSelector("#import-result > *, #import-confirm");
+  if (create && await page.locator("#import-confirm").count()) {
+    await page.click("#import-confirm-create");
+    await page.waitForSelector("#import-result > *");
+  }
+}
+
+/** Shows every project in the matrix (the default is the selected project's row and column). */
+async function allProjects(page) {
+  await page.selectOption("#gl-matrix-mode", "all");
+  await page.waitForSelector('#gl-matrix-mount[data-state="ready"] table.matrix:not(.focus)');
 }
 
 // ───────────────────────────── GitLab ─────────────────────────────
@@ -370,6 +383,7 @@ test("a group's visibility decides who may add it: GitLab's message for a privat
 
 test("a public project's feature visibility: “Only project members” closes the matrix cell it opened", { timeout: TEST_MS }, async () => {
   await withPage(async (page) => {
+    await allProjects(page);
     await page.selectOption("#gl-matrix-permission", "read_packages");
     const anon = cell(page, "acme/ci", "acme/docs");
     assert.equal((await anon.textContent()).trim(), "◐");
@@ -414,6 +428,7 @@ test("a public project's feature visibility: “Only project members” closes t
 
 test("matrix: anonymous-level cells, a user, and “Why?” with the trace step by step (keyboard)", { timeout: TEST_MS }, async () => {
   await withPage(async (page) => {
+    await allProjects(page);
     await page.selectOption("#gl-matrix-permission", "read_packages");
     const anon = cell(page, "acme/ci", "acme/docs");
     assert.equal((await anon.textContent()).trim(), "◐");
@@ -484,7 +499,7 @@ test("import a GitLab REST API response (allowlist) for a named project", { time
       { id: 1, path_with_namespace: "acme/ci", visibility: "private" },
       { id: 12, path_with_namespace: "acme/new-service", visibility: "private" },
     ], null, 2);
-    await importPasted(page, response, { project: "acme/platform/web" });
+    await importPasted(page, response, { project: "acme/platform/web", create: true });
     assert.match(await page.textContent("#import-result"), /acme\/platform\/web: 2 project allowlist entries \(the project itself, which GitLab lists, stays implicit\)/);
     assert.match(await page.textContent(".tree"), /new-service/);
     await page.click("#gl-tree-2"); // acme/platform/web
@@ -528,9 +543,11 @@ test("project paths from an imported file are shown as text, never as HTML", { t
       allowlist: [{ path_with_namespace: "acme/<b>bold</b>" }] });
     await openScenarioPanel(page);
     await page.setInputFiles("#import-file", { name: "combined.json", mimeType: "application/json", buffer: Buffer.from(file) });
+    await page.click("#import-confirm-create");
     await page.waitForFunction(() => document.querySelector("#import-result")?.textContent.includes("combined.json"));
     assert.equal(await page.locator("#app img, #app b").count(), 0, "an element was created from a project path");
     assert.match(await page.textContent(".tree"), /<img src=x onerror="alert\(1\)">/);
+    await allProjects(page);
     assert.equal(await page.locator(`th[scope=row]:has-text('${evil}')`).count() > 0, true, "the matrix row shows the path as text");
     await page.click(`.cell-button[data-source='${evil}'][data-target='acme/ci']`);
     await page.waitForSelector("#why-dialog[open]");
