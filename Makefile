@@ -21,7 +21,7 @@ PKG_WASM    := pkg/$(CRATE)_bg.wasm
 WASM_OPT    := node_modules/.bin/wasm-opt
 # Hand-written package files (src/wasm/): an entry per runtime, the API list they re-export, and index.js
 # (this repo's own import path, not published).
-PKG_ENTRIES := node.js web.js workerd.js api.js door.js index.js gate.js gate-node.js gate-web.js gate-workerd.js
+PKG_ENTRIES := node.js web.js workerd.js api.js door.js coded.js azure-import.js azure-matrix.js index.js gate.js gate-node.js gate-web.js gate-workerd.js
 # The shipped .wasm's size budget, gzip -9 (docs/size.md); `make pkg` prints the margin.
 WASM_BUDGET := 64000
 # What wasm-opt may assume of this module (-0.6 KB gzip): its own memory starts zeroed (it is not

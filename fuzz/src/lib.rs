@@ -566,6 +566,7 @@ pub fn any_json(data: &[u8]) {
 
 const PRODUCTS: &[&str] = &[
     "services",
+    "server",
     "server-2022",
     "server-2020",
     "server-2019",

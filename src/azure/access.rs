@@ -122,7 +122,18 @@ impl AzurePipeline {
         }
 
         if resource.kind == ResourceKind::Repository && resolved.repositories.mode == "referenced" {
-            if !self.referenced(resolved, resource) {
+            if self.referenced(resolved, resource) {
+                trace.record("repository_reference", Outcome::Pass, || {
+                    format!("{} is referenced", what())
+                });
+            } else if resource.action == Action::Read && self.is_public(&resource.project) {
+                // docs/pipelines/repos/azure-repos-git.md: "If you are using a script to perform
+                // read-only operations on a repository in a public project, you don't need to
+                // reference the public project repository".
+                trace.record("repository_reference", Outcome::Pass, || {
+                    format!("{} is not referenced, but it is in public project {}: reading it needs no reference", what(), resource.project)
+                });
+            } else {
                 trace.record("repository_reference", Outcome::Fail, || {
                     format!(
                         "{} is not referenced by a checkout step or uses statement",
@@ -131,9 +142,6 @@ impl AzurePipeline {
                 });
                 return AzureReason::RepositoryNotReferenced;
             }
-            trace.record("repository_reference", Outcome::Pass, || {
-                format!("{} is referenced", what())
-            });
         }
 
         if same {

@@ -9,7 +9,7 @@ use crate::Error;
 /// One pipeline in its organization and project, with the settings and grants that shape its token.
 #[derive(Debug, Clone)]
 pub struct AzureConfig {
-    /// `services` (default), `server-2022`, `server-2020`, `server-2019`.
+    /// `services` (default), `server`, `server-2022`, `server-2020`, `server-2019`.
     pub product: Option<String>,
     /// `organization` (required): the organization and its pipeline settings.
     pub organization: OrganizationInput,
@@ -35,6 +35,18 @@ pub struct OrganizationInput {
     /// `protectRepos`: "Protect access to repositories in YAML pipelines" (Server 2022: "Limit job
     /// authorization scope to referenced Azure DevOps repositories"); default off.
     pub protect_repos: bool,
+    /// `projects`: other projects of the organization and their visibility (which ones are public);
+    /// default none. Unlisted projects are private.
+    pub projects: Vec<OtherProject>,
+}
+
+/// Another project of the organization (not the pipeline's).
+#[derive(Debug, Clone)]
+pub struct OtherProject {
+    /// `name` (required): the project, as resources name it.
+    pub name: String,
+    /// `visibility`: `private` (default) or `public`.
+    pub visibility: ProjectVisibility,
 }
 
 /// Project settings > Pipelines > Settings (unset = off; an organization limit locks it on).
@@ -69,7 +81,8 @@ pub enum ProjectVisibility {
 pub struct PipelineInput {
     /// `kind` (required): `yaml`, `classic-build` or `classic-release`.
     pub kind: PipelineKind,
-    /// Classic build Options tab "Build job authorization scope"; new classic pipelines default to project.
+    /// Classic build Options tab "Build job authorization scope" (`project`, `collection`, or the REST
+    /// API's `projectCollection`); new classic pipelines default to project.
     pub build_job_authorization_scope: Option<Scope>,
     /// Repositories referenced by checkout steps or `uses`: `self` or `Project/Repo`.
     pub repositories: Vec<String>,
@@ -214,6 +227,12 @@ const PIPELINE_KINDS: &[(&str, PipelineKind)] = &[
 const SCOPES: &[(&str, Scope)] = &[
     ("project", Scope::Project),
     ("collection", Scope::Collection),
+    // The REST API's `BuildDefinition.jobAuthorizationScope` value (BuildAuthorizationScope).
+    ("projectCollection", Scope::Collection),
+];
+const VISIBILITIES: &[(&str, ProjectVisibility)] = &[
+    ("private", ProjectVisibility::Private),
+    ("public", ProjectVisibility::Public),
 ];
 const ACTIONS: &[(&str, Action)] = &[("read", Action::Read), ("write", Action::Write)];
 const RESOURCE_KINDS: &[(&str, ResourceKind)] = &[
@@ -259,6 +278,7 @@ impl FromValue for OrganizationInput {
                 optional("limitJobScopeNonRelease"),
                 optional("limitJobScopeRelease"),
                 optional("protectRepos"),
+                optional("projects"),
             ],
             note: "",
         };
@@ -272,6 +292,28 @@ impl FromValue for OrganizationInput {
                 .optional("limitJobScopeRelease", at, boolean)?
                 .unwrap_or(false),
             protect_repos: f.optional("protectRepos", at, boolean)?.unwrap_or(false),
+            projects: f
+                .optional("projects", at, |v, at| {
+                    list(v, at, OtherProject::from_value)
+                })?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+impl FromValue for OtherProject {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        const SHAPE: Shape = Shape {
+            noun: "a project",
+            keys: &[required("name"), optional("visibility")],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
+        Ok(OtherProject {
+            name: f.required("name", at, string)?,
+            visibility: f
+                .optional("visibility", at, |v, at| one_of(v, at, VISIBILITIES))?
+                .unwrap_or_default(),
         })
     }
 }
@@ -293,16 +335,7 @@ impl FromValue for ProjectInput {
         Ok(ProjectInput {
             name: f.required("name", at, string)?,
             visibility: f
-                .optional("visibility", at, |v, at| {
-                    one_of(
-                        v,
-                        at,
-                        &[
-                            ("private", ProjectVisibility::Private),
-                            ("public", ProjectVisibility::Public),
-                        ],
-                    )
-                })?
+                .optional("visibility", at, |v, at| one_of(v, at, VISIBILITIES))?
                 .unwrap_or_default(),
             limit_job_scope_non_release: f.optional("limitJobScopeNonRelease", at, boolean)?,
             limit_job_scope_release: f.optional("limitJobScopeRelease", at, boolean)?,

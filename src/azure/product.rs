@@ -8,6 +8,8 @@ use crate::Error;
 pub enum Product {
     /// `services`: Azure DevOps Services.
     Services,
+    /// `server`: Azure DevOps Server, the on-premises release after 2022 (no year in its name).
+    Server,
     /// `server-2022`: Azure DevOps Server 2022.
     Server2022,
     /// `server-2020`: Azure DevOps Server 2020.
@@ -35,7 +37,39 @@ pub struct ProductProfile {
     pub release_always_collection: bool,
     /// Label of the repository protection setting (`protectRepos`).
     pub protect_repos_setting: Option<&'static str>,
+    /// What a new organization (collection) and its new projects start with (docs/azure-rules.md
+    /// "Defaults for new organizations and projects").
+    pub new_defaults: NewDefaults,
 }
+
+/// The settings a new organization (or collection) and its new projects start with: on for the
+/// products whose docs or release notes say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewDefaults {
+    /// `limitJobScopeNonRelease` starts on (release notes, sprint 160).
+    pub limit_job_scope_non_release: bool,
+    /// `limitJobScopeRelease` starts on (release notes, sprint 174).
+    pub limit_job_scope_release: bool,
+    /// `protectRepos` starts on (release notes, sprint 168; access-tokens.md: "after May 2020").
+    pub protect_repos: bool,
+}
+
+const ALL_ON: NewDefaults = NewDefaults {
+    limit_job_scope_non_release: true,
+    limit_job_scope_release: true,
+    protect_repos: true,
+};
+const ALL_OFF: NewDefaults = NewDefaults {
+    limit_job_scope_non_release: false,
+    limit_job_scope_release: false,
+    protect_repos: false,
+};
+
+const NON_RELEASE: &str =
+    "Limit job authorization scope to current project for non-release pipelines";
+const RELEASE: &str = "Limit job authorization scope to current project for release pipelines";
+const PROTECT: &str = "Protect access to repositories in YAML pipelines";
 
 /// Every product, newest first.
 pub const PRODUCTS: &[ProductProfile] = &[
@@ -43,29 +77,33 @@ pub const PRODUCTS: &[ProductProfile] = &[
         product: Product::Services,
         id: "services",
         name: "Azure DevOps Services",
-        non_release_setting: Some(
-            "Limit job authorization scope to current project for non-release pipelines",
-        ),
-        release_setting: Some(
-            "Limit job authorization scope to current project for release pipelines",
-        ),
+        non_release_setting: Some(NON_RELEASE),
+        release_setting: Some(RELEASE),
         release_always_collection: false,
-        protect_repos_setting: Some("Protect access to repositories in YAML pipelines"),
+        protect_repos_setting: Some(PROTECT),
+        new_defaults: ALL_ON,
+    },
+    ProductProfile {
+        product: Product::Server,
+        id: "server",
+        name: "Azure DevOps Server",
+        non_release_setting: Some(NON_RELEASE),
+        release_setting: Some(RELEASE),
+        release_always_collection: false,
+        protect_repos_setting: Some(PROTECT),
+        new_defaults: ALL_ON,
     },
     ProductProfile {
         product: Product::Server2022,
         id: "server-2022",
         name: "Azure DevOps Server 2022",
-        non_release_setting: Some(
-            "Limit job authorization scope to current project for non-release pipelines",
-        ),
-        release_setting: Some(
-            "Limit job authorization scope to current project for release pipelines",
-        ),
+        non_release_setting: Some(NON_RELEASE),
+        release_setting: Some(RELEASE),
         release_always_collection: false,
         protect_repos_setting: Some(
             "Limit job authorization scope to referenced Azure DevOps repositories",
         ),
+        new_defaults: ALL_ON,
     },
     ProductProfile {
         product: Product::Server2020,
@@ -75,6 +113,7 @@ pub const PRODUCTS: &[ProductProfile] = &[
         release_setting: None,
         release_always_collection: true,
         protect_repos_setting: None,
+        new_defaults: ALL_OFF,
     },
     ProductProfile {
         product: Product::Server2019,
@@ -84,6 +123,7 @@ pub const PRODUCTS: &[ProductProfile] = &[
         release_setting: None,
         release_always_collection: true,
         protect_repos_setting: None,
+        new_defaults: ALL_OFF,
     },
 ];
 

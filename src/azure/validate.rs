@@ -1,5 +1,5 @@
 //! `validateAzureConfig`: settings that the product does not have, that the organization locks, or
-//! that cannot take effect, as [`Problem`]s.
+//! that cannot take effect, and projects listed twice, as [`Problem`]s.
 
 use super::input::PipelineKind;
 use super::{same_name, AzurePipeline};
@@ -91,6 +91,23 @@ impl AzurePipeline {
                         "\"{}\" is neither \"{project_identity}\" nor \"{collection}\"",
                         grant.identity
                     ),
+                );
+            }
+        }
+
+        for (i, other) in c.organization.projects.iter().enumerate() {
+            let own = same_name(&other.name, &c.project.name);
+            let again =
+                (c.organization.projects[..i].iter()).any(|p| same_name(&p.name, &other.name));
+            if own || again {
+                add(
+                    "duplicate_project",
+                    format!("organization.projects[{i}]"),
+                    if own {
+                        format!("\"{}\" is the pipeline's own project: its visibility is project.visibility", other.name)
+                    } else {
+                        format!("\"{}\" is listed twice", other.name)
+                    },
                 );
             }
         }

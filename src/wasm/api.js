@@ -18,6 +18,9 @@ export const checkGitlabEdit = guarded(VALUE_CALL, glue.checkGitlabEdit);
 export const resolveAzureScope = guarded(VALUE_CALL, glue.resolveAzureScope);
 export const checkAzureAccess = guarded(VALUE_CALL, glue.checkAzureAccess);
 export const validateAzureConfig = guarded(VALUE_CALL, glue.validateAzureConfig);
+// Plain JavaScript over the engine's own answers (no rule of their own): azure-matrix.js, azure-import.js.
+export { azureMatrix, azureWhatIf } from "./azure-matrix.js";
+export { importAzureSettings, azureImportKind } from "./azure-import.js";
 export const gitlabVersions = guarded(STRING_CALL, glue.gitlabVersions);
 export const gitlabPermissions = guarded(STRING_CALL, glue.gitlabPermissions);
 export const azureProducts = guarded(STRING_CALL, glue.azureProducts);

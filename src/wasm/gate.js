@@ -18,6 +18,7 @@
 
 import { GateEngine } from "./job_token_scope.js";
 import { VALUE_CALL, STRING_CALL, enter } from "./door.js";
+import { MAX_ERROR_TEXT, bounded, codedError, errorText } from "./coded.js";
 
 /** Longest `Authorization` header and token accepted, in bytes (header values are byte strings). */
 const MAX_AUTHORIZATION_BYTES = 8192;
@@ -775,10 +776,7 @@ function isPlainObject(value) {
  * bounded as the engine bounds its own (src/error.rs), since both can quote input of up to 1 MiB.
  */
 function configError(where, what) {
-  /** @type {Error & { code?: string }} */
-  const error = new Error(errorText(where, what));
-  error.code = "invalid_input";
-  return error;
+  return codedError("invalid_input", where, what);
 }
 
 /** A malformed JWKS: a config error when inline, an unavailable gate when fetched. */
@@ -786,30 +784,3 @@ function jwksError(where, what) {
   return where.startsWith("config.") ? configError(where, what) : new Error(errorText(where, what));
 }
 
-/** Longest error text, `location: message`, in UTF-8 bytes; the location's share (src/error.rs). */
-const MAX_ERROR_TEXT = 1024;
-const MAX_ERROR_PATH = 256;
-const utf8Bytes = new TextEncoder();
-
-/** `where: what` within MAX_ERROR_TEXT bytes, as src/error.rs words an engine error. */
-function errorText(where, what) {
-  return `${bounded(where, MAX_ERROR_PATH)}: ${bounded(what, MAX_ERROR_TEXT - MAX_ERROR_PATH - 2)}`;
-}
-
-/**
- * src/error.rs `bounded`: past `max` bytes of UTF-8, the middle is cut — the first half and the last
- * quarter stay (moved to character boundaries), and the cut says how many bytes it left out.
- */
-function bounded(text, max) {
-  // A UTF-16 code unit is at most 3 UTF-8 bytes: most texts are decided without encoding them.
-  if (text.length * 3 <= max) return text;
-  const bytes = utf8Bytes.encode(text);
-  if (bytes.length <= max) return text;
-  const boundary = (i) => (bytes[i] & 0xc0) !== 0x80; // not a UTF-8 continuation byte
-  let head = Math.floor(max / 2);
-  while (!boundary(head)) head--;
-  let tail = bytes.length - Math.floor(max / 4);
-  while (!boundary(tail)) tail++;
-  const decoder = new TextDecoder();
-  return `${decoder.decode(bytes.subarray(0, head))}… [${tail - head} bytes cut] …${decoder.decode(bytes.subarray(tail))}`;
-}

@@ -211,7 +211,10 @@ export class GitlabPolicy {
 
 // ───────────────────────────── Azure Pipelines ─────────────────────────────
 
-export type AzureProduct = "services" | "server-2022" | "server-2020" | "server-2019";
+/** `server`: Azure DevOps Server, the on-premises release after 2022 (no year in its name). */
+export type AzureProduct = "services" | "server" | "server-2022" | "server-2020" | "server-2019";
+export type AzureVisibility = "private" | "public";
+export type AzurePipelineKind = "yaml" | "classic-build" | "classic-release";
 export type AzureAction = "read" | "write";
 /** resource name → actions granted (`write` implies `read`). */
 export type AzurePermissions = Record<string, AzureAction[]>;
@@ -228,20 +231,28 @@ export interface AzureConfig {
     limitJobScopeRelease?: boolean;
     /** "Protect access to repositories in YAML pipelines". */
     protectRepos?: boolean;
+    /**
+     * Other projects of the organization and their visibility (unlisted: private). With repository
+     * protection on, reading a repository of a public project needs no reference.
+     */
+    projects?: Array<{ name: string; visibility?: AzureVisibility }>;
   };
   /** Project settings > Pipelines > Settings; an organization limit locks these on. */
   project: {
     name: string;
     /** Default `"private"`. */
-    visibility?: "private" | "public";
+    visibility?: AzureVisibility;
     limitJobScopeNonRelease?: boolean;
     limitJobScopeRelease?: boolean;
     protectRepos?: boolean;
   };
   pipeline: {
-    kind: "yaml" | "classic-build" | "classic-release";
-    /** Classic build Options tab (default `"project"`, as for new classic pipelines). */
-    buildJobAuthorizationScope?: "project" | "collection";
+    kind: AzurePipelineKind;
+    /**
+     * Classic build Options tab (default `"project"`, as for new classic pipelines); the REST API's
+     * `"projectCollection"` (BuildDefinition.jobAuthorizationScope) is `"collection"`.
+     */
+    buildJobAuthorizationScope?: "project" | "collection" | "projectCollection";
     /** Repositories referenced by checkout steps or `uses`: `"self"` or `"Project/Repo"`. */
     repositories?: string[];
     /** The pipeline has run once, so its project build identity exists (default `true`). */
@@ -288,7 +299,7 @@ export type AzureReason =
 
 export type AzureProblemCode =
   | "locked_by_organization" | "setting_unsupported" | "build_scope_not_applicable" | "identity_not_created"
-  | "unknown_identity" | "invalid_repository_reference";
+  | "unknown_identity" | "invalid_repository_reference" | "duplicate_project";
 
 /** Scope, identity and repositories of the pipeline's job access token, with the FAQ steps taken. */
 export function resolveAzureScope(config: AzureConfig): AzureScope;
@@ -296,6 +307,117 @@ export function resolveAzureScope(config: AzureConfig): AzureScope;
 export function checkAzureAccess(config: AzureConfig, resource: AzureResource): Decision<AzureReason>;
 /** Settings the product lacks, the organization locks, or that cannot take effect. */
 export function validateAzureConfig(config: AzureConfig): Problem<AzureProblemCode>[];
+
+/** What the matrix holds; both optional. */
+export interface AzureMatrixOptions {
+  /**
+   * The columns. Default: for the pipeline's project and every project the config names
+   * (`organization.projects`, grants, referenced repositories), the repository named like the project
+   * (the pipeline's own: `selfRepository`), every resource a grant names and every referenced
+   * repository, each read and written.
+   */
+  resources?: AzureResource[];
+  /** The rows. Default: `["yaml", "classic-build", "classic-release"]`. */
+  kinds?: AzurePipelineKind[];
+}
+
+/** A row: a pipeline of one kind in the config's project (a classic build keeps the Options-tab scope). */
+export interface AzureMatrixRow {
+  kind: AzurePipelineKind;
+  scope: "project" | "collection";
+  identity: string;
+  identityExists: boolean;
+  repositories: { mode: "referenced" | "all-in-scope"; list: string[] };
+}
+
+/** `cells[row][column]` is `checkAzureAccess` of that row's pipeline on that column's resource (trace = Why?). */
+export interface AzureMatrix {
+  rows: AzureMatrixRow[];
+  columns: AzureResource[];
+  cells: Decision<AzureReason>[][];
+}
+
+/** A cell a settings change flips. */
+export interface AzureFlip {
+  row: number;
+  column: number;
+  kind: AzurePipelineKind;
+  resource: AzureResource;
+  /** `opens`: denied → allowed; `breaks`: allowed → denied. */
+  change: "opens" | "breaks";
+  before: { allowed: boolean; reason: AzureReason };
+  after: { allowed: boolean; reason: AzureReason };
+}
+
+/** The applied config's matrix and the draft's, over the same rows and columns, and the flipped cells. */
+export interface AzureWhatIf {
+  before: AzureMatrix;
+  after: AzureMatrix;
+  flips: AzureFlip[];
+}
+
+/** Pipelines of each kind × resources across projects, every cell a decision with its trace. */
+export function azureMatrix(config: AzureConfig, options?: AzureMatrixOptions): AzureMatrix;
+/**
+ * What a settings change breaks or opens: both configs' matrices (columns: the union of both configs'
+ * derived resources, unless given) and every cell whose decision flips. An error in `draft` is the
+ * engine's, prefixed `draft: ` (`draft: project.name: empty name`); in a given resource,
+ * `options.resources[i]: `.
+ */
+export function azureWhatIf(config: AzureConfig, draft: AzureConfig, options?: AzureMatrixOptions): AzureWhatIf;
+
+/** The files `importAzureSettings` reads. */
+export type AzureImportKind =
+  /** `GET {org}/{project}/_apis/build/generalsettings` (every field of API 7.1 and 7.2 recognised). */
+  | "general-settings"
+  /** Organization settings > Pipelines > Settings as the web UI reads it (`_apis/Contribution/HierarchyQuery`,
+   * `dataProviders["ms.vss-build-web.pipelines-org-settings-data-provider"]`). */
+  | "organization-settings"
+  /** Project settings > Pipelines > Settings (`ms.vss-build-web.pipelines-general-settings-data-provider`). */
+  | "project-settings"
+  /** `GET {org}/{project}/_apis/build/definitions/{id}`. */
+  | "build-definition";
+
+export interface AzureImportOptions {
+  /** Default (or `"auto"`): detected, see `azureImportKind`. */
+  kind?: AzureImportKind | "auto";
+  /** Where general settings go (default `"project"`); the data providers say their own level. */
+  level?: "organization" | "project";
+  /** The product the file comes from: a setting it does not have is left out (with a note). */
+  product?: AzureProduct;
+}
+
+type AzureSettingsPatch = {
+  limitJobScopeNonRelease?: boolean;
+  limitJobScopeRelease?: boolean;
+  protectRepos?: boolean;
+};
+
+/** What to deep-merge into the config (objects key by key; `null` clears a key), then validate. */
+export interface AzureImport {
+  kind: AzureImportKind;
+  patch: {
+    organization?: AzureSettingsPatch;
+    project?: AzureSettingsPatch & { name?: string; visibility?: AzureVisibility };
+    pipeline?: {
+      kind?: "yaml" | "classic-build";
+      /** `null`: a YAML pipeline has no Options-tab scope. */
+      buildJobAuthorizationScope?: "project" | "collection" | null;
+      selfRepository?: string;
+    };
+  };
+  /** For people: what each field became, and what was left out and why. */
+  notes: string[];
+}
+
+/**
+ * Reads an Azure DevOps file (already parsed JSON) into a patch of an `AzureConfig`. A file it does not
+ * know, or a known field of the wrong type, throws `invalid_input` naming the field
+ * (`dataProviders.ms.vss-build-web.pipelines-org-settings-data-provider.enforceJobAuthScope: ...`).
+ */
+export function importAzureSettings(file: unknown, options?: AzureImportOptions): AzureImport;
+/** The kind `importAzureSettings` would detect, or `null` for a file it does not read. */
+export function azureImportKind(file: unknown): AzureImportKind | null;
 
 // ───────────────────────────── reference tables (for UIs and docs) ─────────────────────────────
 
@@ -371,6 +493,8 @@ export interface AzureProductProfile {
   releaseAlwaysCollection: boolean;
   /** UI label of `protectRepos`. */
   protectReposSetting: string | null;
+  /** The settings a new organization (collection) and its new projects start with. */
+  newDefaults: { limitJobScopeNonRelease: boolean; limitJobScopeRelease: boolean; protectRepos: boolean };
 }
 
 /** GitLab releases and what each changed, oldest first. */

@@ -10,18 +10,25 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
-import { resolveAzureScope, checkAzureAccess, validateAzureConfig } from "../../pkg/index.js";
+import {
+  resolveAzureScope, checkAzureAccess, validateAzureConfig, azureMatrix, azureWhatIf, importAzureSettings,
+} from "../../pkg/index.js";
 
 const CASES_DIR = fileURLToPath(new URL("../cases/azure/", import.meta.url));
-const OPERATIONS = ["scope", "resource", "validate"];
+const OPERATIONS = ["scope", "resource", "validate", "matrix", "whatif", "import"];
 // The keys tests/cases/azure/README.md describes; the native runner's typed Table / Case hold the same.
 const FILE_KEYS = ["about", "config", "cases"];
-const CASE_KEYS = ["name", "config", "patch", ...OPERATIONS, "expect"];
+const CASE_KEYS = ["name", "source", "config", "patch", ...OPERATIONS, "expect"];
+const WHATIF_KEYS = ["patch", "options"];
+const IMPORT_KEYS = ["file", "options"];
 const ERROR_KEYS = ["error", "errorPath"];
 const EXPECT_KEYS = {
   scope: ["scope", "identity", "identityExists", "repositories", "trace", ...ERROR_KEYS],
   resource: ["allowed", "reason", "message", "trace", ...ERROR_KEYS],
   validate: ["problems", ...ERROR_KEYS],
+  matrix: ["rows", "columns", "cells", ...ERROR_KEYS],
+  whatif: ["columns", "flips", ...ERROR_KEYS],
+  import: ["kind", "patch", "notes", ...ERROR_KEYS],
 };
 
 /** Fails naming `where` and every key of `object` that `known` does not list. */
@@ -53,6 +60,16 @@ function isObject(value) {
 }
 
 const pairs = (trace) => trace.map((t) => [t.step, t.outcome]);
+const columnLabel = (r) => `${r.kind} ${r.project}/${r.name} ${r.action}`;
+
+/** A matrix as the tables write it: [kind, scope] per row, a label per column, reasons per row. */
+function matrixShape(m) {
+  return {
+    rows: m.rows.map((r) => [r.kind, r.scope]),
+    columns: m.columns.map(columnLabel),
+    cells: m.cells.map((row) => row.map((d) => d.reason)),
+  };
+}
 
 function expectThrow(call, expect) {
   let thrown;
@@ -111,14 +128,24 @@ for (const file of files) {
         assertKnownKeys(c.expect, EXPECT_KEYS[ops[0]], `${at}: expect`);
         let config = "config" in c ? c.config : table.config;
         if ("patch" in c) config = merge(config, c.patch);
+        if ("whatif" in c) assertKnownKeys(c.whatif, WHATIF_KEYS, `${at}: whatif`);
+        if ("import" in c) assertKnownKeys(c.import, IMPORT_KEYS, `${at}: import`);
         const call = {
           scope: () => resolveAzureScope(config),
           resource: () => checkAzureAccess(config, c.resource),
-          validate: () => validateAzureConfig(config),
+          validate: () => ({ problems: validateAzureConfig(config) }),
+          matrix: () => matrixShape(azureMatrix(config, c.matrix)),
+          whatif: () => {
+            const got = azureWhatIf(config, merge(config, c.whatif.patch), c.whatif.options);
+            return {
+              columns: got.before.columns.map(columnLabel),
+              flips: got.flips.map((f) => [f.kind, columnLabel(f.resource), f.before.reason, f.after.reason]),
+            };
+          },
+          import: () => importAzureSettings(c.import.file, c.import.options),
         }[ops[0]];
         if ("error" in c.expect) return expectThrow(call, c.expect);
-        const got = call();
-        compare(ops[0] === "validate" ? { problems: got } : got, c.expect);
+        compare(call(), c.expect);
       });
     }
   });

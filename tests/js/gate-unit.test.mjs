@@ -681,6 +681,7 @@ describe("failing closed", () => {
     copyFileSync(join(PKG_DIR, "gate.js"), join(dir, "gate.js"));
     const pkg = (file) => JSON.stringify(pathToFileURL(join(PKG_DIR, file)).href);
     writeFileSync(join(dir, "door.js"), `export * from ${pkg("door.js")};`);
+    writeFileSync(join(dir, "coded.js"), `export * from ${pkg("coded.js")};`);
     writeFileSync(join(dir, "job_token_scope.js"), `
       import ${pkg("node.js")};
       import { GateEngine as Real } from ${pkg("job_token_scope.js")};

@@ -2,8 +2,10 @@
 // mistakes are caught.
 import {
   checkGitlabAccess, checkAzureAccess, compactGitlabAllowlist, GitlabPolicy, resolveAzureScope,
-  resolveGitlabScope, validateGitlabWorld, checkGitlabEdit, version,
-  type Decision, type GitlabReason, type GitlabWorld, type AzureConfig, type JobTokenScopeError,
+  resolveGitlabScope, validateGitlabWorld, checkGitlabEdit, version, azureMatrix, azureWhatIf, importAzureSettings,
+  azureImportKind, azureProducts,
+  type Decision, type GitlabReason, type GitlabWorld, type AzureConfig, type JobTokenScopeError, type AzureReason,
+  type AzureImportKind,
 } from "job-token-scope";
 // The raw module (Workers import it as a compiled module): typed, not TS2307.
 import compiledModule from "job-token-scope/job_token_scope_bg.wasm";
@@ -40,6 +42,26 @@ const config: AzureConfig = {
 const scope: "project" | "collection" = resolveAzureScope(config).scope;
 const azure = checkAzureAccess(config, { kind: "feed", project: "FabrikamFiber", name: "shared", action: "read" });
 
+// Azure DevOps Server (no year), other projects' visibility, the REST value of the Options tab.
+const server: AzureConfig = {
+  product: "server",
+  organization: { name: "fabrikam-tailspin", projects: [{ name: "FabrikamFiber", visibility: "public" }] },
+  project: { name: "SpaceGameWeb" },
+  pipeline: { kind: "classic-build", buildJobAuthorizationScope: "projectCollection" },
+};
+const matrix = azureMatrix(server, { kinds: ["yaml", "classic-build"] });
+const cell: AzureReason = matrix.cells[0][0].reason;
+const whatIf = azureWhatIf(server, { ...server, organization: { ...server.organization, protectRepos: true } });
+const broken: string[] = whatIf.flips.filter((f) => f.change === "breaks").map((f) => `${f.kind} ${f.resource.project}/${f.resource.name}`);
+const kind: AzureImportKind | null = azureImportKind({ enforceJobAuthScope: true });
+const imported = importAzureSettings({ enforceJobAuthScope: true }, { level: "organization", product: "server" });
+const limit: boolean | undefined = imported.patch.organization?.limitJobScopeNonRelease;
+const starts: boolean = azureProducts()[0].newDefaults.protectRepos;
+// @ts-expect-error: matrix rows are pipeline kinds
+azureMatrix(server, { kinds: ["release"] });
+// @ts-expect-error: the import's levels are organization and project
+importAzureSettings({}, { level: "collection" });
+
 try {
   checkGitlabAccess(world, { source: "acme/ci", target: "nowhere/x" });
 } catch (error) {
@@ -55,3 +77,4 @@ checkGitlabAccess({ projects: [], verison: "18.3" }, { source: "a/b", target: "a
 checkAzureAccess(config, { kind: "wiki", project: "P", name: "n", action: "read" });
 
 console.log(why, reachable, codes, groups, edit.reason, fast, scope, azure.allowed, version());
+console.log(cell, broken, kind, limit, starts, imported.notes);
