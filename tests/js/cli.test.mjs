@@ -318,18 +318,28 @@ test("fetch --project ... --members: roles through a shared group; a group entry
   assert.deepEqual(scenario.fetch.projects, ["acme/api", "acme/web"]);
 });
 
-test("fetch: a next-page link to another origin is not followed (the token would go with it)", async (t) => {
+test("fetch: a next-page link to another host is asked of the instance itself; a link out of its API is not followed", async (t) => {
   const truth = makeWorld({ projects: 130, version: "18.3" });
   const big = truth.world.projects.find((p) => p.path.startsWith("acme/") && p.inbound?.enabled);
   big.inbound.projects = truth.world.projects.filter((p) => p.path.startsWith("acme/") && p !== big).slice(0, 120).map((p) => p.path).sort();
-  const server = await startGitlabServer(truth.world, truth.log, { nextLinkOrigin: "http://198.51.100.7:9" });
-  t.after(() => server.close());
-  const r = await cli(["fetch", "--url", server.url, "--group", "acme", "--out", out("origin.json")], { env: { GITLAB_TOKEN: server.token } });
+  const want = expected(truth, { members: false });
+  // GitLab writes keyset links with its configured host (lib/gitlab/pagination/keyset/header_builder.rb).
+  const elsewhere = await startGitlabServer(truth.world, truth.log, { nextLink: (href) => href.replace(/^http:\/\/127\.0\.0\.1:\d+/, "http://198.51.100.7:9") });
+  t.after(() => elsewhere.close());
+  const ok = await cli(["fetch", "--url", elsewhere.url, "--group", "acme", "--out", out("host.json")], { env: { GITLAB_TOKEN: elsewhere.token } });
+  assert.equal(ok.code, 0, show(ok));
+  const scenario = JSON.parse(readFileSync(out("host.json"), "utf8"));
+  assert.deepEqual(scenario.world.projects.find((p) => p.path === big.path), want.world.projects.find((p) => p.path === big.path));
+  assert.equal(elsewhere.stats.paths[`/api/v4/projects/${1000 + truth.world.projects.indexOf(big)}/job_token_scope/allowlist`], 2, "both pages asked of the instance");
+
+  const away = await startGitlabServer(truth.world, truth.log, { nextLink: () => "http://198.51.100.7:9/collect?page=2" });
+  t.after(() => away.close());
+  const r = await cli(["fetch", "--url", away.url, "--group", "acme", "--out", out("away.json")], { env: { GITLAB_TOKEN: away.token } });
   assert.equal(r.code, 3, show(r));
-  const scenario = JSON.parse(readFileSync(out("origin.json"), "utf8"));
-  assert.equal(scenario.fetch.failures.length, 1);
-  assert.equal(scenario.fetch.failures[0].project, big.path);
-  assert.match(scenario.fetch.failures[0].message, /leads to http:\/\/198\.51\.100\.7:9, not http:\/\/127\.0\.0\.1:\d+: not followed/);
+  const partial = JSON.parse(readFileSync(out("away.json"), "utf8"));
+  assert.equal(partial.fetch.failures.length, 1);
+  assert.equal(partial.fetch.failures[0].project, big.path);
+  assert.match(partial.fetch.failures[0].message, /leads to http:\/\/198\.51\.100\.7:9\/collect, outside http:\/\/127\.0\.0\.1:\d+\/api\/v4: not followed/);
 });
 
 test("fetch: GitLab 17.5 — the outbound list read; no authentication log before 17.6, and it says so", async (t) => {

@@ -14,6 +14,9 @@
 //     last) — X-Total, X-Total-Pages and rel="last" left out past 10,000 items; keyset pagination on
 //     GET /projects (order_by=id): Link rel="next" with id_after, no X-* headers;
 //   - rate limits (Rack::Attack, doc/security/rate_limits.md): 429, `Retry-After` seconds, body "Retry later";
+//   - CORS on /api/* for any origin, without credentials (config/application.rb, Rack::Cors, which wraps
+//     Rack::Attack and Warden, so 401 and 429 carry it too): preflights answered, `Link` and the X-*-Page
+//     headers exposed — `Retry-After` not, so a browser cannot read it;
 //   - the entities: lib/api/entities/project.rb (path_with_namespace, visibility, *_access_level,
 //     package_registry_access_level, shared_with_groups), basic_project_details.rb (the allowlist),
 //     basic_group_details.rb ({ id, web_url, name }: the groups allowlist has no full_path),
@@ -175,7 +178,7 @@ export function normalize(world, log) {
  *   badGateway       project paths whose groups allowlist answers 502 once
  *   linkHeader       false: no Link header (pagination by X-Next-Page only)
  *   groupWebUrl      false: group allowlist entries without web_url (the client must look them up)
- *   nextLinkOrigin   a foreign origin put in the allowlist's Link rel="next" (never to be followed)
+ *   nextLink         (href) => href: rewrites the allowlists' Link rel="next" (another host, another path)
  *   latency          ms every answer waits (a network's round trip: requests in flight then overlap)
  * Resolves { url, token, stats, close() }; stats counts requests, statuses, 429s and the most requests
  * in flight at once.
@@ -226,10 +229,13 @@ export async function startGitlabServer(world, log = [], options = {}) {
   server.keepAliveTimeout = 10_000;
 
   const base = () => `http://127.0.0.1:${server.address().port}`;
+  // config/application.rb: `headers_to_expose` of the Rack::Cors rule for '/api/*', origins '*'.
+  const EXPOSE = "Link, X-Total, X-Total-Pages, X-Per-Page, X-Page, X-Next-Page, X-Prev-Page, X-Gitlab-Blob-Id, X-Gitlab-Commit-Id, X-Gitlab-Content-Sha256, X-Gitlab-Encoding, X-Gitlab-File-Name, X-Gitlab-File-Path, X-Gitlab-Last-Commit-Id, X-Gitlab-Ref, X-Gitlab-Size, X-Request-Id, ETag";
+  const cors = (req) => (req.headers.origin ? { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": EXPOSE, Vary: "Origin" } : {});
   const send = (res, status, body, headers = {}) => {
     stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
+    res.writeHead(status, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json", "Content-Length": Buffer.byteLength(text), ...cors(res.req), ...headers });
     res.end(text);
   };
 
@@ -249,7 +255,7 @@ export async function startGitlabServer(world, log = [], options = {}) {
     const headers = { "X-Page": String(pageNo), "X-Per-Page": String(perPage), "X-Next-Page": pageNo < pages ? String(pageNo + 1) : "", "X-Prev-Page": pageNo > 1 ? String(pageNo - 1) : "" };
     const links = [];
     if (pageNo > 1) links.push(`<${at(pageNo - 1)}>; rel="prev"`);
-    if (pageNo < pages) links.push(`<${options.nextLinkOrigin && url.pathname.endsWith("/allowlist") ? at(pageNo + 1).replace(base(), options.nextLinkOrigin) : at(pageNo + 1)}>; rel="next"`);
+    if (pageNo < pages) links.push(`<${options.nextLink && url.pathname.endsWith("/allowlist") ? options.nextLink(at(pageNo + 1)) : at(pageNo + 1)}>; rel="next"`);
     links.push(`<${at(1)}>; rel="first"`);
     if (total <= 10_000) {
       headers["X-Total"] = String(total);
@@ -325,6 +331,18 @@ export async function startGitlabServer(world, log = [], options = {}) {
   async function handle(req, res) {
     const url = new URL(req.url, base());
     stats.paths[url.pathname] = (stats.paths[url.pathname] ?? 0) + 1;
+    if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+      // A CORS preflight (rack-cors: headers :any, methods :any, max_age 7200).
+      stats.preflights = (stats.preflights ?? 0) + 1;
+      res.writeHead(200, {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS, HEAD",
+        "Access-Control-Allow-Headers": req.headers["access-control-request-headers"] ?? "",
+        "Access-Control-Max-Age": "7200",
+        "Content-Length": "0",
+      });
+      return res.end();
+    }
     const auth = req.headers.authorization;
     const given = auth?.startsWith("Bearer ") ? auth.slice(7) : req.headers["private-token"];
     if (options.latency) await delay(options.latency);
