@@ -78,11 +78,13 @@ clean:
 	rm -rf pkg
 
 # Speed and size, measured (never asserted by timed tests): the side-by-side table (job-token-scope vs
-# a plain-JS baseline vs Cedar, bench/results.md), the gate under load in workerd, the native engine.
+# a plain-JS baseline vs Cedar, bench/results.md), the gate under load in workerd, the live import of
+# 2,000 projects (bench/fetch-results.md), the native engine.
 bench: pkg
 	cd bench && npm ci --no-audit --no-fund --silent
 	node bench/run.mjs
 	node bench/gate-load.mjs --requests 5000 --concurrency 32
+	node bench/fetch.mjs
 	cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3
 
 # Fuzzing (fuzz/: cargo-fuzz + libFuzzer), each target for FUZZ_SECONDS; `make test` runs them for 20 s.

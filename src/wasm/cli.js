@@ -252,7 +252,6 @@ async function fetchCommand(argv) {
     retries: intOption(args, "retries", 0, 20),
     timeoutMs: timeout === undefined ? undefined : Math.max(1, Math.round(timeout * 1000)),
   };
-  if (process.env.JOB_TOKEN_SCOPE_RETRY_BASE_MS) options.retryBaseMs = Number(process.env.JOB_TOKEN_SCOPE_RETRY_BASE_MS);
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
 
   const printer = progressPrinter(args.quiet === true);

@@ -3,7 +3,7 @@
 // a world (GitlabWorld) and an authentication log — and it can misbehave on purpose (429, 403, 404, a
 // slow endpoint, a failing log). Not a test file itself.
 //
-//   node tests/js/support/gitlab-server.mjs [--projects N] [--port P] [--version 18.3.1-ee]
+//   node tests/js/support/gitlab-server.mjs [--projects N] [--port P] [--version 18.3.1-ee] [--latency MS]
 // serves a generated world and prints its URL, token and the commands to try (README "Read a real instance").
 //
 // What it follows ("GitLab" = gitlab-org/gitlab via its mirror gitlabhq/gitlabhq):
@@ -562,7 +562,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const n = Number(opt("projects", 50));
   const gitlabVersion = opt("version", "18.3.1-ee");
   const { world, log } = makeWorld({ projects: n, version: gitlabVersion.split(".").slice(0, 2).join(".") });
-  const server = await startGitlabServer(world, log, { gitlabVersion, port: Number(opt("port", 0)) });
+  const server = await startGitlabServer(world, log, { gitlabVersion, port: Number(opt("port", 0)), latency: Number(opt("latency", 0)) });
   process.stdout.write(`A GitLab ${gitlabVersion} stand-in with ${n} projects under acme (tests/js/support/gitlab-server.mjs) on ${server.url}
 
   export GITLAB_TOKEN=${server.token}
