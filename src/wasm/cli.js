@@ -335,7 +335,8 @@ function planMarkdown(plan, scenario) {
   const s = plan.summary ?? {};
   lines.push(`# Enforcement plan${plan.version ? ` — GitLab ${plan.version}` : ""}`, "");
   if (scenario.fetch?.url) lines.push(`Scenario fetched from ${scenario.fetch.url} at ${scenario.fetch.fetchedAt}${scenario.fetch.complete === false ? " — **partial**: some projects could not be read" : ""}.`, "");
-  lines.push(`${s.projects ?? plan.projects?.length ?? 0} projects planned; ${s.breaking ?? 0} would break, ${s.breaks ?? 0} logged uses denied once enforcement is on.`, "");
+  const n = (count, one, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+  lines.push(`${n(s.projects ?? plan.projects?.length ?? 0, "project")} planned; ${s.breaking ?? 0} would break, ${n(s.breaks ?? 0, "logged use")} denied once enforcement is on.`, "");
   for (const p of plan.projects ?? []) {
     lines.push(`## ${p.project}`, "");
     lines.push(`- Enforced today: ${p.enforcedToday ? "yes" : "no"}`);

@@ -4,7 +4,7 @@
 import type { GitlabWorld } from "./index.js";
 
 /** One logged cross-project use of a job token (SPEC §3 "Enforcement readiness"): a job of `source`
- *  authenticated to `target`. `lastAuthorizedAt` is GitLab's timestamp as it gives it (ISO 8601). */
+ *  authenticated to `target`, last on `lastAuthorizedAt` (the UTC date of GitLab's timestamp, "2025-10-25"). */
 export interface AuthLogEntry {
   source: string;
   target: string;

@@ -458,9 +458,17 @@ const outboundQuery = (field) => `query JobTokenOutboundAllowlist($fullPath: ID!
 
 // ───────────────────────────── translations (GitLab's shapes → the engine's) ─────────────────────────────
 
+/** GitLab's timestamp ("2025-10-25T08:00:00Z") as SPEC §3 writes a log entry's time: its UTC date. */
+function logDate(value) {
+  if (typeof value !== "string" || /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? value : new Date(at).toISOString().slice(0, 10);
+}
+
 /**
  * GraphQL `project.ciJobTokenAuthLogs.nodes` of `target` as the engine's log entries (SPEC §3
- * "Enforcement readiness": `{ source, target, lastAuthorizedAt }`), GitLab's timestamp kept as it is.
+ * "Enforcement readiness": `{ source, target, lastAuthorizedAt: "2025-10-25" }`, the UTC date of GitLab's
+ * timestamp; a value that is not a time is kept as it is).
  */
 export function authLogFromGraphql(target, nodes) {
   const log = [];
@@ -468,7 +476,7 @@ export function authLogFromGraphql(target, nodes) {
     const source = node?.originProject?.fullPath;
     if (typeof source !== "string" || source === "" || sameKey(source, target)) continue;
     const entry = { source, target };
-    if (typeof node.lastAuthorizedAt === "string") entry.lastAuthorizedAt = node.lastAuthorizedAt;
+    if (typeof node.lastAuthorizedAt === "string" && node.lastAuthorizedAt !== "") entry.lastAuthorizedAt = logDate(node.lastAuthorizedAt);
     log.push(entry);
   }
   return log;
@@ -1001,7 +1009,7 @@ function dedupe(entries) {
   return [...seen.values()].sort((a, b) => compare(typeof a === "string" ? a : a.path, typeof b === "string" ? b : b.path));
 }
 
-/** One entry per (source, target), the latest time kept; sorted by target, then source. */
+/** One entry per (source, target), the latest date kept; sorted by target, then source. */
 function dedupeLog(log) {
   const seen = new Map();
   for (const e of log) {

@@ -57,7 +57,8 @@ const parents = (path) => {
  * A deterministic world of `projects` projects under `acme` (teams with a `libs` subgroup each), a few
  * projects of another group (`partner`) that acme's allowlists and logs name, fine-grained entries,
  * group entries, an authentication log with uses the allowlists miss, and users. Returns
- * { world, log } in the form gitlab-fetch.js writes (sorted, defaults left out).
+ * { world, log }: the world in the form gitlab-fetch.js writes (sorted, defaults left out), the log as
+ * GitLab serves it (timestamps; `normalize` gives it as the fetch writes it).
  */
 export function makeWorld({ projects: n = 200, version = "18.3", seed = 7 } = {}) {
   let state = seed >>> 0 || 1;
@@ -133,10 +134,11 @@ export function makeWorld({ projects: n = 200, version = "18.3", seed = 7 } = {}
     users[`user-${String(u).padStart(2, "0")}`] = mine;
   }
   const world = { version, groups, projects: list, users };
-  return normalize(world, log);
+  return { world: normalize(world, log).world, log };
 }
 
-/** The world as gitlab-fetch.js writes it: sorted, stub projects for every path named but not defined. */
+/** The world and log as gitlab-fetch.js writes them: sorted, stub projects for every path named but not
+ *  defined, log times as dates. */
 export function normalize(world, log) {
   const cmp = (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
   const defined = new Set(world.projects.map((p) => key(p.path)));
@@ -157,7 +159,10 @@ export function normalize(world, log) {
   if (world.version && atLeast(world.version, "17.6") && !world.instance && world.projects.some((p) => p.inbound && p.inbound.enabled === false)) {
     out.instance = { enforceInboundScope: false };
   }
-  const sortedLog = [...log].sort((a, b) => cmp(a.target, b.target) || cmp(a.source, b.source));
+  // The fetch writes a log entry's time as its UTC date (SPEC §3: "lastAuthorizedAt": "2025-10-25").
+  const sortedLog = [...log]
+    .map((e) => (e.lastAuthorizedAt ? { ...e, lastAuthorizedAt: new Date(e.lastAuthorizedAt).toISOString().slice(0, 10) } : e))
+    .sort((a, b) => cmp(a.target, b.target) || cmp(a.source, b.source));
   return { world: out, log: sortedLog };
 }
 
