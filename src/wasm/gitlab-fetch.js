@@ -746,19 +746,25 @@ export async function fetchGitlabScenario(options) {
     const external = new Map(); // key → path, projects referenced but not read
     const groupLookups = new Map(); // id → Promise<path|null>, for group entries outside the groups read
     const looked = new Map(); // their path key → visibility
+    // A group entry outside the tree read: its path and visibility from GET /groups/:id (the groups
+    // allowlist gives no full_path), else its path from web_url (a group the token cannot see: private).
     const groupPath = async (g, project) => {
       if (groupPathById.has(g.id)) return groupPathById.get(g.id);
-      const fromUrl = groupPathFromWebUrl(o.base, g.web_url);
-      if (fromUrl) return fromUrl;
       if (!groupLookups.has(g.id)) {
-        groupLookups.set(g.id, client.get(`/groups/${g.id}`, { with_projects: false }).then((d) => {
-          if (!d?.full_path) return null;
-          looked.set(d.full_path.toLowerCase(), d.visibility);
-          return d.full_path;
-        }, (e) => {
-          fail("group entry", e, { project });
-          return null;
-        }));
+        groupLookups.set(g.id, (async () => {
+          const fromUrl = groupPathFromWebUrl(o.base, g.web_url);
+          try {
+            const d = await client.get(`/groups/${g.id}`, { with_projects: false });
+            if (typeof d?.full_path === "string") {
+              looked.set(d.full_path.toLowerCase(), d.visibility);
+              return d.full_path;
+            }
+          } catch (e) {
+            if (!(e instanceof HttpFailure)) throw e;
+            if (!fromUrl) fail("group entry", e, { project });
+          }
+          return fromUrl;
+        })());
       }
       return groupLookups.get(g.id);
     };

@@ -287,10 +287,10 @@ test("fetch: requests in flight stay within --concurrency", async (t) => {
   assert.ok(!/fetch: \d+\/\d+ projects/.test(r.stderr), "--quiet: no progress line");
 });
 
-test("fetch --project ... --members: roles through a shared group; a group entry without web_url looked up by id", async (t) => {
+test("fetch --project ... --members: roles through a shared group; a group entry outside looked up by id", async (t) => {
   const world = {
     version: "18.3",
-    groups: [{ path: "ext", visibility: "internal" }, { path: "ops" }],
+    groups: [{ path: "ext", visibility: "public" }, { path: "ext/team", visibility: "internal" }, { path: "ops" }],
     projects: [
       { path: "acme/api", visibility: "internal", inbound: { enabled: true, projects: ["acme/web"], groups: ["ext/team"] } },
       { path: "acme/web", inbound: { enabled: true } },
@@ -312,7 +312,7 @@ test("fetch --project ... --members: roles through a shared group; a group entry
     carol: { "acme/api": "developer" }, // owner of ops, which acme/api is shared with as Developer
     dave: { "acme/api": "reporter" },
   });
-  assert.deepEqual(scenario.world.groups, [{ path: "ext/team" }]);
+  assert.deepEqual(scenario.world.groups, [{ path: "ext/team", visibility: "internal" }], "looked up: path and visibility");
   assert.deepEqual(scenario.fetch.external, { projects: [], groups: ["ext/team"] });
   assert.ok(Object.keys(server.stats.paths).some((p) => /^\/api\/v4\/groups\/\d+$/.test(p)), "the group was looked up by id");
   assert.deepEqual(scenario.fetch.projects, ["acme/api", "acme/web"]);
