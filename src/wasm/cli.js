@@ -148,9 +148,32 @@ function intOption(args, name, min, max) {
   return Number(args[name]);
 }
 
+/** Writes to standard output, or to `file` whole: a temporary file renamed over it, never half a file. */
 function write(file, text) {
-  if (file === undefined || file === "-") process.stdout.write(text);
-  else fs.writeFileSync(file, text);
+  if (file === undefined || file === "-") {
+    process.stdout.write(text);
+    return;
+  }
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new CliError(`cannot write ${file}: ${error.message}`);
+  }
+}
+
+/** Refuses an --out whose directory is missing or not writable, before anything is fetched. */
+function checkWritable(file) {
+  if (file === undefined || file === "-") return;
+  const path = process.getBuiltinModule("path");
+  const dir = path.dirname(path.resolve(file));
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`--out ${file}: the directory ${dir} does not exist or is not writable`);
+  }
 }
 
 function readScenario(file) {
@@ -253,6 +276,7 @@ async function fetchCommand(argv) {
     timeoutMs: timeout === undefined ? undefined : Math.max(1, Math.round(timeout * 1000)),
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
+  checkWritable(args.out);
 
   const printer = progressPrinter(args.quiet === true);
   const controller = new AbortController();

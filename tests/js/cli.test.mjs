@@ -106,7 +106,7 @@ test("--help for the command and every subcommand; usage errors exit 2", async (
   assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(PKG_DIR, "package.json"), "utf8")).version);
 });
 
-test("fetch: the token only from GITLAB_TOKEN, https except on loopback", async () => {
+test("fetch: the token only from GITLAB_TOKEN, https except on loopback, --out checked before any request", async () => {
   const onArgv = await cli(["fetch", "--url", "https://gitlab.example.com", "--group", "acme", "--token", "glpat-secret"]);
   assert.equal(onArgv.code, 2, show(onArgv));
   assert.match(onArgv.stderr, /--token is not accepted.*GITLAB_TOKEN/s);
@@ -117,6 +117,9 @@ test("fetch: the token only from GITLAB_TOKEN, https except on loopback", async 
   const http = await cli(["fetch", "--url", "http://gitlab.example.com", "--group", "acme"], { env: { GITLAB_TOKEN: "t" } });
   assert.equal(http.code, 2, show(http));
   assert.match(http.stderr, /not https; plain http is accepted only for localhost/);
+  const nowhere = await cli(["fetch", "--url", "https://gitlab.example.com", "--group", "acme", "--out", "/nonexistent/dir/s.json"], { env: { GITLAB_TOKEN: "t" } });
+  assert.equal(nowhere.code, 2, show(nowhere));
+  assert.match(nowhere.stderr, /--out \/nonexistent\/dir\/s\.json: the directory \/nonexistent\/dir does not exist or is not writable/);
   const both = await cli(["fetch", "--url", "https://gitlab.example.com", "--group", "acme", "--project", "acme/x"], { env: { GITLAB_TOKEN: "t" } });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /give one of --group PATH, --project PATH \(repeatable\) or --instance/);
