@@ -213,10 +213,6 @@ function timeoutSignal(ms) {
   return controller.signal;
 }
 
-function encodePath(path) {
-  return encodeURIComponent(path);
-}
-
 function sameKey(a, b) {
   return a.toLowerCase() === b.toLowerCase();
 }
@@ -711,7 +707,7 @@ export async function fetchGitlabScenario(options) {
     let topGroup = null;
     if (o.group !== undefined) {
       try {
-        topGroup = await client.get(`/groups/${encodePath(o.group)}`, { with_projects: false });
+        topGroup = await client.get(`/groups/${encodeURIComponent(o.group)}`, { with_projects: false });
         addGroup(topGroup);
         for (const g of await client.list(`/groups/${topGroup.id}/descendant_groups`, { all_available: true })) addGroup(g);
         listed = await client.list(`/groups/${topGroup.id}/projects`, { include_subgroups: true, with_shared: false, order_by: "id", sort: "asc" });
@@ -721,7 +717,7 @@ export async function fetchGitlabScenario(options) {
     } else if (o.projects !== undefined) {
       for (const path of o.projects) {
         try {
-          listed.push(await client.get(`/projects/${encodePath(path)}`));
+          listed.push(await client.get(`/projects/${encodeURIComponent(path)}`));
         } catch (e) {
           fatal(`project ${path}`, e, e?.status === 404 ? "not_found" : "list_unreadable");
         }
@@ -794,10 +790,7 @@ export async function fetchGitlabScenario(options) {
       } catch (e) {
         fail("job token settings", e, { project: path });
         // Refused or gone: what follows needs the same rights (admin_project), so it is not asked.
-        if (e instanceof HttpFailure && (e.status === 403 || e.status === 404)) {
-          report({ projectsDone: progress.projectsDone + 1, project: path });
-          return;
-        }
+        if (e.status === 403 || e.status === 404) return;
       }
       if (entry.inbound && has("fineGrained")) {
         try {
@@ -846,10 +839,12 @@ export async function fetchGitlabScenario(options) {
           fail("members", e, { project: path });
         }
       }
-      report({ projectsDone: progress.projectsDone + 1, project: path });
     };
 
-    await pool(listed.map((p) => () => readProject(p)), o.concurrency, signal);
+    await pool(listed.map((p) => async () => {
+      await readProject(p);
+      report({ projectsDone: progress.projectsDone + 1, project: p.path_with_namespace });
+    }), o.concurrency, signal);
 
     // ── members of groups, and of the groups projects are shared with ──
     if (o.members) {
