@@ -19,9 +19,10 @@ TARGET      := wasm32-unknown-unknown
 RAW_WASM    := target/$(TARGET)/release/$(CRATE).wasm
 PKG_WASM    := pkg/$(CRATE)_bg.wasm
 WASM_OPT    := node_modules/.bin/wasm-opt
-# Hand-written package files (src/wasm/): an entry per runtime, the API list they re-export, and index.js
-# (this repo's own import path, not published).
-PKG_ENTRIES := node.js web.js workerd.js api.js door.js coded.js azure-import.js azure-matrix.js index.js gate.js gate-node.js gate-web.js gate-workerd.js
+# Hand-written package files (src/wasm/): an entry per runtime, the API list they re-export, index.js
+# (this repo's own import path, not published), the GitLab fetch module and the CLI (docs/live-import.md).
+PKG_ENTRIES := node.js web.js workerd.js api.js door.js coded.js azure-import.js azure-matrix.js index.js \
+               gate.js gate-node.js gate-web.js gate-workerd.js gitlab-fetch.js cli.js
 # The shipped .wasm's size budget, gzip -9 (docs/size.md); `make pkg` prints the margin.
 WASM_BUDGET := 64000
 # What wasm-opt may assume of this module (-0.6 KB gzip): its own memory starts zeroed (it is not
@@ -46,7 +47,8 @@ pkg: setup
 	wasm-bindgen --target web --out-dir pkg --out-name $(CRATE) $(RAW_WASM)
 	$(WASM_OPT) -Oz --converge $(WASM_ASSUME) $(WASM_FEATURES) -o $(PKG_WASM) $(PKG_WASM)
 	cp pkg.json pkg/package.json
-	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts src/wasm/wasm-module.d.ts pkg/
+	cp $(addprefix src/wasm/,$(PKG_ENTRIES)) src/wasm/index.d.ts src/wasm/gate.d.ts src/wasm/gitlab-fetch.d.ts \
+	  src/wasm/wasm-module.d.ts pkg/
 	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 	node scripts/inline-snippets.mjs pkg
 	@raw=$$(wc -c < $(PKG_WASM)); gz=$$(gzip -9c $(PKG_WASM) | wc -c); \
@@ -80,12 +82,14 @@ clean:
 
 # Speed and size, measured (never asserted by timed tests): the side-by-side table (job-token-scope vs
 # a plain-JS baseline vs Cedar, bench/results.md), the gate under load in workerd, the simulator over 200 and
-# 1,000 projects in Chromium (bench/simulator.mjs), the native engine.
+# 1,000 projects in Chromium (bench/simulator.mjs), the live import of 2,000 projects
+# (bench/fetch-results.md), the native engine.
 bench: pkg
 	cd bench && npm ci --no-audit --no-fund --silent
 	node bench/run.mjs
 	node bench/gate-load.mjs --requests 5000 --concurrency 32
 	node bench/simulator.mjs 200 1000
+	node bench/fetch.mjs
 	cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3
 
 # What the .wasm spends its bytes on (docs/size.md "Where the bytes go"): the same build with function names

@@ -37,14 +37,18 @@ test("manifest: ESM, types first, one entry per runtime, the raw .wasm, side eff
   // an installed package's version, such as examples/worker/run.mjs, import it).
   assert.deepEqual(m.exports[`./${WASM}`], { types: "./wasm-module.d.ts", default: `./${WASM}` });
   assert.equal(m.exports["./package.json"], "./package.json");
-  assert.deepEqual(Object.keys(m.exports).sort(), [".", "./gate", `./${WASM}`, "./package.json"]);
+  assert.deepEqual(Object.keys(m.exports).sort(), [".", "./fetch", "./gate", `./${WASM}`, "./package.json"]);
+  // The GitLab fetch module (docs/live-import.md): plain JS for every runtime, typed; and the CLI.
+  assert.deepEqual(m.exports["./fetch"], { types: "./gitlab-fetch.d.ts", default: "./gitlab-fetch.js" });
+  assert.deepEqual(m.bin, { "job-token-scope": "./cli.js" });
+  assert.match(readFileSync(join(PKG_DIR, "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin starts with a shebang");
   assert.equal(m.browser, undefined, "the `browser` condition of `exports` says it; a top-level field would be a second place");
   for (const file of ["README.md", "LICENSE-MIT", "LICENSE-APACHE"]) assert.ok(m.files.includes(file), `the tarball carries ${file}`);
   assert.deepEqual(Object.keys(m.exports["./gate"]), Object.keys(root), "the gate resolves by the same conditions");
   // `false` would let bundlers skip an entry whose exports are only re-exports, and so skip the init.
   assert.deepEqual(m.sideEffects, [...ENTRIES, "gate-node.js", "gate-web.js", "gate-workerd.js"].map((e) => `./${e}`));
   for (const file of m.files) assert.ok(existsSync(join(PKG_DIR, file)), `files lists ${file}, missing in pkg/`);
-  for (const target of [m.main, ...Object.values(root), ...Object.values(m.exports).filter((v) => typeof v === "string")]) {
+  for (const target of [m.main, ...Object.values(root), ...Object.values(m.exports["./fetch"]), ...Object.values(m.bin), ...Object.values(m.exports).filter((v) => typeof v === "string")]) {
     assert.ok(existsSync(join(PKG_DIR, target)), `${target} (manifest) is missing in pkg/`);
   }
 });
@@ -133,12 +137,15 @@ test("Node: import by package name from the installed tarball answers a decision
     try { api.checkGitlabAccess(world, { source: "acme/ci", target: "acme/nope" }); } catch (e) { error = { code: e.code, isError: e instanceof Error }; }
     let notExported;
     try { import.meta.resolve("job-token-scope/index.js"); } catch (e) { notExported = e.code; }
+    const fetchModule = await import("job-token-scope/fetch");
     console.log(JSON.stringify({
       keys: Object.keys(api).sort(),
       resolved: import.meta.resolve("job-token-scope"),
       wasm: import.meta.resolve("job-token-scope/${WASM}"),
       version: api.version(),
       allowed, denied, error, notExported,
+      fetchKeys: Object.keys(fetchModule).sort(),
+      fetchResolved: import.meta.resolve("job-token-scope/fetch"),
     }));
   `;
   writeFileSync(join(installed.project, "main.mjs"), script);
@@ -155,6 +162,11 @@ test("Node: import by package name from the installed tarball answers a decision
   assert.equal(out.denied.message, "Authentication by CI/CD job token not allowed from other to api.");
   assert.deepEqual(out.error, { code: "unknown_project", isError: true });
   assert.equal(out.notExported, "ERR_PACKAGE_PATH_NOT_EXPORTED");
+  assert.ok(out.fetchResolved.endsWith("/node_modules/job-token-scope/gitlab-fetch.js"), out.fetchResolved);
+  assert.deepEqual(out.fetchKeys, declaredApi("gitlab-fetch.d.ts"));
+  // The bin, linked by npm: --help answers without touching the network.
+  const help = run(join(installed.project, "node_modules", ".bin", "job-token-scope"), ["--help"], { cwd: installed.project });
+  assert.match(help, /^Usage: job-token-scope <command>/);
 });
 
 test("tsc: the installed package's types resolve through the `types` condition, whatever the runtime", () => {

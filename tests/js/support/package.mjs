@@ -18,9 +18,9 @@ export const SPEC_API = [
   "GitlabPolicy", "version", "resolveAzureScope", "checkAzureAccess", "validateAzureConfig",
 ].sort();
 
-/** The documented API: the functions and classes pkg/index.d.ts declares, sorted. */
-export function declaredApi() {
-  const dts = readFileSync(join(PKG_DIR, "index.d.ts"), "utf8");
+/** The documented API: the functions and classes pkg/index.d.ts (or another .d.ts) declares, sorted. */
+export function declaredApi(file = "index.d.ts") {
+  const dts = readFileSync(join(PKG_DIR, file), "utf8");
   return [...dts.matchAll(/^export (?:declare )?(?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
 }
 
