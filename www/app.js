@@ -10,9 +10,9 @@
 import { el, announce, errorBox } from "./dom.js";
 import { exampleScenario } from "./examples.js";
 import { SCENARIO_FORMAT, readScenario } from "./import.js";
-import { decodeFragment, encodeFragment, loadStored, store, loadDraft, storeDraft } from "./share.js";
+import { decodeFragment, encodeFragment, loadStored, store, loadDraft, storeDraft, AZURE_DRAFT_KEY } from "./share.js";
 import { GitlabView } from "./gitlab.js";
-import { AzureView } from "./azure.js";
+import { AzureView, AzureMatrixView, AzureWhyView } from "./azure.js";
 import { ScenarioView } from "./io.js";
 import { MatrixView, CheckView, WhyView } from "./matrix.js";
 import { MatrixEngine } from "./matrix-engine.js";
@@ -39,7 +39,7 @@ import { View } from "./view.js";
  * @property {"focus" | "all"} [matrixMode]
  * @property {{ source?: string, target?: string, permission?: string, user?: string }} [check]
  */
-/** One step of the undo history: the state before a change. @typedef {{ label: string, scenario: Scenario, draft: GitlabWorld | null }} Snapshot */
+/** One step of the undo history: the state before a change. @typedef {{ label: string, scenario: Scenario, draft: GitlabWorld | null, azureDraft: AzureConfig | null }} Snapshot */
 
 const main = /** @type {HTMLElement} */ (document.getElementById("app"));
 
@@ -64,6 +64,8 @@ export class App {
     this.scenario = scenario;
     /** @type {GitlabWorld | null} */
     this.draft = null;
+    /** The Azure what-if draft: a changed copy of the Azure config. @type {AzureConfig | null} */
+    this.azureDraft = null;
     /** @type {Snapshot[]} */
     this.history = [];
     /** @type {Snapshot[]} */
@@ -90,7 +92,9 @@ export class App {
     const glCheck = mount("gl-check-mount");
     const glBottom = mount("gl-bottom");
     const glPage = el("div", { class: "gitlab", id: "gl-page" }, glTop, glMatrix, glCheck, glBottom);
-    const azMount = mount("az-mount");
+    const azTop = mount("az-top");
+    const azMatrix = el("section", { id: "az-matrix-mount", class: "panel matrix-panel", "aria-labelledby": "az-matrix-heading" });
+    const azMount = el("div", { id: "az-mount" }, azTop, azMatrix);
     this.panel = el("div", { role: "tabpanel", id: "view" }, glPage, azMount);
     main.append(banner, scenarioMount, tabs, this.panel);
     this.glPage = glPage;
@@ -102,7 +106,9 @@ export class App {
       gitlab: new GitlabView(this, [glTop, glBottom]),
       matrix: new MatrixView(this, [glMatrix]),
       check: new CheckView(this, [glCheck]),
-      azure: new AzureView(this, [azMount]),
+      azure: new AzureView(this, [azTop]),
+      azureMatrix: new AzureMatrixView(this, [azMatrix]),
+      azureWhy: new AzureWhyView(this, [/** @type {HTMLElement} */ (document.getElementById("az-why-body"))]),
       why: new WhyView(this, [/** @type {HTMLElement} */ (document.getElementById("why-body"))]),
     };
     document.addEventListener("keydown", (e) => {
@@ -138,6 +144,11 @@ export class App {
     }) ?? this.versions[0];
   }
 
+  /** The Azure config being edited: the draft when there is one. @returns {AzureConfig} */
+  azureConfig() {
+    return this.azureDraft ?? this.scenario.azure.config;
+  }
+
   /** Throws (with the engine's path) when the scenario's world or config is not valid input. @param {Scenario} scenario */
   checkScenario(scenario) {
     this.api.validateGitlabWorld(scenario.gitlab.world);
@@ -146,7 +157,7 @@ export class App {
 
   /** Remembers the state before a change, for Undo. @param {string} label */
   record(label) {
-    this.history.push({ label, scenario: this.snapshotScenario(), draft: this.draft });
+    this.history.push({ label, scenario: this.snapshotScenario(), draft: this.draft, azureDraft: this.azureDraft });
     if (this.history.length > 100) this.history.shift();
     this.future = [];
   }
@@ -160,9 +171,10 @@ export class App {
   undo() {
     const step = this.history.pop();
     if (!step) return;
-    this.future.push({ label: step.label, scenario: this.snapshotScenario(), draft: this.draft });
+    this.future.push({ label: step.label, scenario: this.snapshotScenario(), draft: this.draft, azureDraft: this.azureDraft });
     this.scenario = step.scenario;
     this.draft = step.draft;
+    this.azureDraft = step.azureDraft;
     announce(`Undone: ${step.label}.`);
     this.changed();
   }
@@ -170,9 +182,10 @@ export class App {
   redo() {
     const step = this.future.pop();
     if (!step) return;
-    this.history.push({ label: step.label, scenario: this.snapshotScenario(), draft: this.draft });
+    this.history.push({ label: step.label, scenario: this.snapshotScenario(), draft: this.draft, azureDraft: this.azureDraft });
     this.scenario = step.scenario;
     this.draft = step.draft;
+    this.azureDraft = step.azureDraft;
     announce(`Redone: ${step.label}.`);
     this.changed();
   }
@@ -205,10 +218,14 @@ export class App {
     return true;
   }
 
-  /** @param {(config: any) => void} mutate @param {string} slot @param {string} [label] */
+  /**
+   * Applies `mutate` to a copy of the Azure config being edited (the draft, when there is one); the engine
+   * must accept the copy, else the error is shown at `slot` and nothing changes.
+   * @param {(config: any) => void} mutate @param {string} slot @param {string} [label]
+   */
   editAzure(mutate, slot, label = "an Azure change") {
     const view = this.views.azure;
-    const next = structuredClone(this.scenario.azure.config);
+    const next = structuredClone(this.azureConfig());
     mutate(next);
     try {
       this.api.validateAzureConfig(next);
@@ -219,7 +236,8 @@ export class App {
     }
     view.state.errors = {};
     this.record(label);
-    this.scenario.azure.config = next;
+    if (this.azureDraft) this.azureDraft = next;
+    else this.scenario.azure.config = next;
     this.changed();
     try {
       const scope = this.api.resolveAzureScope(next);
@@ -282,6 +300,36 @@ export class App {
     this.changed();
   }
 
+  /** Starts an Azure what-if draft: a copy of the applied config that edits then change. */
+  startAzureDraft() {
+    if (this.azureDraft) return;
+    this.record("start an Azure what-if draft");
+    this.azureDraft = this.scenario.azure.config;
+    this.focusNext = "az-draft-heading";
+    announce("Azure what-if draft started: changes now go into the draft.");
+    this.changed();
+  }
+
+  applyAzureDraft() {
+    if (!this.azureDraft) return;
+    this.record("apply the Azure what-if draft");
+    this.scenario.azure.config = this.azureDraft;
+    this.azureDraft = null;
+    this.focusNext = "az-draft-start";
+    announce("Azure draft applied.");
+    this.changed();
+  }
+
+  discardAzureDraft() {
+    if (!this.azureDraft) return;
+    this.record("discard the Azure what-if draft");
+    this.azureDraft = null;
+    this.views.azure.state.errors = {};
+    this.focusNext = "az-draft-start";
+    announce("Azure draft discarded. Undo brings it back.");
+    this.changed();
+  }
+
   /**
    * Replaces the whole scenario (import, examples, a new link); the previous one stays in the history.
    * @param {any} scenario @param {string} [message] @param {string} [label]
@@ -290,6 +338,7 @@ export class App {
     this.record(label);
     this.scenario = normalize(scenario);
     this.draft = null;
+    this.azureDraft = null;
     this.views.gitlab.state = GitlabView.initialState();
     if (message) announce(message);
     this.changed();
@@ -327,6 +376,7 @@ export class App {
     if (!this.sharedBeside) {
       store(scenario);
       storeDraft(this.draft);
+      storeDraft(this.azureDraft, undefined, AZURE_DRAFT_KEY);
     }
     encodeFragment(scenario).then((fragment) => {
       this.lastFragment = fragment;
@@ -346,7 +396,7 @@ export class App {
     const views = this.views;
     for (const view of [views.banner, views.scenario, views.tabs]) safeUpdate(view);
     if (gitlab) for (const view of [views.gitlab, views.matrix, views.check]) safeUpdate(view);
-    else safeUpdate(views.azure);
+    else for (const view of [views.azure, views.azureMatrix]) safeUpdate(view);
     main.setAttribute("aria-busy", "false");
     document.body.dataset.ready = "true";
     document.body.dataset.readyAt ??= String(Math.round(performance.now()));
@@ -472,7 +522,7 @@ async function initialScenario(api) {
   }
   const linked = tryUse(fromLink, "in the link");
   const stored = tryUse(loadStored(), "in local storage");
-  const scenario = linked ?? stored ?? normalize(exampleScenario());
+  const scenario = linked ?? stored ?? normalize(exampleScenario(api.azureProducts()));
   // a link whose scenario differs from the saved one opens beside it
   const beside = linked && stored && JSON.stringify(linked) !== JSON.stringify(stored) ? stored : null;
   return { scenario, notes, beside, fromStorage: !linked && !!stored };
@@ -499,13 +549,23 @@ async function start() {
   app.notes = notes;
   app.sharedBeside = beside;
   // the what-if draft survives a reload (kept beside the scenario it was started from)
-  const draft = fromStorage || (!beside && loadStored()) ? loadDraft() : null;
+  const keepDrafts = fromStorage || (!beside && loadStored());
+  const draft = keepDrafts ? loadDraft() : null;
   if (draft) {
     try {
       api.validateGitlabWorld(draft);
       app.draft = draft;
     } catch {
       storeDraft(null);
+    }
+  }
+  const azureDraft = keepDrafts ? loadDraft(undefined, AZURE_DRAFT_KEY) : null;
+  if (azureDraft) {
+    try {
+      api.validateAzureConfig(azureDraft);
+      app.azureDraft = azureDraft;
+    } catch {
+      storeDraft(null, undefined, AZURE_DRAFT_KEY);
     }
   }
   app.changed();
@@ -528,7 +588,9 @@ async function start() {
       app.refresh();
     }
   });
-  /** @type {HTMLElement} */ (document.getElementById("why-close")).addEventListener("click", () => /** @type {HTMLDialogElement} */ (document.getElementById("why-dialog")).close());
+  for (const name of ["why", "az-why"]) {
+    /** @type {HTMLElement} */ (document.getElementById(`${name}-close`)).addEventListener("click", () => /** @type {HTMLDialogElement} */ (document.getElementById(`${name}-dialog`)).close());
+  }
 }
 
 start().catch((err) => fatal("The simulator failed to start", err));

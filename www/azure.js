@@ -1,13 +1,21 @@
 // @ts-check
 // The Azure Pipelines view: Organization and Project settings › Pipelines › Settings with each product's
-// own labels (azureProducts()), the pipeline (kind, Options tab, referenced repositories), grants to build
-// identities; then the effective job access token (resolveAzureScope) and a resource access checker
-// (checkAzureAccess). A setting whose label is null does not exist in that product and is not shown.
+// own labels (azureProducts()), the organization's other projects and their visibility, the pipeline
+// (kind, Options tab, referenced repositories), grants to build identities; the effective job access
+// token (resolveAzureScope) and a resource access checker (checkAzureAccess); a what-if draft of the
+// settings; and the access matrix (azureMatrix, or azureWhatIf with a draft: the cells it flips) with
+// "Why?" (each cell's trace). A setting whose label is null does not exist in that product and is not
+// shown. Every decision comes from the package; this module only draws it.
 
-import { el, datalist, live, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem } from "./dom.js";
+import { el, datalist, live, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem, srOnly } from "./dom.js";
 import { View } from "./view.js";
+import { AzureEngine } from "./azure-engine.js";
+import { newAzureConfig } from "./examples.js";
 
 /** @typedef {import("./app.js").App} App */
+/** @typedef {import("job-token-scope").AzureConfig} AzureConfig */
+/** @typedef {import("job-token-scope").AzureResource} AzureResource */
+/** @typedef {import("job-token-scope").Decision} Decision */
 
 /** The Azure view: its own state is the last refused change's error, per part of the page. */
 export class AzureView extends View {
@@ -17,7 +25,7 @@ export class AzureView extends View {
   }
 
   deps() {
-    return [this.app.scenario.azure.config, this.app.scenario.azure.ui];
+    return [this.app.azureConfig(), this.app.azureDraft !== null, this.app.scenario.azure.ui];
   }
 
   render() {
@@ -33,7 +41,9 @@ const SETTINGS = [
 ];
 /** Input vocabulary of AzureConfig / AzureResource (index.d.ts). */
 const KINDS = [["yaml", "YAML"], ["classic-build", "Classic build"], ["classic-release", "Classic release"]];
+/** The Options tab's choices; the REST API's `projectCollection` is shown as "Project collection". */
 const BUILD_SCOPES = [["project", "Current project"], ["collection", "Project collection"]];
+const VISIBILITY = [["private", "Private"], ["public", "Public"]];
 const RESOURCE_KINDS = [["repository", "Repository"], ["feed", "Feed (Artifacts)"], ["artifact", "Pipeline artifact"], ["workitem", "Work item"], ["pipeline", "Pipeline"]];
 const GRANT_KEYS = [["repositories", "Repository"], ["feeds", "Feed"], ["artifacts", "Artifact"], ["workItems", "Work item"], ["pipelines", "Pipeline"]];
 const ACTIONS = [["read", "Read"], ["write", "Write"]];
@@ -42,7 +52,7 @@ const ACTION_SETS = [["read", "Read"], ["read,write", "Read and write"]];
 /** @param {App} app */
 function renderAzure(app) {
   const { api } = app;
-  const config = app.scenario.azure.config;
+  const config = app.azureConfig();
   const products = app.products;
   const product = products.find((p) => p.id === (config.product ?? "services")) ?? products[0];
   let problems = [];
@@ -57,8 +67,19 @@ function renderAzure(app) {
     products.map((p) => [p.id, p.name]), product.id);
   view.append(el("section", { class: "panel", "aria-labelledby": "az-product-heading", dataset: { path: "product" } },
     el("h2", { id: "az-product-heading", text: "Azure DevOps product" }),
-    field("Product", productSelect, product.releaseAlwaysCollection ? "Classic release pipelines always run with collection scope in this product." : null),
+    el("div", { class: "row" },
+      field("Product", productSelect, product.releaseAlwaysCollection ? "Classic release pipelines always run with collection scope in this product." : null),
+      el("button", { type: "button", id: "az-new", class: "secondary", "aria-describedby": "az-new-hint", text: "New configuration",
+        on: { click: () => {
+          if (app.editAzure((c) => {
+            const fresh = newAzureConfig(product, c.organization.name, c.project.name);
+            for (const key of Object.keys(c)) delete c[key];
+            Object.assign(c, fresh);
+          }, "product", "start a new Azure configuration")) announce(`New configuration: ${product.name}'s settings for a new organization.`);
+        } } })),
+    el("p", { class: "hint", id: "az-new-hint", text: `A new organization and project on ${product.name} start with ${describeDefaults(product)}; “New configuration” keeps the names and drops the rest.` }),
     slotError(app, "product")));
+  view.append(draftBar(app));
 
   const settings = el("div", { class: "columns az" },
     el("div", { class: "stack" }, organizationPanel(app, config, product), projectPanel(app, config, product), pipelinePanel(app, config)),
@@ -83,6 +104,33 @@ function nameInput(app, id, value, apply, slot) {
     on: { change: (e) => app.editAzure((c) => apply(c, e.target.value.trim()), slot) } });
 }
 
+/** The product's settings for a new organization, in words. @param {any} product */
+function describeDefaults(product) {
+  const on = SETTINGS.filter(([key, labelKey]) => product[labelKey] && product.newDefaults[key]).map(([, labelKey]) => `“${product[labelKey]}”`);
+  const any = SETTINGS.some(([, labelKey]) => product[labelKey]);
+  if (!any) return "no job authorization scope setting (the product has none)";
+  return on.length ? `${on.join(", ")} on` : "every job authorization scope setting off";
+}
+
+/** The Azure what-if bar: start a draft, or apply / discard it. @param {App} app */
+function draftBar(app) {
+  const bar = el("section", { class: `panel draft-bar${app.azureDraft ? " active" : ""}`, "aria-labelledby": "az-draft-heading" },
+    el("h2", { id: "az-draft-heading", tabindex: "-1", text: app.azureDraft ? "Azure what-if draft" : "What-if" }));
+  if (!app.azureDraft) {
+    bar.append(el("p", { text: "Stage settings changes in a draft to see which access-matrix cells they open or break before applying them." }),
+      el("button", { type: "button", id: "az-draft-start", text: "Start a what-if draft", on: { click: () => app.startAzureDraft() } }));
+  } else {
+    bar.append(
+      el("p", {}, el("strong", { text: "Draft: " }),
+        "settings you change now go into a draft (kept across a reload). The access matrix marks each cell the draft opens (✗→✓) or breaks (✓→✗); nothing is applied until you choose Apply."),
+      el("p", {}, el("a", { href: "#az-diff", text: "What the draft flips" })),
+      el("div", { class: "buttons" },
+        el("button", { type: "button", id: "az-draft-apply", text: "Apply the draft", on: { click: () => app.applyAzureDraft() } }),
+        el("button", { type: "button", id: "az-draft-discard", class: "secondary", text: "Discard the draft", on: { click: () => app.discardAzureDraft() } })));
+  }
+  return bar;
+}
+
 function organizationPanel(app, config, product) {
   const org = config.organization;
   const panel = el("section", { class: "panel", "aria-labelledby": "az-org-heading", dataset: { path: "organization" } },
@@ -101,7 +149,44 @@ function organizationPanel(app, config, product) {
   }
   if (!any) panel.append(el("p", { class: "note", text: `${product.name} has no job authorization scope settings.` }));
   panel.append(slotError(app, "organization"));
+  panel.append(projectsList(app, config));
   return panel;
+}
+
+/** The organization's other projects and their visibility (`organization.projects`). @param {App} app @param {AzureConfig} config */
+function projectsList(app, config) {
+  const projects = config.organization.projects ?? [];
+  const box = el("div", { class: "subpanel", dataset: { path: "organization.projects" } },
+    el("h3", { id: "az-org-projects-heading", text: "Other projects in the organization" }),
+    el("p", { class: "hint", id: "az-org-projects-hint", text: "Their visibility (Project settings › Overview). With repository protection on, reading a public project's repository needs no reference. Unlisted projects are private." }));
+  const list = el("ul", { class: "org-projects", "aria-labelledby": "az-org-projects-heading" });
+  projects.forEach((project, i) => list.append(el("li", { dataset: { path: `organization.projects[${i}]` } },
+    el("code", { text: project.name }), " ",
+    select({ id: `az-org-project-${i}-visibility`, "aria-label": `Visibility of ${project.name}`,
+      on: { change: (/** @type {any} */ e) => app.editAzure((c) => (c.organization.projects[i].visibility = e.target.value), "projects") } },
+    VISIBILITY, project.visibility ?? "private"), " ",
+    el("button", { type: "button", class: "secondary small danger", id: `az-org-project-${i}-remove`, "aria-label": `Remove the project ${project.name}`, text: "Remove",
+      on: { click: () => {
+        app.focusNext = "az-org-project-name";
+        app.editAzure((c) => {
+          c.organization.projects.splice(i, 1);
+          if (!c.organization.projects.length) delete c.organization.projects;
+        }, "projects", `remove the project ${project.name}`);
+      } } }))));
+  if (!projects.length) list.append(el("li", { class: "muted", text: "None listed." }));
+  const name = el("input", { id: "az-org-project-name", type: "text", autocomplete: "off", placeholder: "e.g. FabrikamFiber" });
+  const visibility = select({ id: "az-org-project-visibility" }, VISIBILITY, "private");
+  box.append(list, el("form", { class: "row", "aria-label": "Add a project to the organization", on: { submit: (/** @type {Event} */ e) => {
+    e.preventDefault();
+    const v = live(name).value.trim();
+    if (!v) return;
+    app.focusNext = "az-org-project-name";
+    if (app.editAzure((c) => (c.organization.projects = [...(c.organization.projects ?? []), { name: v, visibility: live(visibility).value }]), "projects", `add the project ${v}`)) {
+      live(name).value = "";
+    }
+  } } }, field("Project name", name), field("Visibility", visibility), el("button", { type: "submit", id: "az-org-project-add", text: "Add project" })));
+  box.append(slotError(app, "projects"));
+  return box;
 }
 
 function projectPanel(app, config, product) {
@@ -147,8 +232,9 @@ function pipelinePanel(app, config) {
         (checked) => app.editAzure((c) => (c.pipeline.hasRun = checked), "pipeline"),
         { hint: "Its project build identity is created by the first run." }))));
   if (pipeline.kind === "classic-build" || pipeline.buildJobAuthorizationScope !== undefined) {
+    const value = pipeline.buildJobAuthorizationScope === "projectCollection" ? "collection" : pipeline.buildJobAuthorizationScope ?? "project";
     const scope = select({ id: "az-build-scope", on: { change: (e) => app.editAzure((c) => (c.pipeline.buildJobAuthorizationScope = e.target.value), "pipeline") } },
-      BUILD_SCOPES, pipeline.buildJobAuthorizationScope ?? "project");
+      BUILD_SCOPES, value);
     const box = el("div", { class: "subpanel", dataset: { path: "pipeline.buildJobAuthorizationScope" } },
       el("h3", { text: "Options tab (classic build)" }),
       field("Build job authorization scope", scope, "New classic pipelines start with Current project."));
@@ -301,7 +387,7 @@ function accessPanel(app, config) {
     const text = document.getElementById("az-access-verdict")?.textContent;
     if (text) announce(`Access: ${text}`);
   };
-  const projects = new Set([config.project.name, ...(config.grants ?? []).map((g) => g.project)]);
+  const projects = new Set([config.project.name, ...(config.organization.projects ?? []).map((p) => p.name), ...(config.grants ?? []).map((g) => g.project)]);
   const panel = el("section", { class: "panel result-panel", "aria-labelledby": "az-access-heading" },
     el("h2", { id: "az-access-heading", text: "May the job's token reach…" }),
     el("form", { class: "row", "aria-label": "Resource to check", on: { submit: (e) => e.preventDefault() } },
@@ -324,4 +410,266 @@ function accessPanel(app, config) {
   }
   panel.append(out);
   return panel;
+}
+
+// ───────────────────────────── the access matrix ─────────────────────────────
+
+/** Resource columns per page. */
+export const AZURE_PAGE_COLS = 24;
+const KIND_NAMES = Object.fromEntries(KINDS);
+const RESOURCE_NAMES = Object.fromEntries(RESOURCE_KINDS);
+
+/**
+ * @typedef {object} AzureMatrixState
+ * @property {string} filter text a column's project, name or kind must contain
+ * @property {number} page page of columns
+ * @property {{ r: number, c: number } | null} active the cell holding the grid's Tab stop
+ * @property {number} done increments when an answer arrives (redraw)
+ */
+
+/** "repository FabrikamFiber/FabrikamFiber, read". @param {AzureResource} resource */
+export function resourceText(resource) {
+  return `${RESOURCE_NAMES[resource.kind]?.toLowerCase() ?? resource.kind} ${resource.project}/${resource.name}, ${resource.action}`;
+}
+
+/** Pipelines of each kind × resources across projects (azureMatrix), or the draft's with its flips (azureWhatIf). */
+export class AzureMatrixView extends View {
+  /** @param {App} app @param {HTMLElement[]} mounts */
+  constructor(app, mounts) {
+    super(app, mounts, /** @type {AzureMatrixState} */ ({ filter: "", page: 0, active: null, done: 0 }));
+    this.engine = new AzureEngine(app.api);
+  }
+
+  deps() {
+    return [this.app.scenario.azure.config, this.app.azureDraft, this.state.done];
+  }
+
+  render() {
+    const app = this.app;
+    const answer = this.engine.get(app.scenario.azure.config, app.azureDraft, () => {
+      this.state.done++;
+      this.update();
+      if (app.azureDraft && this.engine.last?.result) {
+        const n = this.engine.last.result.flips.length;
+        announce(`Azure draft: ${n} matrix cell${n === 1 ? "" : "s"} flip.`);
+      }
+    });
+    this.mounts[0].dataset.state = answer ? "ready" : "computing";
+    return [renderAzureMatrix(app, this, answer)];
+  }
+}
+
+/** @param {App} app @param {AzureMatrixView} view @param {{ result?: import("./azure-engine.js").AzureResult, error?: any } | undefined} answer */
+function renderAzureMatrix(app, view, answer) {
+  const state = view.state;
+  const draft = app.azureDraft !== null;
+  const out = [el("h2", { id: "az-matrix-heading", text: draft ? "Access matrix (with the draft)" : "Access matrix" }),
+    el("p", { class: "hint", text: "Rows: a pipeline of each kind in the project. Columns: resources across the organization's projects, each read and written. Select a cell for “Why?”: the rules evaluated." })];
+  if (!answer) {
+    out.push(el("p", { class: "muted", role: "status", id: "az-matrix-progress", text: "Computing the matrix…" }));
+    return out;
+  }
+  if (answer.error || !answer.result) {
+    out.push(errorBox(answer.error, "The matrix cannot be computed"));
+    return out;
+  }
+  const { after, before, flips } = answer.result;
+  const flipAt = new Map(flips.map((f) => [`${f.row},${f.column}`, f]));
+  const filter = el("input", { id: "az-matrix-filter", type: "search", autocomplete: "off", value: state.filter, placeholder: "project, name or kind",
+    on: { input: (/** @type {any} */ e) => {
+      state.filter = e.target.value;
+      state.page = 0;
+      state.active = null;
+      view.update(true);
+    } } });
+  const legend = el("ul", { class: "legend", "aria-label": "Legend" },
+    el("li", {}, el("span", { class: "cell-sample allowed", "aria-hidden": "true", text: "✓" }), " allowed"),
+    el("li", {}, el("span", { class: "cell-sample denied", "aria-hidden": "true", text: "✗" }), " denied"),
+    draft ? el("li", {}, el("span", { class: "cell-sample flipped", "aria-hidden": "true", text: "✗→✓" }), " opened by the draft") : null,
+    draft ? el("li", {}, el("span", { class: "cell-sample flipped breaks", "aria-hidden": "true", text: "✓→✗" }), " broken by the draft") : null);
+  out.push(el("div", { class: "row" }, field("Filter resources", filter)), legend);
+
+  const needle = state.filter.trim().toLowerCase();
+  const all = after.columns.map((column, index) => ({ column, index }));
+  const shown = needle ? all.filter(({ column }) => `${RESOURCE_NAMES[column.kind]} ${column.kind} ${column.project}/${column.name} ${column.action}`.toLowerCase().includes(needle)) : all;
+  const pages = Math.max(1, Math.ceil(shown.length / AZURE_PAGE_COLS));
+  state.page = Math.min(state.page, pages - 1);
+  const cols = shown.slice(state.page * AZURE_PAGE_COLS, (state.page + 1) * AZURE_PAGE_COLS);
+  const active = state.active ?? { r: 0, c: 0 };
+
+  /** @param {number} r @param {number} c @param {{ column: AzureResource, index: number }} col */
+  const cellNode = (r, c, { column, index }) => {
+    const row = after.rows[r];
+    const decision = after.cells[r][index];
+    const flip = flipAt.get(`${r},${index}`);
+    const kind = KIND_NAMES[row.kind];
+    let label = `${kind} pipeline → ${resourceText(column)}: ${decision.allowed ? "allowed" : "denied"} (${decision.reason})`;
+    if (flip) label += `; the draft ${flip.change === "opens" ? "opens" : "breaks"} it (was ${flip.before.allowed ? "allowed" : "denied"}, ${flip.before.reason})`;
+    const symbol = decision.allowed ? "✓" : "✗";
+    const isActive = r === Math.min(active.r, after.rows.length - 1) && c === Math.min(active.c, cols.length - 1);
+    return el("td", { class: `cell ${decision.allowed ? "allowed" : "denied"}${flip ? ` flipped ${flip.change}` : ""}` },
+      el("button", { type: "button", id: `az-cell-${r}-${c}`, class: "cell-button", tabindex: isActive ? "0" : "-1",
+        dataset: { r: String(r), c: String(c), kind: row.kind, resource: `${column.kind}:${column.project}/${column.name}:${column.action}`,
+          category: decision.allowed ? "allowed" : "denied", reason: decision.reason, ...(flip ? { flip: flip.change } : {}) },
+        title: `${label}. Why?`, "aria-label": `${label}. Why?`,
+        on: { click: () => {
+          state.active = { r, c };
+          openAzureWhy(app, { kind: row.kind, row, resource: column, after: decision, before: before ? before.cells[r][index] : null, flip: flip?.change ?? null });
+        } } },
+      el("span", { class: "symbol", text: flip ? `${flip.before.allowed ? "✓" : "✗"}→${symbol}` : symbol })));
+  };
+
+  if (!cols.length) {
+    out.push(el("p", { class: "muted", text: needle ? `No resource matches “${state.filter}”.` : "No resources." }));
+  } else {
+    const table = el("table", { class: "matrix azure-matrix", id: "az-matrix", role: "grid", "aria-rowcount": String(after.rows.length + 1),
+      "aria-colcount": String(shown.length + 1), "aria-describedby": "az-matrix-keys", on: { keydown: (/** @type {KeyboardEvent} */ e) => azureGridKey(e, view) } },
+    el("caption", {}, `Project ${app.azureConfig().project.name}: what its pipelines' job access tokens reach${draft ? ", with the draft" : ""}. `,
+      el("span", { class: "muted", text: `Resources ${state.page * AZURE_PAGE_COLS + 1}–${state.page * AZURE_PAGE_COLS + cols.length} of ${shown.length}.` })),
+    el("thead", {}, el("tr", {},
+      el("th", { scope: "col", class: "corner", text: "pipeline ↓ resource →" }),
+      cols.map(({ column }) => el("th", { scope: "col" },
+        el("span", { class: "res-kind", text: RESOURCE_NAMES[column.kind] ?? column.kind }), " ",
+        el("code", { text: `${column.project}/${column.name}`.replace(/\//g, "/\u200b") }), " ",
+        el("span", { class: `res-action ${column.action}`, text: column.action }))))),
+    el("tbody", {}, after.rows.map((row, r) => el("tr", {},
+      el("th", { scope: "row" }, KIND_NAMES[row.kind],
+        el("span", { class: "row-scope", text: `${row.scope} scope` }),
+        srOnly(`, as ${row.identity}${row.identityExists ? "" : " (not created yet)"}`)),
+      cols.map((col, c) => cellNode(r, c, col))))));
+    out.push(el("p", { class: "hint", id: "az-matrix-keys", text: "One Tab stop: the arrow keys move between cells, Home / End to the row's ends, Enter opens “Why?”." }),
+      el("div", { class: "scroll matrix-scroll", role: "region", "aria-label": "Azure access matrix table" }, table));
+  }
+  if (shown.length > AZURE_PAGE_COLS) {
+    const pager = (/** @type {string} */ id, /** @type {string} */ text, /** @type {boolean} */ disabled, /** @type {number} */ step) =>
+      el("button", { type: "button", class: "secondary small", id, text, disabled, on: { click: () => {
+        state.page += step;
+        state.active = null;
+        view.update(true);
+      } } });
+    out.push(el("div", { class: "row pager", role: "group", "aria-label": "Pages of the Azure matrix" },
+      el("span", { id: "az-matrix-page", "aria-live": "polite", text: `Resources ${state.page * AZURE_PAGE_COLS + 1}–${state.page * AZURE_PAGE_COLS + cols.length} of ${shown.length}.` }),
+      pager("az-cols-prev", "Previous resources", state.page === 0, -1),
+      pager("az-cols-next", "Next resources", state.page >= pages - 1, 1)));
+  }
+  if (draft) out.push(azureDiff(flips));
+  return out;
+}
+
+/** The cells the draft flips, each with both reasons. @param {import("job-token-scope").AzureFlip[]} flips */
+function azureDiff(flips) {
+  const wrap = el("div", { class: "diff", id: "az-diff", role: "region", "aria-labelledby": "az-diff-heading" },
+    el("h3", { id: "az-diff-heading", tabindex: "-1", text: `What the draft flips: ${flips.length} cell${flips.length === 1 ? "" : "s"}` }));
+  if (!flips.length) {
+    wrap.append(el("p", { class: "muted", text: "No decision changes: the draft opens and breaks nothing in this matrix." }));
+    return wrap;
+  }
+  const opens = flips.filter((f) => f.change === "opens").length;
+  wrap.append(el("p", { text: `${opens} opened, ${flips.length - opens} broken.` }),
+    el("div", { class: "scroll" }, el("table", {},
+      el("caption", { text: "Before (applied) → after (draft)" }),
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col", text: "Pipeline" }), el("th", { scope: "col", text: "Resource" }), el("th", { scope: "col", text: "Change" }),
+        el("th", { scope: "col", text: "Before" }), el("th", { scope: "col", text: "After" }))),
+      el("tbody", {}, flips.map((f) => el("tr", { class: `flip ${f.change}` },
+        el("th", { scope: "row", text: KIND_NAMES[f.kind] }),
+        el("td", {}, el("code", { text: resourceText(f.resource) })),
+        el("td", {}, el("strong", { text: f.change === "opens" ? "opens (✗→✓)" : "breaks (✓→✗)" })),
+        el("td", {}, pill(f.before)), el("td", {}, pill(f.after))))))));
+  return wrap;
+}
+
+/** @param {{ allowed: boolean, reason: string }} d */
+function pill(d) {
+  return el("span", { class: `pill ${d.allowed ? "allowed" : "denied"}` }, el("span", { "aria-hidden": "true", text: d.allowed ? "✓ " : "✗ " }),
+    d.allowed ? "allowed" : "denied", " ", el("code", { text: d.reason }));
+}
+
+/** The grid's one Tab stop: the arrow keys, Home / End. @param {KeyboardEvent} e @param {AzureMatrixView} view */
+function azureGridKey(e, view) {
+  const button = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (e.target).closest?.(".cell-button"));
+  if (!button) return;
+  const table = /** @type {HTMLElement} */ (button.closest("table"));
+  let r = Number(button.dataset.r);
+  let c = Number(button.dataset.c);
+  const rows = table.querySelectorAll("tbody tr").length;
+  const cols = table.querySelector("tbody tr")?.querySelectorAll(".cell-button").length ?? 0;
+  switch (e.key) {
+    case "ArrowRight": c++; break;
+    case "ArrowLeft": c--; break;
+    case "ArrowDown": r++; break;
+    case "ArrowUp": r--; break;
+    case "Home": c = 0; if (e.ctrlKey) r = 0; break;
+    case "End": c = cols - 1; if (e.ctrlKey) r = rows - 1; break;
+    default: return;
+  }
+  e.preventDefault();
+  r = Math.max(0, Math.min(rows - 1, r));
+  c = Math.max(0, Math.min(cols - 1, c));
+  const next = /** @type {HTMLElement | null} */ (table.querySelector(`#az-cell-${r}-${c}`));
+  if (!next || next === button) return;
+  button.tabIndex = -1;
+  next.tabIndex = 0;
+  next.focus();
+  view.state.active = { r, c };
+}
+
+// ───────────────────────────── Why? ─────────────────────────────
+
+/**
+ * @typedef {object} AzureWhyRequest
+ * @property {string} kind
+ * @property {import("job-token-scope").AzureMatrixRow} row
+ * @property {AzureResource} resource
+ * @property {Decision} after the decision shown (the draft's, when there is one)
+ * @property {Decision | null} before the applied config's, with a draft
+ * @property {"opens" | "breaks" | null} flip
+ */
+
+/** The Azure "Why?" dialog's content: the cell's decision and every rule evaluated (its trace). */
+export class AzureWhyView extends View {
+  /** @param {App} app @param {HTMLElement[]} mounts */
+  constructor(app, mounts) {
+    super(app, mounts, /** @type {{ request: AzureWhyRequest | null }} */ ({ request: null }));
+  }
+
+  deps() {
+    return [this.state.request];
+  }
+
+  render() {
+    const req = this.state.request;
+    if (!req) return [[]];
+    const { row, after, before, flip } = req;
+    return [[
+      el("dl", { class: "facts" },
+        el("dt", { text: "Pipeline" }), el("dd", { text: `${KIND_NAMES[row.kind]} in project ${this.app.azureConfig().project.name}` }),
+        el("dt", { text: "Job authorization scope" }), el("dd", { id: "az-why-scope", text: row.scope }),
+        el("dt", { text: "Identity" }), el("dd", { text: `${row.identity}${row.identityExists ? "" : " (not created yet: the pipeline has not run)"}` }),
+        el("dt", { text: "Resource" }), el("dd", {}, el("code", { text: resourceText(req.resource) }))),
+      flip ? el("p", { class: "note", id: "az-why-flip", text: `The draft ${flip} this cell: ${before?.allowed ? "allowed" : "denied"} (${before?.reason}) → ${after.allowed ? "allowed" : "denied"} (${after.reason}).` }) : null,
+      azureDecision(after, before ? "With the draft" : null, "az-why-verdict"),
+      before ? azureDecision(before, "Applied (before the draft)", "az-why-before") : null,
+    ]];
+  }
+}
+
+/** @param {Decision} decision @param {string | null} heading @param {string} id */
+function azureDecision(decision, heading, id) {
+  return el("div", { class: "decision", id },
+    heading ? el("h3", { text: heading }) : null,
+    el("div", { class: `verdict ${decision.allowed ? "allowed" : "denied"}` },
+      el("span", { "aria-hidden": "true", text: decision.allowed ? "✓ " : "✗ " }), decision.allowed ? "Allowed" : "Denied"),
+    el("p", {}, el("strong", { text: "Reason: " }), el("code", { class: "why-reason", text: decision.reason })),
+    el("p", {}, el("strong", { text: "Message: " }), decision.message),
+    traceTable(decision.trace, "The rules evaluated, in order"));
+}
+
+/** Opens "Why?" for one Azure cell. @param {App} app @param {AzureWhyRequest} request */
+export function openAzureWhy(app, request) {
+  const dialog = /** @type {HTMLDialogElement} */ (document.getElementById("az-why-dialog"));
+  /** @type {HTMLElement} */ (document.getElementById("az-why-title")).textContent = `Why? ${KIND_NAMES[request.kind]} pipeline → ${resourceText(request.resource)}`;
+  app.views.azureWhy.setState({ request });
+  if (!dialog.open) dialog.showModal();
+  announce(`${request.after.allowed ? "Allowed" : "Denied"}: ${request.after.reason}`);
 }

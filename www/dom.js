@@ -92,10 +92,12 @@ const MORPH_CONFIG = {
     },
     /**
      * A <details>' open state belongs to the person, once it is on the page (a view sets `open` when it
-     * creates one); `data-open` marks one whose state the view owns.
+     * creates one); `data-own-open` marks one whose state the view owns.
      * @param {string} name @param {Element} node
      */
-    beforeAttributeUpdated: (name, node) => !(name === "open" && node.tagName === "DETAILS" && !node.hasAttribute("data-own-open")),
+    beforeAttributeUpdated: (name, node) => !(name === "open" && node.tagName === "DETAILS" && !node.hasAttribute("data-own-open"))
+      // a field marked data-keep-value (a token) is never written by a render: its value is the person's
+      && !(name === "value" && node.hasAttribute("data-keep-value")),
   },
 };
 
@@ -140,8 +142,9 @@ export function el(tag, props = {}, ...children) {
     } else if (key === "dataset") Object.assign(node.dataset, value);
     else if (PROPERTIES.has(key)) {
       node[key] = value;
-      // reflected as an attribute too, so that a morph carries it to the live node
-      if (key === "open" || key === "hidden" || key === "disabled" || key === "multiple" || key === "required") {
+      // reflected as an attribute too, so that a morph carries it to the live node (an <option> the morph
+      // inserts is a clone, and a clone keeps attributes only)
+      if (key === "open" || key === "hidden" || key === "disabled" || key === "multiple" || key === "required" || key === "selected") {
         if (value) node.setAttribute(key, "");
       } else if (key === "value" && tag !== "textarea" && tag !== "select") node.setAttribute("value", String(value));
     }

@@ -48,18 +48,47 @@ export function gitlabExample() {
   };
 }
 
-/** The seed's example: SpaceGameWeb's project build identity granted access to FabrikamFiber. */
-export function azureExample() {
+/**
+ * A new organization's settings on `product` (azureProducts()' newDefaults), for the settings the product
+ * has (a label); the ones it lacks are left out.
+ * @param {import("job-token-scope").AzureProductProfile} product
+ */
+export function newSettings(product) {
+  /** @type {Record<string, boolean>} */
+  const out = {};
+  const labels = { limitJobScopeNonRelease: product.nonReleaseSetting, limitJobScopeRelease: product.releaseSetting, protectRepos: product.protectReposSetting };
+  for (const [key, label] of Object.entries(labels)) {
+    if (label) out[key] = product.newDefaults[/** @type {keyof typeof product.newDefaults} */ (key)];
+  }
+  return out;
+}
+
+/**
+ * A new Azure DevOps configuration on `product`: the organization and its project start with the
+ * product's defaults for new organizations; a YAML pipeline that has run once (its build identity exists).
+ * @param {import("job-token-scope").AzureProductProfile} product @param {string} [organization] @param {string} [project]
+ */
+export function newAzureConfig(product, organization = "fabrikam-tailspin", project = "SpaceGameWeb") {
+  return {
+    product: product.id,
+    organization: { name: organization, ...newSettings(product) },
+    project: { name: project, visibility: "private", ...newSettings(product) },
+    pipeline: { kind: "yaml", hasRun: true },
+  };
+}
+
+/**
+ * The seed's example in an organization created today on Azure DevOps Services (its newDefaults):
+ * SpaceGameWeb's project build identity granted access to FabrikamFiber; PartsUnlimited has no grant.
+ * @param {import("job-token-scope").AzureProductProfile[]} products azureProducts()
+ */
+export function azureExample(products) {
+  const services = products.find((p) => p.id === "services") ?? products[0];
+  const config = newAzureConfig(services);
   return {
     config: {
-      product: "services",
-      organization: {
-        name: "fabrikam-tailspin", limitJobScopeNonRelease: false, limitJobScopeRelease: false, protectRepos: false,
-      },
-      project: {
-        name: "SpaceGameWeb", visibility: "private", limitJobScopeNonRelease: true, limitJobScopeRelease: false,
-        protectRepos: true,
-      },
+      ...config,
+      organization: { ...config.organization, projects: [{ name: "FabrikamFiber", visibility: "private" }, { name: "PartsUnlimited", visibility: "private" }] },
       pipeline: { kind: "yaml", repositories: ["self", "FabrikamFiber/FabrikamFiber"], hasRun: true },
       grants: [
         {
@@ -75,6 +104,7 @@ export function azureExample() {
   };
 }
 
-export function exampleScenario() {
-  return { format: SCENARIO_FORMAT, view: "gitlab", gitlab: gitlabExample(), azure: azureExample() };
+/** @param {import("job-token-scope").AzureProductProfile[]} products azureProducts() */
+export function exampleScenario(products) {
+  return { format: SCENARIO_FORMAT, view: "gitlab", gitlab: gitlabExample(), azure: azureExample(products) };
 }

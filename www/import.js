@@ -15,8 +15,10 @@
 //   (a `visibility` in either list is kept: a project's on the project, a group's in the world's `groups`)
 // - GitLab combined (this page's own): `{ "project", "job_token_scope"?, "allowlist"?, "groups_allowlist"? }`
 //   or an array of those.
-// - Azure DevOps pipeline general settings (`_apis/build/generalsettings`): `enforceJobAuthScope`,
-//   `enforceJobAuthScopeForReleases`, `enforceReferencedRepoScopedToken`, for the organization or a project.
+// - Azure DevOps files, read by the package (`azureImportKind`, `importAzureSettings`): pipeline general
+//   settings (`_apis/build/generalsettings`), the organization's and the project's Pipelines › Settings page
+//   data, a build definition. Their patch is deep-merged into a copy of the config, which the engine then
+//   validates. The package is passed in (`options.api`): this module still imports nothing.
 // - A scenario exported by this page (`{ "format": "job-token-scope-scenario", ... }`).
 
 /** The marker of a scenario file exported by the simulator. */
@@ -29,15 +31,19 @@ export const KINDS = {
   "gitlab-allowlist": "GitLab: GET /projects/:id/job_token_scope/allowlist",
   "gitlab-groups-allowlist": "GitLab: GET /projects/:id/job_token_scope/groups_allowlist",
   "gitlab-combined": "GitLab: combined file { project, job_token_scope, allowlist, groups_allowlist }",
-  "azure-settings": "Azure DevOps: pipeline general settings",
+  "azure-general-settings": "Azure DevOps: pipeline general settings (_apis/build/generalsettings)",
+  "azure-organization-settings": "Azure DevOps: Organization settings › Pipelines › Settings (the page's data)",
+  "azure-project-settings": "Azure DevOps: Project settings › Pipelines › Settings (the page's data)",
+  "azure-build-definition": "Azure DevOps: build definition (_apis/build/definitions/{id})",
   scenario: "Scenario exported by this page",
 };
 
-/** Azure general settings field → AzureConfig setting. */
-export const AZURE_FIELDS = {
-  enforceJobAuthScope: "limitJobScopeNonRelease",
-  enforceJobAuthScopeForReleases: "limitJobScopeRelease",
-  enforceReferencedRepoScopedToken: "protectRepos",
+/** This page's Azure file kinds → the package's AzureImportKind. */
+export const AZURE_KINDS = {
+  "azure-general-settings": "general-settings",
+  "azure-organization-settings": "organization-settings",
+  "azure-project-settings": "project-settings",
+  "azure-build-definition": "build-definition",
 };
 
 const COMBINED_KEYS = ["project", "job_token_scope", "allowlist", "groups_allowlist"];
@@ -207,13 +213,19 @@ export function parseJson(text) {
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** The kind of an already parsed file, or null when it cannot tell (an empty array, say). */
-export function detectKind(value) {
+/**
+ * The kind of an already parsed file, or null when it cannot tell (an empty array, say). An exported
+ * scenario first; then the package's `azureImportKind` (when `api` is given), before any GitLab guess:
+ * a build definition has a `project` too; then the GitLab responses.
+ * @param {any} value @param {{ azureImportKind: (file: unknown) => string | null }} [api]
+ */
+export function detectKind(value, api) {
+  if (isObject(value) && value.format === SCENARIO_FORMAT) return "scenario";
+  const azure = api?.azureImportKind(value);
+  if (azure) return `azure-${azure}`;
   if (isObject(value)) {
-    if (value.format === SCENARIO_FORMAT) return "scenario";
     if ("project" in value) return "gitlab-combined";
     if ("inbound_enabled" in value || "outbound_enabled" in value) return "gitlab-scope";
-    if (Object.keys(AZURE_FIELDS).some((k) => k in value)) return "azure-settings";
     return null;
   }
   if (Array.isArray(value) && value.length > 0) {
@@ -374,41 +386,65 @@ export function importGitlab(world, value, { kind, project, replace = false } = 
 // ───────────────────────────── Azure ─────────────────────────────
 
 /**
- * Applies Azure DevOps pipeline general settings to a copy of `config` at `level`
- * ("organization" or "project"). Fields other than the three job authorization ones are listed in
- * `notes` and ignored. Returns `{ config, notes }`.
+ * Deep-merges `patch` into `target` (changed in place, and returned): objects key by key, `null` deletes
+ * the key, anything else replaces it. (The merge importAzureSettings' patch asks for, index.d.ts.)
+ * @param {any} target @param {any} patch
  */
-export function importAzure(config, value, { level = "project" } = {}) {
+export function mergePatch(target, patch) {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete target[key];
+    else if (isObject(value)) target[key] = mergePatch(isObject(target[key]) ? target[key] : {}, value);
+    else target[key] = clone(value);
+  }
+  return target;
+}
+
+/** The package's error (`path: message`, with a code) as an ImportError at that path. @param {any} err */
+function located(err) {
+  if (!err?.code) return err;
+  const m = /^([^\s:]+): ([\s\S]*)$/.exec(String(err.message));
+  return m ? new ImportError(m[1], m[2], { code: err.code }) : new ImportError("", String(err.message), { code: err.code });
+}
+
+/**
+ * Reads an Azure DevOps file with the package (`importAzureSettings`: the file's kind, the level general
+ * settings go to, the config's product) and merges its patch into a copy of `config`; the engine then
+ * validates the copy (`validateAzureConfig`), whose problems join the package's notes. Returns
+ * `{ config, kind, notes }`; throws ImportError.
+ * @param {any} config @param {any} value
+ * @param {{ api: any, kind?: string, level?: string }} options
+ */
+export function importAzure(config, value, { api, kind = "auto", level = "project" }) {
+  if (!api) throw new ImportError("", "reading an Azure DevOps file needs the package (importAzureSettings)");
   if (level !== "organization" && level !== "project") throw new ImportError("level", `expected organization or project, found ${level}`);
-  if (!isObject(value)) throw new ImportError("", `expected the pipeline general settings object, found ${typeName(value)}`);
-  const present = Object.keys(AZURE_FIELDS).filter((k) => k in value);
-  if (present.length === 0) {
-    throw new ImportError("", `none of ${Object.keys(AZURE_FIELDS).join(", ")} is present`);
-  }
-  for (const key of present) {
-    if (typeof value[key] !== "boolean") throw new ImportError(key, `expected true or false, found ${typeName(value[key])}`);
-  }
   const next = clone(config);
-  next[level] = { ...next[level] };
-  for (const key of present) next[level][AZURE_FIELDS[key]] = value[key];
-  const notes = present.map((k) => `${level}.${AZURE_FIELDS[k]} = ${value[k]} (from ${k})`);
-  const ignored = Object.keys(value).filter((k) => !(k in AZURE_FIELDS));
-  if (ignored.length) notes.push(`ignored (not about job access tokens): ${ignored.join(", ")}`);
-  return { config: next, notes };
+  let imported;
+  let problems;
+  try {
+    imported = api.importAzureSettings(value, { kind: AZURE_KINDS[kind] ?? kind, level, product: next.product ?? "services" });
+    mergePatch(next, imported.patch);
+    problems = api.validateAzureConfig(next);
+  } catch (err) {
+    throw located(err);
+  }
+  const notes = [...imported.notes, ...problems.map((p) => `problem ${p.code} at ${p.path}: ${p.message}`)];
+  return { config: next, kind: `azure-${imported.kind}`, notes };
 }
 
 // ───────────────────────────── whole files ─────────────────────────────
 
 /**
  * Reads one file's text into a copy of `scenario` (`{ gitlab: { world }, azure: { config }, ... }`).
- * `options`: `kind` (default "auto"), `project`, `level`, `replace`. Returns
- * `{ scenario, kind, platform: "gitlab"|"azure"|"both", notes }`; throws ImportError.
+ * `options`: `kind` (default "auto"), `project`, `level`, `replace`, `api` (the package, for Azure files).
+ * Returns `{ scenario, kind, platform: "gitlab"|"azure"|"both", notes }`; throws ImportError.
+ * @param {any} scenario @param {string} text
+ * @param {{ kind?: string, project?: string, level?: string, replace?: boolean, api?: any }} [options]
  */
 export function importText(scenario, text, options = {}) {
   const value = parseJson(text);
   let kind = options.kind ?? "auto";
   if (kind === "auto") {
-    kind = detectKind(value);
+    kind = detectKind(value, options.api);
     if (!kind) {
       throw new ImportError("", Array.isArray(value) && value.length === 0
         ? "an empty array: choose which GitLab allowlist it is (projects or groups) under \"File kind\""
@@ -420,8 +456,8 @@ export function importText(scenario, text, options = {}) {
   if (kind === "scenario") {
     return { scenario: readScenario(value), kind, platform: "both", notes: ["the whole scenario was replaced"] };
   }
-  if (kind === "azure-settings") {
-    const { config, notes } = importAzure(next.azure.config, value, options);
+  if (kind in AZURE_KINDS) {
+    const { config, notes } = importAzure(next.azure.config, value, { api: options.api, kind, level: options.level });
     next.azure = { ...next.azure, config };
     return { scenario: next, kind, platform: "azure", notes };
   }

@@ -52,7 +52,7 @@ function renderScenarioPanel(app, view) {
   el("summary", {}, el("span", { class: "summary-title", text: "Scenario: import, export, share" })));
 
   const text = el("textarea", { id: "import-text", rows: "8", spellcheck: "false", value: state.text,
-    placeholder: "Paste JSON here: a GitLab REST API response, a combined file, Azure pipeline general settings, or an exported scenario",
+    placeholder: "Paste JSON here: a GitLab REST API response, a combined file, an Azure DevOps settings file or build definition, or an exported scenario",
     on: { input: (e) => (state.text = e.target.value) } });
   const kind = select({ id: "import-kind", on: { change: (e) => (state.kind = e.target.value) } }, Object.entries(KINDS), state.kind);
   // prefilled with the selected project; the scenario's projects are suggested
@@ -80,7 +80,7 @@ function renderScenarioPanel(app, view) {
       field("File kind", kind),
       field("GitLab project path (for one-endpoint GitLab files)", project, "The selected project, unless you type another: a path not in the scenario is created only after you confirm."),
       datalist("import-project-options", world.projects.map((p) => p.path)),
-      field("Azure settings level", level)),
+      field("Azure general settings go to", level, "For _apis/build/generalsettings only: the Settings pages' data say their own level.")),
     el("div", { class: "check" }, replace, el("label", { for: "import-replace", text: "Replace the GitLab projects (otherwise merge into them)" })),
     el("div", { class: "row" },
       el("button", { type: "submit", id: "import-button", text: "Import pasted JSON" }),
@@ -96,7 +96,7 @@ function renderScenarioPanel(app, view) {
       el("button", { type: "button", id: "example-gitlab", class: "secondary", text: "Load the GitLab example",
         on: { click: () => app.replaceScenario({ ...app.scenario, view: "gitlab", gitlab: gitlabExample() }, "GitLab example loaded. Undo brings your scenario back.", "load the GitLab example") } }),
       el("button", { type: "button", id: "example-azure", class: "secondary", text: "Load the Azure example",
-        on: { click: () => app.replaceScenario({ ...app.scenario, view: "azure", azure: azureExample() }, "Azure example loaded. Undo brings your scenario back.", "load the Azure example") } })),
+        on: { click: () => app.replaceScenario({ ...app.scenario, view: "azure", azure: azureExample(app.products) }, "Azure example loaded. Undo brings your scenario back.", "load the Azure example") } })),
     el("p", { class: "hint", text: "The link holds the whole scenario (compressed, in the part after #, which is never sent to a server). The scenario is also kept in this browser's local storage." }),
     state.shareNote ? el("p", { role: "status", class: "note", text: state.shareNote }) : null));
   return panel;
@@ -165,7 +165,7 @@ export function runImport(app, view, files, confirmed = false) {
   for (const { name, text } of files) {
     try {
       const project = state.project ?? app.scenario.gitlab.ui.project ?? "";
-      const options = { kind: state.kind, project, level: state.level, replace: state.replace };
+      const options = { kind: state.kind, project, level: state.level, replace: state.replace, api: app.api };
       const result = importText(next, text, options);
       app.checkScenario(result.scenario); // the engine's verdict on the result (throws with a path)
       next = result.scenario;

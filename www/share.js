@@ -7,6 +7,8 @@ const PREFIX = "s=";
 export const STORAGE_KEY = "job-token-scope/scenario";
 /** The what-if draft (a GitLab world) of the stored scenario: it survives a reload. */
 export const DRAFT_KEY = "job-token-scope/draft";
+/** The Azure what-if draft (an Azure config), beside it. */
+export const AZURE_DRAFT_KEY = "job-token-scope/azure-draft";
 
 async function pipe(bytes, stream) {
   const out = new Blob([bytes]).stream().pipeThrough(stream);
@@ -64,21 +66,21 @@ export function store(scenario, storage = globalThis.localStorage) {
   }
 }
 
-/** The stored what-if draft, or null. */
-export function loadDraft(storage = globalThis.localStorage) {
+/** The stored what-if draft (under `key`), or null. */
+export function loadDraft(storage = globalThis.localStorage, key = DRAFT_KEY) {
   try {
-    const text = storage?.getItem(DRAFT_KEY);
+    const text = storage?.getItem(key);
     return text ? JSON.parse(text) : null;
   } catch {
     return null;
   }
 }
 
-/** Keeps the what-if draft (null: there is none). @param {unknown} draft */
-export function storeDraft(draft, storage = globalThis.localStorage) {
+/** Keeps the what-if draft under `key` (null: there is none). @param {unknown} draft */
+export function storeDraft(draft, storage = globalThis.localStorage, key = DRAFT_KEY) {
   try {
-    if (draft) storage?.setItem(DRAFT_KEY, JSON.stringify(draft));
-    else storage?.removeItem(DRAFT_KEY);
+    if (draft) storage?.setItem(key, JSON.stringify(draft));
+    else storage?.removeItem(key);
   } catch {
     // as for the scenario
   }

@@ -1,14 +1,17 @@
 // Unit tests of www/import.js (data translation from API JSON to the simulator's scenario), run
-// directly in Node: `node --test tests/e2e/`.
+// directly in Node: `node --test tests/e2e/` (after `make pkg`: Azure files are read by the package).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  AZURE_FIELDS, ImportError, SCENARIO_FORMAT, detectKind, importAzure, importGitlab, importText, lineColumn,
-  locateJsonError, parseJson, readScenario,
+  ImportError, SCENARIO_FORMAT, detectKind, importAzure, importGitlab, importText, lineColumn,
+  locateJsonError, mergePatch, parseJson, readScenario,
 } from "../../www/import.js";
-import { exampleScenario } from "../../www/examples.js";
+import { exampleScenario as example, newAzureConfig } from "../../www/examples.js";
+import * as api from "../../pkg/node.js";
+
+const exampleScenario = () => example(api.azureProducts());
 import { decodeFragment, encodeFragment } from "../../www/share.js";
 
 const world = () => ({
@@ -80,8 +83,15 @@ test("detectKind tells the REST responses, combined files, Azure settings and sc
   assert.equal(detectKind([{ id: 2, full_path: "acme/tools" }]), "gitlab-groups-allowlist");
   assert.equal(detectKind({ project: "acme/api", allowlist: [] }), "gitlab-combined");
   assert.equal(detectKind([{ project: "acme/api" }]), "gitlab-combined");
-  assert.equal(detectKind({ enforceJobAuthScope: true, statusBadgesArePrivate: true }), "azure-settings");
-  assert.equal(detectKind({ format: SCENARIO_FORMAT }), "scenario");
+  assert.equal(detectKind({ enforceJobAuthScope: true, statusBadgesArePrivate: true }, api), "azure-general-settings");
+  assert.equal(detectKind({ enforceJobAuthScope: true }), null, "Azure files are told by the package");
+  // a build definition has a `project` (an object): the package is asked before the GitLab guess
+  const definition = { id: 7, name: "web", process: { type: 2, yamlFilename: "azure-pipelines.yml" }, project: { name: "SpaceGameWeb" } };
+  assert.equal(detectKind(definition, api), "azure-build-definition");
+  assert.equal(detectKind(definition), "gitlab-combined");
+  assert.equal(detectKind({ dataProviders: { "ms.vss-build-web.pipelines-org-settings-data-provider": { enforceJobAuthScope: true } } }, api), "azure-organization-settings");
+  assert.equal(detectKind({ project: "acme/api", allowlist: [] }, api), "gitlab-combined");
+  assert.equal(detectKind({ format: SCENARIO_FORMAT }, api), "scenario");
   assert.equal(detectKind([]), null);
   assert.equal(detectKind({ hello: 1 }), null);
   assert.equal(detectKind("text"), null);
@@ -183,29 +193,67 @@ test("field errors name the field path", () => {
   }
 });
 
-test("Azure general settings map to the three settings at the chosen level; other fields are ignored", () => {
+test("mergePatch: objects key by key, null deletes the key, the rest replaces", () => {
+  const target = { a: { b: 1, c: 2 }, d: [1], e: "x" };
+  assert.deepEqual(mergePatch(target, { a: { b: null, f: { g: null, h: 1 } }, d: [2], e: null }), { a: { c: 2, f: { h: 1 } }, d: [2] });
+});
+
+test("Azure files: the package reads them, the patch is merged into a copy, the engine's problems join its notes", () => {
   const config = exampleScenario().azure.config;
   const settings = {
     enforceJobAuthScope: true, enforceJobAuthScopeForReleases: false, enforceReferencedRepoScopedToken: true,
     enforceSettableVar: true, publishPipelineMetadata: false,
   };
-  const { config: org, notes } = importAzure(config, settings, { level: "organization" });
+  const { config: org, notes, kind } = importAzure(config, settings, { api, level: "organization" });
+  assert.equal(kind, "azure-general-settings");
   assert.equal(org.organization.limitJobScopeNonRelease, true);
   assert.equal(org.organization.limitJobScopeRelease, false);
   assert.equal(org.organization.protectRepos, true);
   assert.deepEqual(org.project, config.project, "project untouched");
   assert.ok(notes.some((n) => n.includes("enforceSettableVar")), notes.join("\n"));
-  const { config: project } = importAzure(config, { enforceJobAuthScopeForReleases: true }, { level: "project" });
-  assert.equal(project.project.limitJobScopeRelease, true);
-  assert.equal(project.project.limitJobScopeNonRelease, config.project.limitJobScopeNonRelease);
-  assert.deepEqual(Object.values(AZURE_FIELDS).sort(), ["limitJobScopeNonRelease", "limitJobScopeRelease", "protectRepos"]);
+  assert.ok(!notes.some((n) => n.includes("not about job access tokens")), "the package's notes, not www's");
+  assert.equal(config.organization.limitJobScopeRelease, true, "the config given is not modified");
+
+  // the project's page: enabled / orgEnabled; under an organization limit, an explicit off is a problem
+  const page = { dataProviders: { "ms.vss-build-web.pipelines-general-settings-data-provider": {
+    enforceJobAuthScope: { enabled: false, orgEnabled: true } } } };
+  const { config: project, notes: pageNotes } = importAzure(config, page, { api });
+  assert.equal(project.project.limitJobScopeNonRelease, false);
+  assert.equal(project.organization.limitJobScopeNonRelease, true);
+  assert.ok(pageNotes.some((n) => /^problem locked_by_organization at project\.limitJobScopeNonRelease/.test(n)), pageNotes.join("\n"));
+
+  // a YAML build definition clears the Options-tab scope (null deletes the key)
+  const classic = { ...config, pipeline: { ...config.pipeline, kind: "classic-build", buildJobAuthorizationScope: "collection" } };
+  const yaml = { id: 7, name: "web", process: { type: 2 }, jobAuthorizationScope: "projectCollection", project: { name: "SpaceGameWeb", visibility: "private" } };
+  const { config: fromYaml } = importAzure(classic, yaml, { api, kind: "azure-build-definition" });
+  assert.equal(fromYaml.pipeline.kind, "yaml");
+  assert.equal("buildJobAuthorizationScope" in fromYaml.pipeline, false);
+  assert.deepEqual(fromYaml.pipeline.repositories, config.pipeline.repositories, "what the file does not say is kept");
+
+  // the product of the config decides which settings a file may set
+  const server2020 = newAzureConfig(api.azureProducts().find((p) => p.id === "server-2020"));
+  const { config: old, notes: oldNotes } = importAzure(server2020, { enforceJobAuthScope: true, enforceReferencedRepoScopedToken: true }, { api });
+  assert.equal(old.project.limitJobScopeNonRelease, true);
+  assert.equal("protectRepos" in old.project, false);
+  assert.ok(oldNotes.some((n) => n.includes("enforceReferencedRepoScopedToken")), oldNotes.join("\n"));
 });
 
-test("Azure settings errors", () => {
+test("Azure file errors say where, from the package", () => {
   const config = exampleScenario().azure.config;
-  assert.equal(importError(() => importAzure(config, { enforceJobAuthScope: "true" })).where, "enforceJobAuthScope");
-  assert.match(importError(() => importAzure(config, { other: 1 })).message, /none of enforceJobAuthScope/);
-  assert.match(importError(() => importAzure(config, [])).message, /found an array/);
+  const err = importError(() => importAzure(config, { enforceJobAuthScope: "true" }, { api }));
+  assert.equal(err.where, "enforceJobAuthScope");
+  assert.match(err.detail, /expected true or false/);
+  assert.equal(err.code, "invalid_input");
+  const provider = importError(() => importAzure(config, { dataProviders: { "ms.vss-build-web.pipelines-org-settings-data-provider": { enforceJobAuthScope: 1 } } }, { api }));
+  assert.equal(provider.where, "dataProviders.ms.vss-build-web.pipelines-org-settings-data-provider.enforceJobAuthScope");
+  const array = importError(() => importAzure(config, [], { api, kind: "azure-general-settings" }));
+  assert.equal(array.code, "invalid_input");
+  assert.match(array.message, /found an array/);
+  const unknown = importError(() => importAzure(config, { other: 1 }, { api }));
+  assert.equal(unknown.where, "");
+  assert.match(unknown.message, /^not an Azure DevOps file this import reads/);
+  assert.match(importError(() => importAzure(config, {}, {})).message, /needs the package/);
+  assert.match(importError(() => importText(scenario(), '{"enforceJobAuthScope": true}', {})).message, /not a file this page knows/);
 });
 
 test("importText: detects the kind, imports into a copy, says which platform changed", () => {
@@ -216,9 +264,10 @@ test("importText: detects the kind, imports into a copy, says which platform cha
   assert.deepEqual(result.scenario.gitlab.world.projects[1].inbound.projects, ["acme/new"]);
   assert.deepEqual(before, scenario(), "the scenario given is not modified");
 
-  const azure = importText(before, '{"enforceJobAuthScope": true}', { level: "organization" });
+  const azure = importText(before, '{"enforceJobAuthScope": false}', { level: "organization", api });
   assert.equal(azure.platform, "azure");
-  assert.equal(azure.scenario.azure.config.organization.limitJobScopeNonRelease, true);
+  assert.equal(azure.kind, "azure-general-settings");
+  assert.equal(azure.scenario.azure.config.organization.limitJobScopeNonRelease, false);
 
   const err = importError(() => importText(before, "[]", {}));
   assert.match(err.message, /empty array/);

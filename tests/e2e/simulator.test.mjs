@@ -620,11 +620,11 @@ test("Azure view: scope, identity, repositories, FAQ trace and an access decisio
     assert.equal(await page.textContent("#az-identity"), "SpaceGameWeb Build Service (fabrikam-tailspin)");
     assert.equal(await page.textContent("#az-identity-exists"), "yes");
     assert.match(await page.textContent("#az-repositories"), /only the referenced ones: self, FabrikamFiber\/FabrikamFiber/);
-    assert.match(await page.textContent("#az-scope table.trace"), /project_setting\s*pass/);
+    assert.match(await page.textContent("#az-scope table.trace"), /organization_setting\s*pass/);
     assert.equal((await page.textContent("#az-access-verdict")).trim(), "✓ Allowed");
     assert.equal(await page.textContent("#az-access-reason"), "granted");
     // the product's own labels
-    assert.equal(await page.textContent('label[for="az-project-protect"]'), "Protect access to repositories in YAML pipelines");
+    assert.equal(await page.textContent('label[for="az-org-protect"]'), "Protect access to repositories in YAML pipelines");
     await page.screenshot({ path: join(SHOTS, "azure.png"), fullPage: true });
     await page.screenshot({ path: join(SHOTS, "azure-docs.png"), fullPage: true, clip: await region(page, ".columns.az", ".columns.az") });
 
@@ -637,6 +637,9 @@ test("Azure view: scope, identity, repositories, FAQ trace and an access decisio
     assert.equal(await page.textContent("#az-access-reason"), "repository_not_referenced");
 
     // an organization limit locks the project setting
+    await page.uncheck("#az-org-release");
+    assert.equal(await page.isDisabled("#az-project-release"), false);
+    await page.uncheck("#az-project-release");
     await page.check("#az-org-release");
     assert.equal(await page.isDisabled("#az-project-release"), true);
     assert.equal(await page.isChecked("#az-project-release"), true);
@@ -645,6 +648,7 @@ test("Azure view: scope, identity, repositories, FAQ trace and an access decisio
     assert.match(await page.textContent('[data-path="project.limitJobScopeRelease"]'), /locked_by_organization/);
 
     // classic build: the Options tab's scope
+    await page.uncheck("#az-org-nonrelease");
     await page.uncheck("#az-project-nonrelease");
     await page.selectOption("#az-kind", "classic-build");
     await page.selectOption("#az-build-scope", "collection");
@@ -662,13 +666,14 @@ test("Azure view: scope, identity, repositories, FAQ trace and an access decisio
 
 test("Azure import: pipeline general settings at organization level", { timeout: TEST_MS }, async () => {
   await withPage(async (page) => {
-    await importPasted(page, JSON.stringify({ enforceJobAuthScope: true, enforceJobAuthScopeForReleases: false,
+    await importPasted(page, JSON.stringify({ enforceJobAuthScope: false, enforceJobAuthScopeForReleases: false,
       enforceReferencedRepoScopedToken: false, enforceSettableVar: true }), { level: "organization" });
     await page.waitForSelector("#az-scope-value");
-    assert.equal(await page.isChecked("#az-org-nonrelease"), true);
-    assert.equal(await page.isDisabled("#az-project-nonrelease"), true);
-    assert.match(await page.textContent("#import-result"), /ignored \(not about job access tokens\): enforceSettableVar/);
-    assert.match(await page.textContent("#az-scope table.trace"), /organization_setting\s*pass/);
+    assert.equal(await page.isChecked("#az-org-nonrelease"), false);
+    assert.equal(await page.isDisabled("#az-project-nonrelease"), false);
+    assert.match(await page.textContent("#import-result"), /organization\.limitJobScopeNonRelease = false/);
+    assert.match(await page.textContent("#import-result"), /enforceSettableVar/);
+    assert.match(await page.textContent("#az-scope table.trace"), /project_setting\s*pass/);
   });
 });
 
@@ -695,7 +700,9 @@ test("works offline once loaded", { timeout: TEST_MS }, async () => {
     await page.selectOption("#gl-matrix-permission", "admin_packages");
     await page.click("#tab-azure");
     await page.waitForSelector("#az-scope-value");
+    await page.waitForSelector('#az-matrix-mount[data-state="ready"]');
     await page.click("#tab-gitlab");
+    await page.waitForSelector('#gl-matrix-mount[data-state="ready"]');
     assert.match(await cell(page, "acme/ci", "acme/platform/api").getAttribute("aria-label"), /admin_packages|allowlisted_project/);
     assert.deepEqual(errors, []);
   } finally {

@@ -11,7 +11,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bigScenario } from "./support/big-scenario.mjs";
 import { encodeFragment } from "../../www/share.js";
-import { exampleScenario } from "../../www/examples.js";
+import { exampleScenario as example } from "../../www/examples.js";
+import { azureProducts } from "../../pkg/node.js";
+
+const exampleScenario = () => example(azureProducts());
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SHOTS = join(ROOT, "tests", "e2e", "screenshots");

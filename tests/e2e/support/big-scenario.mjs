@@ -4,6 +4,7 @@
 
 import { SCENARIO_FORMAT } from "../../../www/import.js";
 import { azureExample } from "../../../www/examples.js";
+import { azureProducts } from "../../../pkg/node.js";
 
 /** @param {number} n */
 export function bigWorld(n) {
@@ -36,6 +37,6 @@ export function bigScenario(n) {
     format: SCENARIO_FORMAT,
     view: "gitlab",
     gitlab: { world: bigWorld(n), ui: { project: "acme/team0/svc0", actingUser: "", matrixPermission: "", matrixUser: "" } },
-    azure: azureExample(),
+    azure: azureExample(azureProducts()),
   };
 }
