@@ -14,6 +14,7 @@ import { decodeFragment, encodeFragment, loadStored, store, loadDraft, storeDraf
 import { GitlabView } from "./gitlab.js";
 import { AzureView, AzureMatrixView, AzureWhyView } from "./azure.js";
 import { ScenarioView } from "./io.js";
+import { ConnectView } from "./connect.js";
 import { MatrixView, CheckView, WhyView } from "./matrix.js";
 import { MatrixEngine } from "./matrix-engine.js";
 import { View } from "./view.js";
@@ -21,12 +22,13 @@ import { View } from "./view.js";
 /** @typedef {import("job-token-scope").GitlabWorld} GitlabWorld */
 /** @typedef {import("job-token-scope").AzureConfig} AzureConfig */
 /** @typedef {import("job-token-scope").GitlabVersionProfile} GitlabVersionProfile */
+/** @typedef {import("/pkg/gitlab-fetch.js").AuthLogEntry} AuthLogEntry */
 /**
  * The scenario: what the link, local storage and an exported file hold.
  * @typedef {object} Scenario
  * @property {string} [format]
  * @property {"gitlab" | "azure"} view
- * @property {{ world: GitlabWorld, ui: GitlabUi }} gitlab
+ * @property {{ world: GitlabWorld, ui: GitlabUi, log?: AuthLogEntry[] }} gitlab the world, and the authentication log read with it (live import)
  * @property {{ config: AzureConfig, ui: { resource?: any } }} azure
  */
 /**
@@ -86,6 +88,7 @@ export class App {
     const mount = (/** @type {string} */ id, /** @type {string} */ tag = "div") => el(tag, { id });
     const banner = mount("banner");
     const scenarioMount = mount("scenario-mount");
+    const connectMount = mount("connect-mount");
     const tabs = el("div", { role: "tablist", class: "tabs", "aria-label": "Platform" });
     const glTop = mount("gl-top");
     const glMatrix = el("section", { id: "gl-matrix-mount", class: "panel matrix-panel", "aria-labelledby": "gl-matrix-heading" });
@@ -96,12 +99,13 @@ export class App {
     const azMatrix = el("section", { id: "az-matrix-mount", class: "panel matrix-panel", "aria-labelledby": "az-matrix-heading" });
     const azMount = el("div", { id: "az-mount" }, azTop, azMatrix);
     this.panel = el("div", { role: "tabpanel", id: "view" }, glPage, azMount);
-    main.append(banner, scenarioMount, tabs, this.panel);
+    main.append(banner, scenarioMount, connectMount, tabs, this.panel);
     this.glPage = glPage;
     this.azMount = azMount;
     this.views = {
       banner: new BannerView(this, [banner]),
       scenario: new ScenarioView(this, [scenarioMount]),
+      connect: new ConnectView(this, [connectMount]),
       tabs: new TabsView(this, [tabs]),
       gitlab: new GitlabView(this, [glTop, glBottom]),
       matrix: new MatrixView(this, [glMatrix]),
@@ -165,7 +169,7 @@ export class App {
   /** @returns {Scenario} */
   snapshotScenario() {
     const s = this.scenario;
-    return { ...s, gitlab: { world: s.gitlab.world, ui: { ...s.gitlab.ui } }, azure: { config: s.azure.config, ui: { ...s.azure.ui } } };
+    return { ...s, gitlab: { ...s.gitlab, ui: { ...s.gitlab.ui } }, azure: { config: s.azure.config, ui: { ...s.azure.ui } } };
   }
 
   undo() {
@@ -394,7 +398,7 @@ export class App {
     this.panel.setAttribute("aria-labelledby", `tab-${this.scenario.view}`);
     this.panel.dataset.view = this.scenario.view;
     const views = this.views;
-    for (const view of [views.banner, views.scenario, views.tabs]) safeUpdate(view);
+    for (const view of [views.banner, views.scenario, views.connect, views.tabs]) safeUpdate(view);
     if (gitlab) for (const view of [views.gitlab, views.matrix, views.check]) safeUpdate(view);
     else for (const view of [views.azure, views.azureMatrix]) safeUpdate(view);
     main.setAttribute("aria-busy", "false");

@@ -566,7 +566,7 @@ function azureDiff(flips) {
   }
   const opens = flips.filter((f) => f.change === "opens").length;
   wrap.append(el("p", { text: `${opens} opened, ${flips.length - opens} broken.` }),
-    el("div", { class: "scroll" }, el("table", {},
+    el("div", { class: "scroll", role: "region", tabindex: "0", "aria-label": "Cells the draft flips" }, el("table", {},
       el("caption", { text: "Before (applied) → after (draft)" }),
       el("thead", {}, el("tr", {},
         el("th", { scope: "col", text: "Pipeline" }), el("th", { scope: "col", text: "Resource" }), el("th", { scope: "col", text: "Change" }),

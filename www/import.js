@@ -479,10 +479,14 @@ export function readScenario(value) {
   if (value.view !== undefined && value.view !== "gitlab" && value.view !== "azure") {
     throw new ImportError("view", 'expected "gitlab" or "azure"');
   }
+  if (value.gitlab.log !== undefined && !Array.isArray(value.gitlab.log)) throw new ImportError("gitlab.log", "expected an array of authentication log entries");
+  /** @type {any} */
+  const gitlab = { world: clone(value.gitlab.world), ui: clone(value.gitlab.ui) ?? {} };
+  if (value.gitlab.log !== undefined) gitlab.log = clone(value.gitlab.log);
   return {
     format: SCENARIO_FORMAT,
     view: value.view ?? "gitlab",
-    gitlab: { world: clone(value.gitlab.world), ui: clone(value.gitlab.ui) ?? {} },
+    gitlab,
     azure: { config: clone(value.azure.config), ui: clone(value.azure.ui) ?? {} },
   };
 }

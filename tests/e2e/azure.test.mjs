@@ -331,6 +331,7 @@ test("390 px: the Azure view, its matrix and draft without horizontal page scrol
     await page.waitForSelector("#az-diff tbody tr");
     const [scroll, client] = await widths(page);
     assert.ok(scroll <= client, `page ${scroll} px wide on a ${client} px screen`);
+    assert.deepEqual(await axe(page), [], "390 px, draft");
     await page.locator("#az-cell-0-0").click();
     await page.waitForSelector("#az-why-dialog[open]");
     const box = await page.locator("#az-why-dialog").boundingBox();

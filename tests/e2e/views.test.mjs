@@ -100,7 +100,8 @@ test("an edit updates the page in place: an open <details> stays open, the scrol
       // a property: a redraw that replaced these nodes would lose it
       document.getElementById("scenario-panel").mark = "kept";
       document.getElementById("gl-users-heading").mark = "kept";
-      window.scrollTo(0, 600);
+      // scrolled down, with the controls used below still in view (Playwright would scroll to them)
+      window.scrollTo(0, Math.round(document.getElementById("gl-acting-user").getBoundingClientRect().top + scrollY - 300));
       return scrollY;
     });
     await page.selectOption("#gl-acting-user", "alice");
