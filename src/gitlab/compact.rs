@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::path::{parent, within};
 use super::permission::{Permission, PermissionSet};
+use super::rules::{Query, Reason};
 use super::world::World;
 use crate::Error;
 
@@ -63,14 +64,10 @@ struct Working {
 }
 
 impl Working {
-    /// Whether `other`, admitting the same project, lets it do something this entry does not (where
-    /// the release enforces fine-grained permissions: before, every entry grants the same).
-    fn grants_less_than(&self, other: &Working) -> bool {
-        let (a, b) = (&self.entry, &other.entry);
-        !a.default_permissions
-            && (b.default_permissions
-                || Permission::all()
-                    .any(|p| other.granted.contains(p) && !self.granted.contains(p)))
+    /// Whether the entry grants `permission` (`None`: a request that names none, which only the
+    /// default permissions answer).
+    fn grants(&self, permission: Option<Permission>) -> bool {
+        self.entry.default_permissions || permission.is_some_and(|p| self.granted.contains(p))
     }
 }
 
@@ -222,22 +219,26 @@ impl World {
 
         // Per project of the world, the entry that admits it before and after, as the inbound rule picks
         // it (its own project entry, else its nearest group entry; a group entry admits the projects
-        // *below* it, not one at its own path): listed where the new one grants more.
+        // *below* it, not one at its own path): listed where it was not admitted before, or where the
+        // new entry grants a request that the old one's grant denied (and no public fallback answered:
+        // the decision today says so).
         let after = Grants::of(&entries);
         let mut admits_also = AdmitsAlso(
             (entries.iter().filter(|w| w.new))
                 .map(|w| (w.entry.path.clone(), Vec::new()))
                 .collect(),
         );
-        for q in self.projects.iter().filter(|q| q.key != own.key) {
+        for (source, q) in self.projects.iter().enumerate() {
+            if source == p {
+                continue;
+            }
             let Some(now) = after.admitting(&q.key) else {
                 continue;
             };
-            if before
-                .admitting(&q.key)
-                .is_some_and(|was| !self.profile.fine_grained || !was.grants_less_than(now))
-            {
-                continue;
+            if let Some(was) = before.admitting(&q.key) {
+                if !self.newly_granted(source, p, was, now) {
+                    continue;
+                }
             }
             let path = &now.entry.path;
             match admits_also.0.iter_mut().find(|(entry, _)| entry == path) {
@@ -252,6 +253,29 @@ impl World {
             groups: groups.into_iter().map(|w| w.entry).collect(),
             admits_also,
         })
+    }
+}
+
+impl World {
+    /// Whether the entry `now` lets `source` make a request to `target` that today's entry `was`
+    /// refuses: a request its grant lacks, which the decision today denies for that lack alone (a
+    /// public or internal target's fallback may already answer it). Before 18.3 every entry grants
+    /// the same.
+    fn newly_granted(&self, source: usize, target: usize, was: &Working, now: &Working) -> bool {
+        if !self.profile.fine_grained {
+            return false;
+        }
+        let requests = std::iter::once(None).chain(Permission::requestable().map(Some));
+        requests
+            .filter(|&permission| now.grants(permission) && !was.grants(permission))
+            .any(|permission| {
+                let finding = self.decide(&Query::new(self, source, target, permission), &mut ());
+                !finding.allowed
+                    && matches!(
+                        finding.reason,
+                        Reason::PermissionNotGranted | Reason::NoJobTokenPermission
+                    )
+            })
     }
 }
 
