@@ -1,0 +1,857 @@
+//! `planGitlabEnforcement` (docs/enforcement.md): before inbound allowlists are enforced, which logged
+//! uses of job tokens would break, the allowlist that keeps every one of them working within the
+//! release's limits while admitting the fewest other projects, and what GitLab's own auto-populate
+//! would write instead.
+//!
+//! The proposal is exact, not greedy: a dynamic program over the groups above the sources that need
+//! an entry, taken in path order ([`Planner::cheapest`]). GitLab's greedy
+//! (`Gitlab::Utils::TraversalIdCompactor`) is reproduced as its source has it, ties included
+//! ([`Planner::gitlab`]), for comparison. Nothing here changes the world or decides access: whether a
+//! source is admitted is the inbound rule's answer ([`World::inbound_entry`]).
+
+use serde::Serialize;
+
+use super::compact::CompactEntry;
+use super::input::{AuthLog, AuthLogEntry, PlanOptions, Strategy};
+use super::path::within;
+use super::version::Version;
+use super::world::{Entry, GroupIndex, ProjectIndex, World};
+use crate::hash::HashMap;
+use crate::sort::heapsort_by;
+use crate::Error;
+
+/// The plan for every project asked about, and what the log named outside the world.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnforcementPlan {
+    /// The release the world is modelled at, whose limits the proposals keep.
+    pub version: Version,
+    /// One plan per project, in the order asked (default: the world's order).
+    pub projects: Vec<ProjectPlan>,
+    /// Log entries naming a project the world does not have, as given: reported, never dropped.
+    pub unknown: Vec<AuthLogEntry>,
+    /// Totals over `projects`.
+    pub summary: PlanSummary,
+}
+
+/// What enforcing one project's inbound allowlist breaks, and the allowlists that would not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectPlan {
+    /// The project, as the world spells it.
+    pub project: String,
+    /// Its inbound allowlist is enforced today (its own setting or the instance's).
+    pub enforced_today: bool,
+    /// Logged uses its entries do not admit: denied once the allowlist is enforced (world order).
+    pub breaks: Vec<Break>,
+    /// Today's entries and those the log needs (least privilege, or GitLab's with `strategy: gitlab`).
+    pub proposed: Allowlist,
+    /// World projects `proposed` admits that are neither logged sources nor admitted today.
+    pub admits_also: Vec<String>,
+    /// What GitLab's auto-populate would leave (17.10+; `None` before).
+    pub gitlab: Option<Autopopulate>,
+}
+
+/// A logged use that enforcement would deny.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Break {
+    /// The project whose job used its token, as the world spells it.
+    pub source: String,
+    /// The latest time the log gives for it.
+    pub last_authorized_at: Option<String>,
+}
+
+/// An inbound allowlist: project entries and group entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allowlist {
+    /// Project entries: today's (in their order), then the new ones (in path order).
+    pub projects: Vec<CompactEntry>,
+    /// Group entries: today's, then the new ones.
+    pub groups: Vec<CompactEntry>,
+}
+
+/// The allowlist GitLab's auto-populate leaves: today's entries and the ones it adds, or today's
+/// alone with the error it raises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Autopopulate {
+    /// Project entries after auto-populate.
+    pub projects: Vec<CompactEntry>,
+    /// Group entries after auto-populate.
+    pub groups: Vec<CompactEntry>,
+    /// World projects its new entries admit that are neither logged sources nor admitted today.
+    pub admits_also: Vec<String>,
+    /// The error GitLab's compactor raises (`CompactionLimitCannotBeAchievedError`), if it does:
+    /// GitLab then adds nothing.
+    pub error: Option<&'static str>,
+}
+
+/// Totals of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanSummary {
+    /// Projects planned.
+    pub projects: usize,
+    /// Projects with at least one break.
+    pub breaking: usize,
+    /// Breaks over all projects.
+    pub breaks: usize,
+}
+
+/// The error `Gitlab::Utils::TraversalIdCompactor` raises when no namespace is left to merge.
+const LIMIT_NOT_ACHIEVED: &str = "CompactionLimitCannotBeAchievedError";
+
+/// A table cell no choice reaches.
+const INF: u32 = u32::MAX;
+
+/// A traversal id of GitLab's compactor: a project (its project namespace) or a group, this bit set.
+const GROUP: u32 = 1 << 31;
+
+impl World {
+    /// What enforcing the inbound allowlists of the log's targets (or `options.projects`) breaks,
+    /// and the allowlists that keep every logged use working (docs/enforcement.md).
+    pub fn plan_enforcement(
+        &self,
+        log: &AuthLog,
+        options: &PlanOptions,
+    ) -> Result<EnforcementPlan, Error> {
+        if !self.profile.inbound {
+            return Err(Error::invalid(
+                "version",
+                format!(
+                    "enforcement readiness needs the inbound allowlist, which arrives in GitLab 15.9 (this is {})",
+                    self.version
+                ),
+            ));
+        }
+        if options.strategy == Strategy::Gitlab && !self.profile.autopopulate {
+            return Err(Error::invalid(
+                "options.strategy",
+                format!(
+                    "GitLab's auto-populate arrives in GitLab 17.10 (this is {})",
+                    self.version
+                ),
+            ));
+        }
+
+        // Each use as (target, source, position in the log), sorted: a target's uses are one run.
+        let mut unknown = Vec::new();
+        let mut uses: Vec<(u32, u32, u32)> = Vec::new();
+        for (i, e) in log.0.iter().enumerate() {
+            match (self.find_project(&e.source), self.find_project(&e.target)) {
+                // A job's token on its own project is never denied (GitLab does not log it).
+                (Some(s), Some(t)) if s == t => {}
+                (Some(s), Some(t)) => uses.push((t as u32, s as u32, i as u32)),
+                _ => unknown.push(e.clone()),
+            }
+        }
+        heapsort_by(&mut uses, |a, b| a < b);
+
+        let mut planner = Planner::new(self);
+        let targets: Vec<ProjectIndex> = match &options.projects {
+            Some(paths) => {
+                let mut targets = Vec::with_capacity(paths.len());
+                let seen = planner.next_stamp();
+                for (i, path) in paths.iter().enumerate() {
+                    let t = self.require_project(path, &format!("options.projects[{i}]"))?;
+                    if std::mem::replace(&mut planner.project_mark[t], seen) != seen {
+                        targets.push(t);
+                    }
+                }
+                targets
+            }
+            None => {
+                let mut targets: Vec<ProjectIndex> = uses.iter().map(|u| u.0 as usize).collect();
+                targets.dedup();
+                targets
+            }
+        };
+
+        let mut projects = Vec::with_capacity(targets.len());
+        for t in targets {
+            let from = uses.partition_point(|u| (u.0 as usize) < t);
+            let to = uses.partition_point(|u| (u.0 as usize) <= t);
+            // One source once, with the latest time the log gives it.
+            let mut sources: Vec<(ProjectIndex, Option<&str>)> = Vec::new();
+            for &(_, s, i) in &uses[from..to] {
+                let at = log.0[i as usize].last_authorized_at.as_deref();
+                match sources.last_mut() {
+                    Some((last, latest)) if *last == s as usize => *latest = (*latest).max(at),
+                    _ => sources.push((s as usize, at)),
+                }
+            }
+            projects.push(planner.plan(t, &sources, options)?);
+        }
+        let breaks = projects.iter().map(|p| p.breaks.len()).sum();
+        let breaking = projects.iter().filter(|p| !p.breaks.is_empty()).count();
+        Ok(EnforcementPlan {
+            version: self.version,
+            summary: PlanSummary {
+                projects: projects.len(),
+                breaking,
+                breaks,
+            },
+            projects,
+            unknown,
+        })
+    }
+}
+
+/// `a` before `b` in path order: segment by segment (`acme/a/x` before `acme/a-b`), so that a group
+/// comes right before everything below it. Keys are compared, so case does not matter.
+fn path_less(a: &str, b: &str) -> bool {
+    let rank = |byte: u8| if byte == b'/' { 0 } else { byte };
+    a.bytes().map(rank).lt(b.bytes().map(rank))
+}
+
+/// One group the proposal may add, in the dynamic program.
+struct Candidate {
+    group: GroupIndex,
+    /// World projects below it that it would newly admit.
+    cost: u32,
+    /// Sources needing an entry whose nearest candidate group this is.
+    direct: u32,
+    /// The position after its subtree, in path order.
+    end: usize,
+}
+
+/// A table of the dynamic program: the least cost by (group entries, project entries).
+struct Table {
+    groups: usize,
+    projects: usize,
+    cells: Vec<u32>,
+}
+
+impl Table {
+    fn new(groups: usize, projects: usize) -> Table {
+        Table {
+            groups,
+            projects,
+            cells: vec![INF; (groups + 1) * (projects + 1)],
+        }
+    }
+
+    fn at(&self, groups: usize, projects: usize) -> usize {
+        groups * (self.projects + 1) + projects
+    }
+
+    fn get(&self, groups: usize, projects: usize) -> u32 {
+        if groups <= self.groups && projects <= self.projects {
+            self.cells[self.at(groups, projects)]
+        } else {
+            INF
+        }
+    }
+}
+
+/// How many entries a proposal may add: project entries, group entries, both together.
+#[derive(Clone, Copy)]
+struct Budget {
+    projects: i64,
+    groups: i64,
+    total: i64,
+}
+
+/// Per-world data and scratch space for planning one target after another. Marks are stamped:
+/// an array entry belongs to the current set when it holds the set's stamp, so nothing is cleared.
+struct Planner<'w> {
+    world: &'w World,
+    /// Projects below each group, at any depth.
+    under: Vec<u32>,
+    /// Each group's depth (its path's segments).
+    depth: Vec<u32>,
+    stamp: u32,
+    /// Per project: the logged sources of the current target, or the projects seen.
+    project_mark: Vec<u32>,
+    /// Per project: the projects counted for the current candidates' costs.
+    counted_mark: Vec<u32>,
+    /// Per group: group entries of the current target's allowlist.
+    entry_mark: Vec<u32>,
+    /// Per group: candidates of the current target (with `local` their position).
+    candidate_mark: Vec<u32>,
+    local: Vec<u32>,
+    /// Per group: a set of groups chosen, or kept for the dynamic program.
+    chosen_mark: Vec<u32>,
+    /// Per group, for GitLab's tally: tallied this round, how often, and when first seen.
+    tally_mark: Vec<u32>,
+    tally: Vec<u32>,
+    first: Vec<u32>,
+}
+
+impl<'w> Planner<'w> {
+    fn new(world: &'w World) -> Planner<'w> {
+        let groups = world.groups.len();
+        let mut under = vec![0; groups];
+        for p in &world.projects {
+            for &g in &p.groups {
+                under[g] += 1;
+            }
+        }
+        let depth = (world.groups.iter())
+            .map(|g| 1 + g.key.bytes().filter(|&b| b == b'/').count() as u32)
+            .collect();
+        let projects = world.projects.len();
+        Planner {
+            world,
+            under,
+            depth,
+            stamp: 0,
+            project_mark: vec![0; projects],
+            counted_mark: vec![0; projects],
+            entry_mark: vec![0; groups],
+            candidate_mark: vec![0; groups],
+            local: vec![0; groups],
+            chosen_mark: vec![0; groups],
+            tally_mark: vec![0; groups],
+            tally: vec![0; groups],
+            first: vec![0; groups],
+        }
+    }
+
+    fn next_stamp(&mut self) -> u32 {
+        self.stamp += 1;
+        self.stamp
+    }
+
+    /// The plan of target `t`, whose log names `sources` (distinct, in world order, with their latest
+    /// time).
+    fn plan(
+        &mut self,
+        t: ProjectIndex,
+        sources: &[(ProjectIndex, Option<&str>)],
+        options: &PlanOptions,
+    ) -> Result<ProjectPlan, Error> {
+        let world = self.world;
+        let profile = world.profile;
+        let own = &world.projects[t];
+
+        // Sources the allowlist's entries admit today stay admitted; the others break, and need one.
+        let logged = self.next_stamp();
+        let mut breaks = Vec::new();
+        let mut needed: Vec<ProjectIndex> = Vec::new();
+        for &(s, at) in sources {
+            self.project_mark[s] = logged;
+            if world.inbound_entry(s, t).is_none() {
+                needed.push(s);
+                breaks.push(Break {
+                    source: world.projects[s].path.clone(),
+                    last_authorized_at: at.map(str::to_owned),
+                });
+            }
+        }
+
+        let (p0, g0) = (world.project_entry_count(t), world.group_entry_count(t));
+        let group_limit = if profile.groups {
+            profile.group_limit.unwrap_or(0)
+        } else {
+            0
+        };
+        let budget = match options.limit {
+            Some(limit) => {
+                let left = limit as i64 - (p0 + g0) as i64;
+                Budget {
+                    projects: left,
+                    groups: if profile.groups { left } else { 0 },
+                    total: left,
+                }
+            }
+            None => {
+                let projects = profile.project_limit.unwrap_or(0) as i64 - p0 as i64;
+                let groups = group_limit as i64 - g0 as i64;
+                Budget {
+                    projects,
+                    groups,
+                    total: projects + groups.max(0),
+                }
+            }
+        };
+
+        // The groups above the sources that need an entry, with what each would newly admit.
+        let candidates = self.candidates(t, &needed);
+
+        // GitLab's auto-populate: the limit it is given (`COMPACTION_LIMIT`, the project limit) less
+        // the links the allowlist has, every one counted (`existing_links_traversal_ids.count`).
+        let requested = (options.limit).unwrap_or(profile.project_limit.unwrap_or(0));
+        let (today_projects, today_groups) =
+            (today(&own.inbound_projects), today(&own.inbound_groups));
+        let existing = today_projects.len() + today_groups.len();
+        let gitlab = (profile.autopopulate)
+            .then(|| self.gitlab(&needed, requested as i64 - existing as i64));
+
+        let proposal = match (options.strategy, &gitlab) {
+            (Strategy::Gitlab, Some(Ok(items))) => items.clone(),
+            (Strategy::Gitlab, _) => {
+                return Err(Error::invalid(
+                    format!("projects[{t}]"),
+                    format!(
+                        "{}: GitLab's auto-populate raises {LIMIT_NOT_ACHIEVED}: its compaction cannot bring the {} logged sources its allowlist does not admit within {requested} entries less the {existing} it has",
+                        own.path,
+                        needed.len(),
+                    ),
+                ))
+            }
+            (Strategy::LeastPrivilege, _) => {
+                // GitLab's answer, where it fits, bounds the cost: no costlier group can be chosen.
+                let fits = |items: &Vec<u32>| {
+                    let groups = items.iter().filter(|&&i| i & GROUP != 0).count() as i64;
+                    let projects = items.len() as i64 - groups;
+                    projects <= budget.projects
+                        && groups <= budget.groups
+                        && projects + groups <= budget.total
+                };
+                let bound = match &gitlab {
+                    _ if needed.len() as i64 <= budget.projects.min(budget.total) => 0,
+                    Some(Ok(items)) if fits(items) => (items.iter())
+                        .filter(|&&i| i & GROUP != 0)
+                        .map(|&i| self.cost_of((i & !GROUP) as usize, &candidates))
+                        .sum(),
+                    _ => INF,
+                };
+                match self.cheapest(&needed, &candidates, budget, bound) {
+                    Some(items) => items,
+                    None => {
+                        let limits = match options.limit {
+                            Some(limit) => format!("the limit of {limit} entries"),
+                            None if profile.groups => format!(
+                                "GitLab {}'s limits ({} projects, {} groups)",
+                                world.version,
+                                profile.project_limit.unwrap_or(0),
+                                group_limit
+                            ),
+                            None => format!(
+                                "GitLab {}'s limit of {} projects (group entries arrive in 17.0)",
+                                world.version,
+                                profile.project_limit.unwrap_or(0)
+                            ),
+                        };
+                        return Err(Error::invalid(
+                            format!("projects[{t}]"),
+                            format!(
+                                "{}: no allowlist within {limits} admits the {} logged sources its entries do not admit today (it has {p0} project and {g0} group entries)",
+                                own.path,
+                                needed.len()
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+
+        let today = Allowlist {
+            projects: today_projects,
+            groups: today_groups,
+        };
+        let (proposed, admits_also) = self.allowlist(t, &today, &proposal, logged);
+        let gitlab = gitlab.map(|result| {
+            let (items, error) = match result {
+                Ok(items) => (items, None),
+                Err(error) => (Vec::new(), Some(error)),
+            };
+            let (list, admits_also) = self.allowlist(t, &today, &items, logged);
+            Autopopulate {
+                projects: list.projects,
+                groups: list.groups,
+                admits_also,
+                error,
+            }
+        });
+        Ok(ProjectPlan {
+            project: own.path.clone(),
+            enforced_today: world.inbound_enforced(t),
+            breaks,
+            proposed,
+            admits_also,
+            gitlab,
+        })
+    }
+
+    /// The candidate groups of target `t` (every group above a source in `needed`) with their
+    /// cost: the world projects below each that are not `t`, not logged, and not admitted today.
+    fn candidates(&mut self, t: ProjectIndex, needed: &[ProjectIndex]) -> Vec<Candidate> {
+        let world = self.world;
+        let mut candidates = Vec::new();
+        if !world.profile.groups || needed.is_empty() {
+            return candidates;
+        }
+        let stamp = self.next_stamp();
+        for &s in needed {
+            for &g in &world.projects[s].groups {
+                if self.candidate_mark[g] == stamp {
+                    break; // and the groups above it, too
+                }
+                self.candidate_mark[g] = stamp;
+                self.local[g] = candidates.len() as u32;
+                candidates.push(Candidate {
+                    group: g,
+                    cost: self.under[g],
+                    direct: 0,
+                    end: 0,
+                });
+            }
+        }
+        // What each candidate would admit anyway: the projects below today's group entries (the
+        // outermost ones), and `t`, the needed sources and today's project entries elsewhere.
+        let own = &world.projects[t];
+        let entries = self.next_stamp();
+        let mut outermost: Vec<GroupIndex> = Vec::new();
+        for e in own.inbound_groups.iter() {
+            if let Some(g) = world.group_id(e.key()) {
+                self.entry_mark[g] = entries;
+                outermost.push(g);
+            }
+        }
+        let above = |world: &'w World, g: GroupIndex| {
+            std::iter::successors(world.groups[g].parent, move |&a| world.groups[a].parent)
+        };
+        let done = self.next_stamp();
+        for &g in &outermost {
+            // Each once (an entry may be listed twice), and only the outermost: the projects below
+            // an entry inside another are counted with it.
+            if self.chosen_mark[g] == done || above(world, g).any(|a| self.entry_mark[a] == entries)
+            {
+                continue;
+            }
+            self.chosen_mark[g] = done;
+            for a in above(world, g) {
+                if self.candidate_mark[a] == stamp {
+                    candidates[self.local[a] as usize].cost -= self.under[g];
+                }
+            }
+        }
+        let counted = self.next_stamp();
+        let listed = own.inbound_projects.iter();
+        let admitted = listed.filter_map(|e| world.find_project(e.key()));
+        for p in needed.iter().copied().chain([t]).chain(admitted) {
+            let groups = &world.projects[p].groups;
+            if self.counted_mark[p] == counted
+                || groups.iter().any(|&g| self.entry_mark[g] == entries)
+            {
+                continue;
+            }
+            self.counted_mark[p] = counted;
+            for &g in groups {
+                if self.candidate_mark[g] == stamp {
+                    candidates[self.local[g] as usize].cost -= 1;
+                }
+            }
+        }
+        candidates
+    }
+
+    /// What group `g`, a candidate, would newly admit.
+    fn cost_of(&self, g: GroupIndex, candidates: &[Candidate]) -> u32 {
+        candidates[self.local[g] as usize].cost
+    }
+
+    /// The least-privilege entries to add for `needed` within `budget`: the fewest newly admitted
+    /// projects, then the fewest entries, then the first in path order; `None` when nothing fits.
+    /// Candidates costlier than `bound` (the cost of a known answer) are left out.
+    ///
+    /// A proposal is a cut of the candidate forest: some groups, and a project entry for each needed
+    /// source below none of them. In path order (preorder) the suffix from position `i` is decided
+    /// by `f[i][j][u]`, the least cost of covering its sources with `j` group and `u` project
+    /// entries: skip candidate `i` (its direct sources take project entries) and go on at `i + 1`,
+    /// or choose it and go on after its subtree. O(candidates × groups budget × projects budget).
+    fn cheapest(
+        &mut self,
+        needed: &[ProjectIndex],
+        candidates: &[Candidate],
+        budget: Budget,
+        bound: u32,
+    ) -> Option<Vec<u32>> {
+        let world = self.world;
+        if budget.projects < 0 || budget.groups < 0 || budget.total < 0 {
+            return needed.is_empty().then(Vec::new);
+        }
+        // The candidates that may be chosen, in path order, each with the end of its subtree.
+        let kept_stamp = self.next_stamp();
+        let mut kept: Vec<Candidate> = Vec::new();
+        let choosable = |c: &&Candidate| c.cost <= bound && budget.groups > 0;
+        for c in candidates.iter().filter(choosable) {
+            self.chosen_mark[c.group] = kept_stamp;
+            kept.push(Candidate { ..*c });
+        }
+        let key = |c: &Candidate| world.groups[c.group].key.as_str();
+        heapsort_by(&mut kept, |a, b| path_less(key(a), key(b)));
+        let n = kept.len();
+        let mut open: Vec<usize> = Vec::new();
+        for i in 0..=n {
+            while let Some(&top) = open.last() {
+                if i < n && within(key(&kept[i]), key(&kept[top])) {
+                    break;
+                }
+                kept[top].end = i;
+                open.pop();
+            }
+            if i < n {
+                self.local[kept[i].group] = i as u32;
+                open.push(i);
+            }
+        }
+        // Each needed source counts for its nearest kept group; below none, it takes a project entry.
+        let mut forced = 0usize;
+        for &s in needed {
+            match (world.projects[s].groups.iter()).find(|&&g| self.chosen_mark[g] == kept_stamp) {
+                Some(&g) => kept[self.local[g] as usize].direct += 1,
+                None => forced += 1,
+            }
+        }
+        let (max_projects, max_groups, max_total) = (
+            budget.projects as usize,
+            budget.groups as usize,
+            budget.total as usize,
+        );
+        // f[n]: nothing left but the forced project entries.
+        let mut tables: Vec<Option<Table>> = (0..=n).map(|_| None).collect();
+        let mut last = Table::new(0, forced.min(max_projects));
+        if forced <= max_projects && forced <= max_total {
+            let at = last.at(0, forced);
+            last.cells[at] = 0;
+        }
+        tables[n] = Some(last);
+        // How many later uses each table has: by the position before it, and by the candidates whose
+        // subtree ends there.
+        let mut uses = vec![1u32; n + 1];
+        uses[0] = 0;
+        for c in &kept {
+            uses[c.end] += 1;
+        }
+        // Whether choosing candidate i is optimal, per cell of f[i], as bits.
+        let (mut offsets, mut widths) = (vec![0usize; n + 1], vec![0usize; n + 1]);
+        let mut choose: Vec<u64> = Vec::new();
+        let mut sources_after = forced;
+        for i in (0..n).rev() {
+            let c = &kept[i];
+            sources_after += c.direct as usize;
+            let mut table = Table::new(max_groups.min(n - i), max_projects.min(sources_after));
+            let bits = table.cells.len();
+            offsets[i] = choose.len() * 64;
+            widths[i] = table.projects + 1;
+            choose.resize(choose.len() + bits.div_ceil(64), 0);
+            let (next, after) = (tables[i + 1].as_ref()?, tables[c.end].as_ref()?);
+            let direct = c.direct as usize;
+            for j in 0..=table.groups {
+                for u in 0..=table.projects.min(max_total.saturating_sub(j)) {
+                    let skip = if u >= direct {
+                        next.get(j, u - direct)
+                    } else {
+                        INF
+                    };
+                    let chosen = match j.checked_sub(1).map(|j| after.get(j, u)) {
+                        Some(cost) if cost != INF => cost + c.cost,
+                        _ => INF,
+                    };
+                    let at = table.at(j, u);
+                    table.cells[at] = skip.min(chosen);
+                    if chosen != INF && chosen <= skip {
+                        let bit = offsets[i] + at;
+                        choose[bit / 64] |= 1 << (bit % 64);
+                    }
+                }
+            }
+            for used in [i + 1, c.end] {
+                uses[used] -= 1;
+                if uses[used] == 0 {
+                    tables[used] = None;
+                }
+            }
+            tables[i] = Some(table);
+        }
+
+        // The least cost, then the fewest entries: every (groups, projects) pair that reaches it.
+        let first = tables[0].as_ref()?;
+        let mut best = (INF, usize::MAX);
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for j in 0..=first.groups {
+            for u in 0..=first.projects {
+                let cost = first.get(j, u);
+                if cost == INF || (cost, j + u) > best {
+                    continue;
+                }
+                if (cost, j + u) < best {
+                    best = (cost, j + u);
+                    pairs.clear();
+                }
+                pairs.push((j, u));
+            }
+        }
+        if pairs.is_empty() {
+            return None;
+        }
+        // Walk forward: choose a candidate whenever some optimal pair allows it. A chosen group
+        // comes before anything below it in path order, so this is the first proposal in that order.
+        let mut items: Vec<u32> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            let chosen = |&(j, u): &(usize, usize)| {
+                let bit = offsets[i] + j * widths[i] + u;
+                choose[bit / 64] >> (bit % 64) & 1 == 1
+            };
+            if pairs.iter().any(chosen) {
+                pairs.retain(chosen);
+                for pair in &mut pairs {
+                    pair.0 -= 1;
+                }
+                items.push(kept[i].group as u32 | GROUP);
+                i = kept[i].end;
+            } else {
+                let direct = kept[i].direct as usize;
+                for pair in &mut pairs {
+                    pair.1 -= direct;
+                }
+                i += 1;
+            }
+        }
+        // Project entries for the needed sources below no chosen group.
+        let chosen = self.next_stamp();
+        for &item in &items {
+            self.chosen_mark[(item & !GROUP) as usize] = chosen;
+        }
+        for &s in needed {
+            if !(world.projects[s].groups.iter()).any(|&g| self.chosen_mark[g] == chosen) {
+                items.push(s as u32);
+            }
+        }
+        Some(items)
+    }
+
+    /// GitLab's auto-populate for the sources in `needed` (world order standing for GitLab's project
+    /// ids), brought within `limit` entries: `Gitlab::Utils::TraversalIdCompactor.compact`.
+    fn gitlab(&mut self, needed: &[ProjectIndex], limit: i64) -> Result<Vec<u32>, &'static str> {
+        let world = self.world;
+        let size = |item: u32| match item & GROUP {
+            0 => world.projects[item as usize].groups.len() as u32 + 1,
+            _ => self.depth[(item & !GROUP) as usize],
+        };
+        // `traversal_ids.sort_by(&:size).reverse`: the deepest first, equal sizes in reverse order
+        // (Ruby's sort_by keeps equal keys in order on GitLab's platforms, as its specs expect).
+        let mut order: Vec<(u32, u32)> = (needed.iter().enumerate())
+            .map(|(i, &s)| (size(s as u32), i as u32))
+            .collect();
+        crate::sort::heapsort(&mut order);
+        let mut list: Vec<u32> = order
+            .iter()
+            .rev()
+            .map(|&(_, i)| needed[i as usize] as u32)
+            .collect();
+        let parent = |item: u32| match item & GROUP {
+            0 => world.projects[item as usize].groups.first().copied(),
+            _ => world.groups[(item & !GROUP) as usize].parent,
+        };
+        let mut touched: Vec<GroupIndex> = Vec::new();
+        while list.len() as i64 > limit {
+            // `find_most_common_namespace_path`: each entry's namespace tallied in list order; those
+            // seen once dropped; the deepest, then the most common, then the last first seen.
+            let stamp = self.next_stamp();
+            touched.clear();
+            for &item in &list {
+                if let Some(g) = parent(item) {
+                    if self.tally_mark[g] != stamp {
+                        self.tally_mark[g] = stamp;
+                        self.tally[g] = 0;
+                        self.first[g] = touched.len() as u32;
+                        touched.push(g);
+                    }
+                    self.tally[g] += 1;
+                }
+            }
+            let namespace = (touched.iter().copied())
+                .filter(|&g| self.tally[g] >= 2)
+                .max_by_key(|&g| (self.depth[g], self.tally[g], self.first[g]))
+                .ok_or(LIMIT_NOT_ACHIEVED)?;
+            // `compact_once`: every entry at or below it becomes it, once, where the first stood.
+            let below = |item: u32| {
+                let mut at = parent(item);
+                while let Some(g) = at {
+                    if g == namespace {
+                        return true;
+                    }
+                    at = world.groups[g].parent;
+                }
+                false
+            };
+            let mut merged = false;
+            list.retain_mut(|item| {
+                if *item != namespace as u32 | GROUP && !below(*item) {
+                    return true;
+                }
+                *item = namespace as u32 | GROUP;
+                !std::mem::replace(&mut merged, true)
+            });
+        }
+        Ok(list)
+    }
+
+    /// `today`'s allowlist of `t` with `items` added (projects, or groups with [`GROUP`] set), and
+    /// the world projects the added groups newly admit.
+    fn allowlist(
+        &mut self,
+        t: ProjectIndex,
+        today: &Allowlist,
+        items: &[u32],
+        logged: u32,
+    ) -> (Allowlist, Vec<String>) {
+        let world = self.world;
+        let new_entry = |path: &str| CompactEntry {
+            path: path.to_owned(),
+            default_permissions: true,
+            policies: Vec::new(),
+        };
+        let mut new_projects: Vec<ProjectIndex> = Vec::new();
+        let mut new_groups: Vec<GroupIndex> = Vec::new();
+        for &item in items {
+            match item & GROUP {
+                0 => new_projects.push(item as usize),
+                _ => new_groups.push((item & !GROUP) as usize),
+            }
+        }
+        heapsort_by(&mut new_projects, |&a, &b| {
+            path_less(&world.projects[a].key, &world.projects[b].key)
+        });
+        heapsort_by(&mut new_groups, |&a, &b| {
+            path_less(&world.groups[a].key, &world.groups[b].key)
+        });
+        let mut list = today.clone();
+        (list.projects).extend(
+            new_projects
+                .iter()
+                .map(|&p| new_entry(&world.projects[p].path)),
+        );
+        (list.groups).extend(new_groups.iter().map(|&g| new_entry(&world.groups[g].path)));
+
+        let mut admits_also = Vec::new();
+        if !new_groups.is_empty() {
+            let chosen = self.next_stamp();
+            for &g in &new_groups {
+                self.chosen_mark[g] = chosen;
+            }
+            for (p, project) in world.projects.iter().enumerate() {
+                if p != t
+                    && self.project_mark[p] != logged
+                    && project
+                        .groups
+                        .iter()
+                        .any(|&g| self.chosen_mark[g] == chosen)
+                    && world.inbound_entry(p, t).is_none()
+                {
+                    admits_also.push(project.path.clone());
+                }
+            }
+        }
+        (list, admits_also)
+    }
+}
+
+/// An allowlist's entries as they are, each key once, in their order.
+fn today(entries: &[Entry]) -> Vec<CompactEntry> {
+    // A map used as a set, of the world's own map type: one hash table type in the wasm.
+    let mut seen: HashMap<String, usize> = HashMap::default();
+    (entries.iter())
+        .filter(|e| seen.insert(e.key().to_owned(), 0).is_none())
+        .map(|e| CompactEntry {
+            path: e.path.clone(),
+            default_permissions: e.default_permissions,
+            policies: e.policies.clone(),
+        })
+        .collect()
+}
