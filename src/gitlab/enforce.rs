@@ -723,17 +723,12 @@ impl<'w> Planner<'w> {
             0 => world.projects[item as usize].groups.len() as u32 + 1,
             _ => self.depth[(item & !GROUP) as usize],
         };
-        // `traversal_ids.sort_by(&:size).reverse`: the deepest first, equal sizes in reverse order
-        // (Ruby's sort_by keeps equal keys in order on GitLab's platforms, as its specs expect).
-        let mut order: Vec<(u32, u32)> = (needed.iter().enumerate())
-            .map(|(i, &s)| (size(s as u32), i as u32))
+        // `traversal_ids.sort_by(&:size).reverse`, with Ruby 3.3's sort (GitLab's `.ruby-version`).
+        let mut sized: Vec<(u32, u32)> = (needed.iter())
+            .map(|&s| (size(s as u32), s as u32))
             .collect();
-        crate::sort::heapsort(&mut order);
-        let mut list: Vec<u32> = order
-            .iter()
-            .rev()
-            .map(|&(_, i)| needed[i as usize] as u32)
-            .collect();
+        ruby_sort_by(&mut sized);
+        let mut list: Vec<u32> = sized.iter().rev().map(|&(_, item)| item).collect();
         let parent = |item: u32| match item & GROUP {
             0 => world.projects[item as usize].groups.first().copied(),
             _ => world.groups[(item & !GROUP) as usize].parent,
@@ -842,6 +837,111 @@ impl<'w> Planner<'w> {
     }
 }
 
+/// Ruby 3.3's `Enumerable#sort_by` for integer keys (`rb_uniform_intro_sort_2` in `enum.c`), step
+/// by step, so that equal keys end up where Ruby puts them: a list already in order is kept; up to 16
+/// items are insertion-sorted (equal keys keep their order); longer ones go through its introsort,
+/// which moves them. Items are (key, payload).
+fn ruby_sort_by(items: &mut [(u32, u32)]) {
+    let n = items.len();
+    if n < 2 || items.windows(2).all(|w| w[0].0 <= w[1].0) {
+        return;
+    }
+    let depth = usize::BITS - 1 - n.leading_zeros();
+    ruby_introsort(items, 2 * depth as usize);
+}
+
+/// `rb_uniform_quicksort_intro_2`, with its insertion sort and heapsort.
+fn ruby_introsort(items: &mut [(u32, u32)], depth: usize) {
+    let n = items.len();
+    if n <= 16 {
+        for index in 1..n {
+            let tmp = items[index];
+            let mut j = index;
+            if tmp.0 < items[0].0 {
+                items.copy_within(0..index, 1);
+                j = 0;
+            } else {
+                while tmp.0 < items[j - 1].0 {
+                    items[j] = items[j - 1];
+                    j -= 1;
+                }
+            }
+            items[j] = tmp;
+        }
+        return;
+    }
+    if depth == 0 {
+        let down = |items: &mut [(u32, u32)], mut offset: usize, len: usize| {
+            let tmp = items[offset];
+            loop {
+                let mut c = (offset << 1) + 1;
+                if c > len {
+                    break;
+                }
+                if c < len && items[c].0 < items[c + 1].0 {
+                    c += 1;
+                }
+                if tmp.0 >= items[c].0 {
+                    break;
+                }
+                items[offset] = items[c];
+                offset = c;
+            }
+            items[offset] = tmp;
+        };
+        for offset in (0..n >> 1).rev() {
+            down(items, offset, n - 1);
+        }
+        for end in (1..n).rev() {
+            items.swap(0, end);
+            down(items, 0, end - 1);
+        }
+        return;
+    }
+    // `med3_val` of the first, middle and last keys, then Hoare's partition, as Ruby writes them.
+    let (a, b, c) = (items[0].0, items[n >> 1].0, items[n - 1].0);
+    let x = if a < b {
+        if b < c {
+            b
+        } else if c < a {
+            a
+        } else {
+            c
+        }
+    } else if c < b {
+        b
+    } else if a < c {
+        a
+    } else {
+        c
+    };
+    let key = |items: &[(u32, u32)], at: isize| items[at as usize].0;
+    let (mut i, mut j) = (0isize, n as isize - 1);
+    loop {
+        while key(items, i) < x {
+            i += 1;
+        }
+        while x < key(items, j) {
+            j -= 1;
+        }
+        if i <= j {
+            items.swap(i as usize, j as usize);
+            i += 1;
+            j -= 1;
+        }
+        if i > j {
+            break;
+        }
+    }
+    let (i, j) = (i as usize, (j + 1) as usize);
+    if n - j > 1 {
+        ruby_introsort(&mut items[j..], depth - 1);
+    }
+    if i > 1 {
+        ruby_introsort(&mut items[..i], depth - 1);
+    }
+}
+
 /// An allowlist's entries as they are, each key once, in their order.
 fn today(entries: &[Entry]) -> Vec<CompactEntry> {
     // A map used as a set, of the world's own map type: one hash table type in the wasm.
@@ -854,4 +954,39 @@ fn today(entries: &[Entry]) -> Vec<CompactEntry> {
             policies: e.policies.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ruby_sort_by;
+
+    /// Vectors from Ruby 3.3's own sort (`enum.c`'s `rb_uniform_intro_sort_2`, compiled as C with
+    /// integer keys): `n keys...` then the positions in sorted order.
+    #[test]
+    fn sort_by_puts_equal_keys_where_ruby_does() {
+        let vectors = include_str!("ruby_sort_by.txt");
+        let mut lines = vectors.lines().filter(|l| !l.starts_with('#'));
+        let mut checked = 0;
+        while let (Some(input), Some(output)) = (lines.next(), lines.next()) {
+            let keys: Vec<u32> = input
+                .split_whitespace()
+                .skip(1)
+                .map(|k| k.parse().unwrap())
+                .collect();
+            let mut items: Vec<(u32, u32)> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (k, i as u32))
+                .collect();
+            ruby_sort_by(&mut items);
+            let order: Vec<u32> = items.iter().map(|&(_, i)| i).collect();
+            let expected: Vec<u32> = output
+                .split_whitespace()
+                .map(|k| k.parse().unwrap())
+                .collect();
+            assert_eq!(order, expected, "keys {keys:?}");
+            checked += 1;
+        }
+        assert!(checked >= 40, "{checked} vectors");
+    }
 }
