@@ -544,7 +544,8 @@ impl<'w> Planner<'w> {
     }
 
     /// The least-privilege entries to add for `needed` within `budget`: the fewest newly admitted
-    /// projects, then the fewest entries, then the first in path order; `None` when nothing fits.
+    /// projects, then the fewest entries, then the fewest groups, then the first in path order;
+    /// `None` when nothing fits.
     /// Candidates costlier than `bound` (the cost of a known answer) are left out.
     ///
     /// A proposal is a cut of the candidate forest: some groups, and a project entry for each needed
@@ -658,47 +659,32 @@ impl<'w> Planner<'w> {
             tables[i] = Some(table);
         }
 
-        // The least cost, then the fewest entries: every (groups, projects) pair that reaches it.
+        // The least cost, then the fewest entries, then the fewest group entries (a group also
+        // admits the projects created in it later): one (groups, projects) pair.
         let first = tables[0].as_ref()?;
-        let mut best = (INF, usize::MAX);
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        let mut best: Option<(u32, usize, usize)> = None;
         for j in 0..=first.groups {
             for u in 0..=first.projects {
                 let cost = first.get(j, u);
-                if cost == INF || (cost, j + u) > best {
-                    continue;
+                if cost != INF && best.map_or(true, |b| (cost, j + u, j) < b) {
+                    best = Some((cost, j + u, j));
                 }
-                if (cost, j + u) < best {
-                    best = (cost, j + u);
-                    pairs.clear();
-                }
-                pairs.push((j, u));
             }
         }
-        if pairs.is_empty() {
-            return None;
-        }
-        // Walk forward: choose a candidate whenever some optimal pair allows it. A chosen group
+        let (_, entries, groups) = best?;
+        let (mut groups, mut projects) = (groups, entries - groups);
+        // Walk forward: choose a candidate whenever the rest can still be optimal. A chosen group
         // comes before anything below it in path order, so this is the first proposal in that order.
         let mut items: Vec<u32> = Vec::new();
         let mut i = 0;
         while i < n {
-            let chosen = |&(j, u): &(usize, usize)| {
-                let bit = offsets[i] + j * widths[i] + u;
-                choose[bit / 64] >> (bit % 64) & 1 == 1
-            };
-            if pairs.iter().any(chosen) {
-                pairs.retain(chosen);
-                for pair in &mut pairs {
-                    pair.0 -= 1;
-                }
+            let bit = offsets[i] + groups * widths[i] + projects;
+            if choose[bit / 64] >> (bit % 64) & 1 == 1 {
                 items.push(kept[i].group as u32 | GROUP);
+                groups -= 1;
                 i = kept[i].end;
             } else {
-                let direct = kept[i].direct as usize;
-                for pair in &mut pairs {
-                    pair.1 -= direct;
-                }
+                projects -= kept[i].direct as usize;
                 i += 1;
             }
         }
