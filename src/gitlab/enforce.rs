@@ -17,7 +17,7 @@ use super::path::within;
 use super::version::Version;
 use super::world::{Entry, GroupIndex, ProjectIndex, World};
 use crate::hash::HashMap;
-use crate::sort::heapsort_by;
+use crate::sort::{heapsort, heapsort_by};
 use crate::Error;
 
 /// The plan for every project asked about, and what the log named outside the world.
@@ -65,9 +65,9 @@ pub struct Break {
 /// An inbound allowlist: project entries and group entries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Allowlist {
-    /// Project entries: today's (in their order), then the new ones (in path order).
+    /// Project entries: today's (in their order), then the new ones (in world order).
     pub projects: Vec<CompactEntry>,
-    /// Group entries: today's, then the new ones.
+    /// Group entries: today's, then the new ones (in path order).
     pub groups: Vec<CompactEntry>,
 }
 
@@ -119,7 +119,7 @@ impl World {
             return Err(Error::invalid(
                 "version",
                 format!(
-                    "enforcement readiness needs the inbound allowlist, which arrives in GitLab 15.9 (this is {})",
+                    "no inbound allowlist before GitLab 15.9 (this is {})",
                     self.version
                 ),
             ));
@@ -128,24 +128,28 @@ impl World {
             return Err(Error::invalid(
                 "options.strategy",
                 format!(
-                    "GitLab's auto-populate arrives in GitLab 17.10 (this is {})",
+                    "no auto-populate before GitLab 17.10 (this is {})",
                     self.version
                 ),
             ));
         }
 
-        // Each use as (target, source, position in the log), sorted: a target's uses are one run.
+        // Each use as (target, position in the log), sorted: a target's uses are one run.
         let mut unknown = Vec::new();
-        let mut uses: Vec<(u32, u32, u32)> = Vec::new();
+        let mut uses: Vec<(u32, u32)> = Vec::new();
+        let mut source_of: Vec<u32> = vec![0; log.0.len()];
         for (i, e) in log.0.iter().enumerate() {
             match (self.find_project(&e.source), self.find_project(&e.target)) {
                 // A job's token on its own project is never denied (GitLab does not log it).
                 (Some(s), Some(t)) if s == t => {}
-                (Some(s), Some(t)) => uses.push((t as u32, s as u32, i as u32)),
+                (Some(s), Some(t)) => {
+                    source_of[i] = s as u32;
+                    uses.push((t as u32, i as u32));
+                }
                 _ => unknown.push(e.clone()),
             }
         }
-        heapsort_by(&mut uses, |a, b| a < b);
+        heapsort(&mut uses);
 
         let mut planner = Planner::new(self);
         let targets: Vec<ProjectIndex> = match &options.projects {
@@ -161,8 +165,12 @@ impl World {
                 targets
             }
             None => {
-                let mut targets: Vec<ProjectIndex> = uses.iter().map(|u| u.0 as usize).collect();
-                targets.dedup();
+                let mut targets: Vec<ProjectIndex> = Vec::new();
+                for &(t, _) in &uses {
+                    if targets.last() != Some(&(t as usize)) {
+                        targets.push(t as usize);
+                    }
+                }
                 targets
             }
         };
@@ -171,9 +179,13 @@ impl World {
         for t in targets {
             let from = uses.partition_point(|u| (u.0 as usize) < t);
             let to = uses.partition_point(|u| (u.0 as usize) <= t);
-            // One source once, with the latest time the log gives it.
+            // One source once, in world order, with the latest time the log gives it.
+            let mut run: Vec<(u32, u32)> = (uses[from..to].iter())
+                .map(|&(_, i)| (source_of[i as usize], i))
+                .collect();
+            heapsort(&mut run);
             let mut sources: Vec<(ProjectIndex, Option<&str>)> = Vec::new();
-            for &(_, s, i) in &uses[from..to] {
+            for (s, i) in run {
                 let at = log.0[i as usize].last_authorized_at.as_deref();
                 match sources.last_mut() {
                     Some((last, latest)) if *last == s as usize => *latest = (*latest).max(at),
@@ -260,6 +272,8 @@ struct Planner<'w> {
     under: Vec<u32>,
     /// Each group's depth (its path's segments).
     depth: Vec<u32>,
+    /// Each group's place in path order.
+    rank: Vec<u32>,
     stamp: u32,
     /// Per project: the logged sources of the current target, or the projects seen.
     project_mark: Vec<u32>,
@@ -290,11 +304,21 @@ impl<'w> Planner<'w> {
         let depth = (world.groups.iter())
             .map(|g| 1 + g.key.bytes().filter(|&b| b == b'/').count() as u32)
             .collect();
+        // Each group's place in path order.
+        let mut order: Vec<u32> = (0..groups as u32).collect();
+        heapsort_by(&mut order, |&a, &b| {
+            path_less(&world.groups[a as usize].key, &world.groups[b as usize].key)
+        });
+        let mut rank = vec![0; groups];
+        for (place, &g) in order.iter().enumerate() {
+            rank[g as usize] = place as u32;
+        }
         let projects = world.projects.len();
         Planner {
             world,
             under,
             depth,
+            rank,
             stamp: 0,
             project_mark: vec![0; projects],
             counted_mark: vec![0; projects],
@@ -566,14 +590,20 @@ impl<'w> Planner<'w> {
         }
         // The candidates that may be chosen, in path order, each with the end of its subtree.
         let kept_stamp = self.next_stamp();
-        let mut kept: Vec<Candidate> = Vec::new();
-        let choosable = |c: &&Candidate| c.cost <= bound && budget.groups > 0;
-        for c in candidates.iter().filter(choosable) {
-            self.chosen_mark[c.group] = kept_stamp;
-            kept.push(Candidate { ..*c });
+        let mut order: Vec<(u32, u32)> = Vec::new();
+        for (i, c) in candidates.iter().enumerate() {
+            if c.cost <= bound && budget.groups > 0 {
+                self.chosen_mark[c.group] = kept_stamp;
+                order.push((self.rank[c.group], i as u32));
+            }
         }
+        heapsort(&mut order);
+        let mut kept: Vec<Candidate> = (order.iter())
+            .map(|&(_, i)| Candidate {
+                ..candidates[i as usize]
+            })
+            .collect();
         let key = |c: &Candidate| world.groups[c.group].key.as_str();
-        heapsort_by(&mut kept, |a, b| path_less(key(a), key(b)));
         let n = kept.len();
         let mut open: Vec<usize> = Vec::new();
         for i in 0..=n {
@@ -786,12 +816,12 @@ impl<'w> Planner<'w> {
                 _ => new_groups.push((item & !GROUP) as usize),
             }
         }
-        heapsort_by(&mut new_projects, |&a, &b| {
-            path_less(&world.projects[a].key, &world.projects[b].key)
-        });
-        heapsort_by(&mut new_groups, |&a, &b| {
-            path_less(&world.groups[a].key, &world.groups[b].key)
-        });
+        // New projects stay in world order; new groups go in path order.
+        let mut order: Vec<(u32, u32)> = (new_groups.iter())
+            .map(|&g| (self.rank[g], g as u32))
+            .collect();
+        heapsort(&mut order);
+        let new_groups: Vec<GroupIndex> = order.iter().map(|&(_, g)| g as usize).collect();
         let mut list = today.clone();
         (list.projects).extend(
             new_projects
