@@ -101,7 +101,7 @@ pub struct PlanSummary {
 /// The error `Gitlab::Utils::TraversalIdCompactor` raises when no namespace is left to merge.
 const LIMIT_NOT_ACHIEVED: &str = "CompactionLimitCannotBeAchievedError";
 
-/// A table cell no choice reaches.
+/// A cost bound that bounds nothing.
 const INF: u32 = u32::MAX;
 
 /// A traversal id of GitLab's compactor: a project (its project namespace) or a group, this bit set.
@@ -227,33 +227,182 @@ struct Candidate {
     end: usize,
 }
 
-/// A table of the dynamic program: the least cost by (group entries, project entries).
-struct Table {
-    groups: usize,
-    projects: usize,
-    cells: Vec<u32>,
+/// What the dynamic program's second dimension counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Count {
+    /// Project entries (each list has its own limit).
+    Projects,
+    /// Entries of both kinds (one limit for both).
+    Entries,
 }
 
+/// A table of the dynamic program: by (group entries, counted entries), the best value, `cost << 32 |
+/// groups`; the group dimension has one row when group entries are not counted.
+struct Table {
+    groups: usize,
+    counted: usize,
+    cells: Vec<u64>,
+}
+
+/// A value no choice reaches.
+const NONE: u64 = u64::MAX;
+
 impl Table {
-    fn new(groups: usize, projects: usize) -> Table {
+    /// A table of unreached cells, in the memory of a table no longer used if there is one.
+    fn new(groups: usize, counted: usize, spare: &mut Vec<Vec<u64>>) -> Table {
+        let mut cells = spare.pop().unwrap_or_default();
+        cells.clear();
+        cells.resize((groups + 1) * (counted + 1), NONE);
         Table {
             groups,
-            projects,
-            cells: vec![INF; (groups + 1) * (projects + 1)],
+            counted,
+            cells,
         }
     }
 
-    fn at(&self, groups: usize, projects: usize) -> usize {
-        groups * (self.projects + 1) + projects
+    fn at(&self, groups: usize, counted: usize) -> usize {
+        groups * (self.counted + 1) + counted
     }
 
-    fn get(&self, groups: usize, projects: usize) -> u32 {
-        if groups <= self.groups && projects <= self.projects {
-            self.cells[self.at(groups, projects)]
+    fn get(&self, groups: usize, counted: usize) -> u64 {
+        if groups <= self.groups && counted <= self.counted {
+            self.cells[self.at(groups, counted)]
         } else {
-            INF
+            NONE
         }
     }
+}
+
+/// The best cut of the candidate forest `kept` (in path order, with their subtrees' ends and direct
+/// sources; `forced` sources lie below none): the positions of the candidates chosen, or `None` when
+/// none fits. `count` says what the second dimension counts, capped at `max_counted`; `max_groups`
+/// caps group entries (0: not counted, one row). Best: the least cost, then the fewest entries, then
+/// the fewest groups, then the first in path order.
+///
+/// `f[i][j][x]` is the best value of the suffix from position `i` with `j` groups and `x` counted
+/// entries: skip candidate `i` (its direct sources take project entries) and go on at `i + 1`, or
+/// choose it and go on after its subtree. One bit per cell records whether choosing is optimal there.
+fn program(
+    kept: &[Candidate],
+    forced: usize,
+    count: Count,
+    max_groups: usize,
+    max_counted: usize,
+) -> Option<Vec<usize>> {
+    let n = kept.len();
+    let per_group = usize::from(count == Count::Entries);
+    // f[n]: nothing left but the forced project entries.
+    let mut tables: Vec<Option<Table>> = (0..=n).map(|_| None).collect();
+    let mut spare: Vec<Vec<u64>> = Vec::new();
+    let mut last = Table::new(0, forced.min(max_counted), &mut spare);
+    if forced <= max_counted {
+        let at = last.at(0, forced);
+        last.cells[at] = 0;
+    }
+    tables[n] = Some(last);
+    // How many later uses each table has: by the position before it, and by the candidates whose
+    // subtree ends there.
+    let mut uses = vec![1u32; n + 1];
+    uses[0] = 0;
+    for c in kept {
+        uses[c.end] += 1;
+    }
+    let (mut offsets, mut widths) = (vec![0usize; n + 1], vec![0usize; n + 1]);
+    let mut choose: Vec<u64> = Vec::new();
+    let mut sources_after = forced;
+    for i in (0..n).rev() {
+        let c = &kept[i];
+        sources_after += c.direct as usize;
+        // Every group entry covers a source: entries never outnumber the sources.
+        let mut table = Table::new(
+            max_groups.min(n - i),
+            max_counted.min(sources_after),
+            &mut spare,
+        );
+        offsets[i] = choose.len() * 64;
+        widths[i] = table.counted + 1;
+        choose.resize(choose.len() + table.cells.len().div_ceil(64), 0);
+        let (next, after) = (tables[i + 1].as_ref()?, tables[c.end].as_ref()?);
+        let (direct, cost) = (c.direct as usize, u64::from(c.cost) << 32 | 1);
+        let width = table.counted + 1;
+        // Row by row, over slices (no bounds check per cell: this loop is the plan's time).
+        for j in 0..=table.groups {
+            let out = &mut table.cells[j * width..(j + 1) * width];
+            // Skip: f[i+1][j][x - direct].
+            if j <= next.groups {
+                let row = &next.cells[j * (next.counted + 1)..(j + 1) * (next.counted + 1)];
+                for (slot, &value) in out.iter_mut().skip(direct).zip(row) {
+                    *slot = value;
+                }
+            }
+            // Choose: f[end][j - 1][x - per_group] + cost, where it is no worse.
+            let below = if max_groups == 0 {
+                Some(0)
+            } else {
+                j.checked_sub(1)
+            };
+            if let Some(below) = below.filter(|&b| b <= after.groups) {
+                let row =
+                    &after.cells[below * (after.counted + 1)..(below + 1) * (after.counted + 1)];
+                let cells = out.iter_mut().enumerate().skip(per_group);
+                for ((x, slot), &value) in cells.zip(row) {
+                    if value != NONE && value + cost <= *slot {
+                        *slot = value + cost;
+                        let bit = offsets[i] + j * width + x;
+                        choose[bit / 64] |= 1 << (bit % 64);
+                    }
+                }
+            }
+        }
+        for used in [i + 1, c.end] {
+            uses[used] -= 1;
+            if uses[used] == 0 {
+                if let Some(table) = tables[used].take() {
+                    spare.push(table.cells);
+                }
+            }
+        }
+        tables[i] = Some(table);
+    }
+
+    // The best cell: least cost, then fewest entries, then fewest groups.
+    let first = tables[0].as_ref()?;
+    let mut best: Option<((u64, usize, u64), usize, usize)> = None;
+    for j in 0..=first.groups {
+        for x in 0..=first.counted {
+            let value = first.get(j, x);
+            if value == NONE {
+                continue;
+            }
+            let (cost, groups) = (value >> 32, value & 0xffff_ffff);
+            let entries = if per_group == 1 {
+                x
+            } else {
+                x + groups as usize
+            };
+            if best.map_or(true, |(b, ..)| (cost, entries, groups) < b) {
+                best = Some(((cost, entries, groups), j, x));
+            }
+        }
+    }
+    let (_, mut j, mut x) = best?;
+    // Walk forward: choose a candidate whenever the rest can still be optimal. A chosen group comes
+    // before anything below it in path order, so this is the first proposal in that order.
+    let mut chosen = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let bit = offsets[i] + j * widths[i] + x;
+        if choose[bit / 64] >> (bit % 64) & 1 == 1 {
+            chosen.push(i);
+            j = j.saturating_sub(usize::from(max_groups > 0));
+            x -= per_group;
+            i = kept[i].end;
+        } else {
+            x -= kept[i].direct as usize;
+            i += 1;
+        }
+    }
+    Some(chosen)
 }
 
 /// How many entries a proposal may add: project entries, group entries, both together.
@@ -627,97 +776,23 @@ impl<'w> Planner<'w> {
                 None => forced += 1,
             }
         }
-        let (max_projects, max_groups, max_total) = (
-            budget.projects as usize,
-            budget.groups as usize,
-            budget.total as usize,
-        );
-        // f[n]: nothing left but the forced project entries.
-        let mut tables: Vec<Option<Table>> = (0..=n).map(|_| None).collect();
-        let mut last = Table::new(0, forced.min(max_projects));
-        if forced <= max_projects && forced <= max_total {
-            let at = last.at(0, forced);
-            last.cells[at] = 0;
-        }
-        tables[n] = Some(last);
-        // How many later uses each table has: by the position before it, and by the candidates whose
-        // subtree ends there.
-        let mut uses = vec![1u32; n + 1];
-        uses[0] = 0;
-        for c in &kept {
-            uses[c.end] += 1;
-        }
-        // Whether choosing candidate i is optimal, per cell of f[i], as bits.
-        let (mut offsets, mut widths) = (vec![0usize; n + 1], vec![0usize; n + 1]);
-        let mut choose: Vec<u64> = Vec::new();
-        let mut sources_after = forced;
-        for i in (0..n).rev() {
-            let c = &kept[i];
-            sources_after += c.direct as usize;
-            let mut table = Table::new(max_groups.min(n - i), max_projects.min(sources_after));
-            let bits = table.cells.len();
-            offsets[i] = choose.len() * 64;
-            widths[i] = table.projects + 1;
-            choose.resize(choose.len() + bits.div_ceil(64), 0);
-            let (next, after) = (tables[i + 1].as_ref()?, tables[c.end].as_ref()?);
-            let direct = c.direct as usize;
-            for j in 0..=table.groups {
-                for u in 0..=table.projects.min(max_total.saturating_sub(j)) {
-                    let skip = if u >= direct {
-                        next.get(j, u - direct)
-                    } else {
-                        INF
-                    };
-                    let chosen = match j.checked_sub(1).map(|j| after.get(j, u)) {
-                        Some(cost) if cost != INF => cost + c.cost,
-                        _ => INF,
-                    };
-                    let at = table.at(j, u);
-                    table.cells[at] = skip.min(chosen);
-                    if chosen != INF && chosen <= skip {
-                        let bit = offsets[i] + at;
-                        choose[bit / 64] |= 1 << (bit % 64);
-                    }
-                }
-            }
-            for used in [i + 1, c.end] {
-                uses[used] -= 1;
-                if uses[used] == 0 {
-                    tables[used] = None;
-                }
-            }
-            tables[i] = Some(table);
-        }
-
-        // The least cost, then the fewest entries, then the fewest group entries (a group also
-        // admits the projects created in it later): one (groups, projects) pair.
-        let first = tables[0].as_ref()?;
-        let mut best: Option<(u32, usize, usize)> = None;
-        for j in 0..=first.groups {
-            for u in 0..=first.projects {
-                let cost = first.get(j, u);
-                if cost != INF && best.map_or(true, |b| (cost, j + u, j) < b) {
-                    best = Some((cost, j + u, j));
-                }
-            }
-        }
-        let (_, entries, groups) = best?;
-        let (mut groups, mut projects) = (groups, entries - groups);
-        // Walk forward: choose a candidate whenever the rest can still be optimal. A chosen group
-        // comes before anything below it in path order, so this is the first proposal in that order.
-        let mut items: Vec<u32> = Vec::new();
-        let mut i = 0;
-        while i < n {
-            let bit = offsets[i] + groups * widths[i] + projects;
-            if choose[bit / 64] >> (bit % 64) & 1 == 1 {
-                items.push(kept[i].group as u32 | GROUP);
-                groups -= 1;
-                i = kept[i].end;
+        let (max_projects, max_groups) = (budget.projects as usize, budget.groups as usize);
+        let chosen = if budget.total < budget.projects + budget.groups {
+            // One limit for both lists: the program counts entries.
+            program(&kept, forced, Count::Entries, 0, budget.total as usize)?
+        } else {
+            // Each list its own limit: count project entries, and group entries only when the
+            // answer without counting them has too many (it is then the answer: the best of more).
+            let best = program(&kept, forced, Count::Projects, 0, max_projects)?;
+            if best.len() <= max_groups {
+                best
             } else {
-                projects -= kept[i].direct as usize;
-                i += 1;
+                program(&kept, forced, Count::Projects, max_groups, max_projects)?
             }
-        }
+        };
+        let mut items: Vec<u32> = (chosen.iter())
+            .map(|&i| kept[i].group as u32 | GROUP)
+            .collect();
         // Project entries for the needed sources below no chosen group.
         let chosen = self.next_stamp();
         for &item in &items {
