@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 
 use job_token_scope::gitlab::version::{profile, Version};
 use job_token_scope::gitlab::{
-    AuthLog, AuthLogEntry, PlanOptions, Strategy as Plan, World, WorldInput,
+    AuthLog, AuthLogEntry, PlanOptions, PlanStrategy as Plan, World, WorldInput,
 };
 use job_token_scope::{parse, ErrorCode};
 use proptest::prelude::*;

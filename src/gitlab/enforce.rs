@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 use super::compact::CompactEntry;
-use super::input::{AuthLog, AuthLogEntry, PlanOptions, Strategy};
+use super::input::{AuthLog, AuthLogEntry, PlanOptions, PlanStrategy};
 use super::path::within;
 use super::version::Version;
 use super::world::{Entry, GroupIndex, ProjectIndex, World};
@@ -124,7 +124,7 @@ impl World {
                 ),
             ));
         }
-        if options.strategy == Strategy::Gitlab && !self.profile.autopopulate {
+        if options.strategy == PlanStrategy::Gitlab && !self.profile.autopopulate {
             return Err(Error::invalid(
                 "options.strategy",
                 format!(
@@ -552,8 +552,8 @@ impl<'w> Planner<'w> {
             .then(|| self.gitlab(&needed, requested as i64 - existing as i64));
 
         let proposal = match (options.strategy, &gitlab) {
-            (Strategy::Gitlab, Some(Ok(items))) => items.clone(),
-            (Strategy::Gitlab, _) => {
+            (PlanStrategy::Gitlab, Some(Ok(items))) => items.clone(),
+            (PlanStrategy::Gitlab, _) => {
                 return Err(Error::invalid(
                     format!("projects[{t}]"),
                     format!(
@@ -563,7 +563,7 @@ impl<'w> Planner<'w> {
                     ),
                 ))
             }
-            (Strategy::LeastPrivilege, _) => {
+            (PlanStrategy::LeastPrivilege, _) => {
                 // GitLab's answer, where it fits, bounds the cost: no costlier group can be chosen.
                 let fits = |items: &Vec<u32>| {
                     let groups = items.iter().filter(|&&i| i & GROUP != 0).count() as i64;
@@ -1079,5 +1079,18 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 40, "{checked} vectors");
+    }
+
+    proptest::proptest! {
+        /// Any keys, any length: sorted by key, every item kept, and no index out of bounds.
+        #[test]
+        fn sort_by_sorts_any_keys(keys in proptest::collection::vec(0u32..8, 0..300)) {
+            let mut items: Vec<(u32, u32)> = keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+            ruby_sort_by(&mut items);
+            proptest::prop_assert!(items.windows(2).all(|w| w[0].0 <= w[1].0));
+            let mut positions: Vec<u32> = items.iter().map(|&(_, i)| i).collect();
+            positions.sort_unstable();
+            proptest::prop_assert_eq!(positions, (0..keys.len() as u32).collect::<Vec<_>>());
+        }
     }
 }

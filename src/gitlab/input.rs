@@ -669,7 +669,7 @@ pub struct PlanOptions {
     /// `projects`: the projects to plan; default: every target of the log.
     pub projects: Option<Vec<String>>,
     /// `strategy`: `least-privilege` (default) or `gitlab`.
-    pub strategy: Strategy,
+    pub strategy: PlanStrategy,
     /// `limit`: most entries a proposal holds, projects and groups together; default: the release's
     /// limits, each list its own.
     pub limit: Option<usize>,
@@ -686,7 +686,7 @@ impl FromValue for PlanOptions {
         Ok(PlanOptions {
             projects: f.optional("projects", at, |v, at| list(v, at, string))?,
             strategy: f
-                .optional("strategy", at, |v, at| one_of(v, at, Strategy::NAMES))?
+                .optional("strategy", at, |v, at| one_of(v, at, PlanStrategy::NAMES))?
                 .unwrap_or_default(),
             limit: f.optional("limit", at, entry_count)?,
         })
@@ -706,7 +706,7 @@ fn entry_count(value: &Value, at: &Path) -> Result<usize, Error> {
 
 /// How a plan proposes allowlists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Strategy {
+pub enum PlanStrategy {
     /// `least-privilege`: the allowlist that admits the fewest other projects (docs/enforcement.md).
     #[default]
     LeastPrivilege,
@@ -714,9 +714,9 @@ pub enum Strategy {
     Gitlab,
 }
 
-impl Strategy {
-    const NAMES: &'static [(&'static str, Strategy)] = &[
-        ("least-privilege", Strategy::LeastPrivilege),
-        ("gitlab", Strategy::Gitlab),
+impl PlanStrategy {
+    const NAMES: &'static [(&'static str, PlanStrategy)] = &[
+        ("least-privilege", PlanStrategy::LeastPrivilege),
+        ("gitlab", PlanStrategy::Gitlab),
     ];
 }

@@ -19,7 +19,7 @@ pub use compact::{CompactEntry, Compaction};
 pub use edit::INSUFFICIENT_PERMISSIONS_MESSAGE;
 pub use enforce::{Allowlist, Autopopulate, Break, EnforcementPlan, PlanSummary, ProjectPlan};
 pub use input::{
-    AuthLog, AuthLogEntry, EditInput, PlanOptions, RequestInput, Strategy, WorldInput,
+    AuthLog, AuthLogEntry, EditInput, PlanOptions, PlanStrategy, RequestInput, WorldInput,
 };
 pub use permission::{Permission, PermissionInfo, Role};
 pub use rules::{Query, Reason, Verdict};
