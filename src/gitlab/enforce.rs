@@ -545,9 +545,7 @@ impl<'w> Planner<'w> {
         // GitLab's auto-populate: the limit it is given (`COMPACTION_LIMIT`, the project limit) less
         // the links the allowlist has, every one counted (`existing_links_traversal_ids.count`).
         let requested = (options.limit).unwrap_or(profile.project_limit.unwrap_or(0));
-        let (today_projects, today_groups) =
-            (today(&own.inbound_projects), today(&own.inbound_groups));
-        let existing = today_projects.len() + today_groups.len();
+        let existing = today(&own.inbound_projects).len() + today(&own.inbound_groups).len();
         let gitlab = (profile.autopopulate)
             .then(|| self.gitlab(&needed, requested as i64 - existing as i64));
 
@@ -610,17 +608,13 @@ impl<'w> Planner<'w> {
             }
         };
 
-        let today = Allowlist {
-            projects: today_projects,
-            groups: today_groups,
-        };
-        let (proposed, admits_also) = self.allowlist(t, &today, &proposal, logged);
+        let (proposed, admits_also) = self.allowlist(t, &proposal, logged);
         let gitlab = gitlab.map(|result| {
             let (items, error) = match result {
                 Ok(items) => (items, None),
                 Err(error) => (Vec::new(), Some(error)),
             };
-            let (list, admits_also) = self.allowlist(t, &today, &items, logged);
+            let (list, admits_also) = self.allowlist(t, &items, logged);
             Autopopulate {
                 projects: list.projects,
                 groups: list.groups,
@@ -868,16 +862,16 @@ impl<'w> Planner<'w> {
         Ok(list)
     }
 
-    /// `today`'s allowlist of `t` with `items` added (projects, or groups with [`GROUP`] set), and
-    /// the world projects the added groups newly admit.
+    /// Today's allowlist of `t` with `items` added (projects, or groups with [`GROUP`] set), and the
+    /// world projects the added groups newly admit.
     fn allowlist(
         &mut self,
         t: ProjectIndex,
-        today: &Allowlist,
         items: &[u32],
         logged: u32,
     ) -> (Allowlist, Vec<String>) {
         let world = self.world;
+        let own = &world.projects[t];
         let new_entry = |path: &str| CompactEntry {
             path: path.to_owned(),
             default_permissions: true,
@@ -897,7 +891,10 @@ impl<'w> Planner<'w> {
             .collect();
         heapsort(&mut order);
         let new_groups: Vec<GroupIndex> = order.iter().map(|&(_, g)| g as usize).collect();
-        let mut list = today.clone();
+        let mut list = Allowlist {
+            projects: today(&own.inbound_projects),
+            groups: today(&own.inbound_groups),
+        };
         (list.projects).extend(
             new_projects
                 .iter()
