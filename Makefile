@@ -73,10 +73,13 @@ clean:
 	rm -rf pkg
 
 # Speed and size, measured (never asserted by timed tests): the side-by-side table (job-token-scope vs
-# a plain-JS baseline vs Cedar, bench/results.md), the gate under load in workerd, the native engine.
+# a plain-JS baseline vs Cedar, bench/results.md), enforcement plans of a 10,000-project world with a
+# 100,000-entry log (bench/plan.mjs, its own section of bench/results.md), the gate under load in
+# workerd, the native engine.
 bench: pkg
 	cd bench && npm ci --no-audit --no-fund --silent
 	node bench/run.mjs
+	node bench/plan.mjs
 	node bench/gate-load.mjs --requests 5000 --concurrency 32
 	cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3
 
