@@ -461,6 +461,15 @@ fn a_misspelled_key_fails_naming_file_case_and_key() {
     let raw = json!({ "name": "c", "compact": { "project": "a/b", "limt": 1 }, "expect": {} });
     let err = read_case::<Case>("gitlab/x.json", 0, &raw).err().unwrap();
     assert!(err.contains("unknown field `limt`"), "{err}");
+    let raw = json!({ "name": "c", "plan": { "log": [], "optoins": {} }, "expect": {} });
+    let err = read_case::<Case>("gitlab/x.json", 0, &raw).err().unwrap();
+    assert!(err.contains("unknown field `optoins`"), "{err}");
+    let plan = json!({ "projects": { "acme/api": { "breaks": [] } } });
+    let got: Result<Value, Error> = Ok(json!({ "projects": { "acme/api": { "breaks": [] } } }));
+    assert_eq!(compare_plan(&plan, &got), None);
+    let typo = json!({ "projects": { "acme/api": { "braeks": [] } } });
+    let diff = compare_plan(&typo, &got).unwrap();
+    assert!(diff.contains("unknown key \"braeks\""), "{diff}");
     let expect = json!({ "allowed": true, "reasn": "same_project" });
     let err = unknown_expect_keys(&expect, expect_keys("request")).unwrap();
     assert!(err.contains("reasn"), "{err}");
