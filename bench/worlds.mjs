@@ -46,6 +46,8 @@ export const WORLD_PARAMS = {
     instanceEnforcement: false, disabledShare: 0.1,
   },
   large: { projects: 100_000, groups: 12_000, roots: 40, maxDepth: 6, maxEntries: 200, fullShare: 0.02, meanEntries: 8 },
+  // Enforcement readiness (bench/plan.mjs): a 10,000-project instance and its authentication log.
+  plan: { projects: 10_000, groups: 1_200, roots: 8, maxDepth: 6, maxEntries: 200, fullShare: 0, meanEntries: 4 },
 };
 
 const WORDS = [
@@ -209,6 +211,38 @@ export function makeQueries({ world, meta }, count, seed = SEED) {
       : w < 0.73 ? ANONYMOUS_PERMISSIONS[int(ANONYMOUS_PERMISSIONS.length)] : PERMISSIONS[int(PERMISSIONS.length)];
   }
   return { sources, targets, permissions, count };
+}
+
+/**
+ * A job token authentication log over a world: `count` entries `{ source, target, lastAuthorizedAt }`, as
+ * GitLab's `ciJobTokenAuthLogs` would list them. 30% of them go to 20 hub projects (shared libraries,
+ * registries), the rest to targets skewed towards a few (the square of a uniform draw); 60% of the sources
+ * come from the target's own top-level group. Sources are never the target.
+ */
+export function makeAuthLog({ meta }, count, seed = SEED) {
+  const rand = mulberry32(seed ^ hash(meta.name) ^ 0x10c);
+  const int = (n) => Math.floor(rand() * n);
+  const { paths } = meta;
+  const top = (path) => path.slice(0, path.indexOf("/"));
+  const byTop = new Map();
+  for (let i = 0; i < paths.length; i++) {
+    const group = top(paths[i]);
+    if (!byTop.has(group)) byTop.set(group, []);
+    byTop.get(group).push(i);
+  }
+  const hubs = Array.from({ length: 20 }, () => int(paths.length));
+  const log = new Array(count);
+  for (let n = 0; n < count; n++) {
+    const t = rand() < 0.3 ? hubs[int(hubs.length)] : Math.floor(rand() * rand() * paths.length);
+    let s;
+    do {
+      const local = byTop.get(top(paths[t]));
+      s = rand() < 0.6 ? local[int(local.length)] : int(paths.length);
+    } while (s === t);
+    const day = String(1 + int(30)).padStart(2, "0");
+    log[n] = { source: paths[s], target: paths[t], lastAuthorizedAt: `2025-10-${day}T${String(int(24)).padStart(2, "0")}:00:00Z` };
+  }
+  return JSON.parse(JSON.stringify(log));
 }
 
 function hash(text) {

@@ -1,25 +1,30 @@
-//! The engine's one sort.
+//! The engine's one sort (a heapsort), by integer pairs or by any order.
 
 /// Sorts in place in O(n log n) with no allocation: a few hundred bytes of wasm, where the standard
 /// library's sorts bring several kilobytes (and this is the engine's only sort).
 pub(crate) fn heapsort(items: &mut [(u32, u32)]) {
+    heapsort_by(items, |a, b| a < b);
+}
+
+/// [`heapsort`] by `less`, for the few sorts whose keys are not integer pairs (paths in order, the
+/// enforcement plan's lists). Not stable: callers that need ties kept in order put the position in
+/// the key.
+pub(crate) fn heapsort_by<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
     // Moves `items[root]` down the max-heap `items[..end]` to where it belongs.
-    fn sift_down(items: &mut [(u32, u32)], mut root: usize, end: usize) {
-        loop {
-            let mut child = 2 * root + 1;
-            if child >= end {
-                return;
-            }
-            if child + 1 < end && items[child] < items[child + 1] {
-                child += 1;
-            }
-            if items[root] >= items[child] {
-                return;
-            }
-            items.swap(root, child);
-            root = child;
+    let sift_down = |items: &mut [T], mut root: usize, end: usize| loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
         }
-    }
+        if child + 1 < end && less(&items[child], &items[child + 1]) {
+            child += 1;
+        }
+        if !less(&items[root], &items[child]) {
+            return;
+        }
+        items.swap(root, child);
+        root = child;
+    };
     let len = items.len();
     for root in (0..len / 2).rev() {
         sift_down(items, root, len);

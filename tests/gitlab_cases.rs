@@ -5,7 +5,10 @@
 
 mod support;
 
-use job_token_scope::gitlab::{EditInput, RequestInput, World, WorldInput};
+use job_token_scope::gitlab::{
+    AuthLog, EditInput, EnforcementPlan, PlanOptions, RequestInput, World, WorldInput,
+};
+use job_token_scope::value::{FromValue, Path, Value as Input};
 use job_token_scope::{parse, Decision, Error};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -18,6 +21,7 @@ rule_tables!("gitlab", run_file;
     case_insensitive,
     compact,
     edit,
+    enforcement,
     errors,
     fine_grained,
     gitlab_access,
@@ -54,7 +58,7 @@ impl TableFile for Table {
     }
 }
 
-/// One case: exactly one of `request`, `edit`, `validate`, `scope`, `compact`.
+/// One case: exactly one of `request`, `edit`, `validate`, `scope`, `compact`, `plan`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
@@ -76,6 +80,7 @@ struct Case {
     validate: Option<bool>,
     scope: Option<String>,
     compact: Option<Compact>,
+    plan: Option<Plan>,
     /// Its shape depends on the operation: its keys are checked against [`expect_keys`].
     expect: Value,
 }
@@ -87,6 +92,25 @@ struct Compact {
     project: String,
     limit: Option<usize>,
 }
+
+/// A case's `plan`: `planGitlabEnforcement(world, log, options?)`. Both are the engine's own input,
+/// left to it (it refuses unknown keys itself).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Plan {
+    log: Value,
+    #[serde(default, deserialize_with = "present")]
+    options: Option<Value>,
+}
+
+/// The keys one project of a plan's `expect.projects` may hold.
+const PLAN_PROJECT_KEYS: &[&str] = &[
+    "enforcedToday",
+    "breaks",
+    "proposed",
+    "admitsAlso",
+    "gitlab",
+];
 
 /// The keys `expect` may hold for an operation (tests/cases/README.md).
 fn expect_keys(op: &str) -> &'static [&'static str] {
@@ -112,6 +136,14 @@ fn expect_keys(op: &str) -> &'static [&'static str] {
             "errorPath",
         ],
         "compact" => &["projects", "groups", "admitsAlso", "error", "errorPath"],
+        "plan" => &[
+            "projects",
+            "unknown",
+            "summary",
+            "version",
+            "error",
+            "errorPath",
+        ],
         _ => unreachable!(),
     }
 }
@@ -124,6 +156,7 @@ impl Case {
             ("validate", self.validate.is_some()),
             ("scope", self.scope.is_some()),
             ("compact", self.compact.is_some()),
+            ("plan", self.plan.is_some()),
         ])
     }
 }
@@ -137,7 +170,11 @@ fn run_file(stem: &str) {
         if let Some(e) = unknown_expect_keys(&case.expect, expect_keys(op)) {
             return Some(e);
         }
-        compare(&case.expect, &run(world_of(table, case), op, case))
+        let got = run(world_of(table, case), op, case);
+        if op == "plan" {
+            return compare_plan(&case.expect, &got);
+        }
+        compare(&case.expect, &got)
     });
 }
 
@@ -233,8 +270,118 @@ fn run(world: Value, op: &str, case: &Case) -> Result<Value, Error> {
                 json!({ "projects": sorted(&out.projects), "groups": sorted(&out.groups), "admitsAlso": admits }),
             )
         }
+        "plan" => {
+            let spec = case.plan.as_ref().expect("a plan case");
+            let read = |value: &Value, name: &str| -> Result<Input<'static>, Error> {
+                Input::deserialize(value).map_err(|e| Error::invalid(name, e.to_string()))
+            };
+            let log = AuthLog::from_value(&read(&spec.log, "log")?, &Path::named("log"))?;
+            let options = match &spec.options {
+                Some(options) => {
+                    PlanOptions::from_value(&read(options, "options")?, &Path::named("options"))?
+                }
+                None => PlanOptions::default(),
+            };
+            Ok(plan_json(&world.plan_enforcement(&log, &options)?))
+        }
         _ => unreachable!(),
     }
+}
+
+/// A plan as the tables compare it: per project, the break sources in order, entry paths and
+/// `admitsAlso` sorted; `unknown` as [source, target] pairs.
+fn plan_json(plan: &EnforcementPlan) -> Value {
+    let paths = |entries: &[job_token_scope::gitlab::CompactEntry]| {
+        let mut paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+        paths.sort();
+        json!(paths)
+    };
+    let sorted = |list: &[String]| {
+        let mut list = list.to_vec();
+        list.sort();
+        json!(list)
+    };
+    let projects: Map<String, Value> = plan
+        .projects
+        .iter()
+        .map(|p| {
+            let gitlab = p.gitlab.as_ref().map(|g| {
+                json!({ "projects": paths(&g.projects), "groups": paths(&g.groups),
+                        "admitsAlso": sorted(&g.admits_also), "error": g.error })
+            });
+            let project = json!({
+                "enforcedToday": p.enforced_today,
+                "breaks": p.breaks.iter().map(|b| b.source.as_str()).collect::<Vec<_>>(),
+                "proposed": { "projects": paths(&p.proposed.projects), "groups": paths(&p.proposed.groups) },
+                "admitsAlso": sorted(&p.admits_also),
+                "gitlab": gitlab,
+            });
+            (p.project.clone(), project)
+        })
+        .collect();
+    json!({
+        "version": plan.version.to_string(),
+        "projects": projects,
+        "unknown": plan.unknown.iter().map(|u| json!([u.source, u.target])).collect::<Vec<_>>(),
+        "summary": { "projects": plan.summary.projects, "breaking": plan.summary.breaking, "breaks": plan.summary.breaks },
+    })
+}
+
+/// Compares a plan with `expect`: `projects` must name exactly the projects planned, each compared
+/// on the keys it gives (lists of entries sorted); the other keys as they are.
+fn compare_plan(expect: &Value, got: &Result<Value, Error>) -> Option<String> {
+    let Ok(got) = got else {
+        return compare_error(expect, got);
+    };
+    if expect.get("error").is_some() {
+        return compare_error(expect, &Ok(got.clone()));
+    }
+    let mut diffs = Vec::new();
+    for (key, want) in expect.as_object().expect("expect is an object") {
+        let have = &got[key.as_str()];
+        if key != "projects" {
+            if want != have {
+                diffs.push(format!("{key}: expected {want}, got {have}"));
+            }
+            continue;
+        }
+        let (Some(want), Some(have)) = (want.as_object(), have.as_object()) else {
+            diffs.push(format!("projects: expected an object, got {want}"));
+            continue;
+        };
+        let planned: Vec<&String> = have.keys().collect();
+        if want.keys().collect::<Vec<_>>() != planned {
+            diffs.push(format!(
+                "projects: expected {:?} planned, got {planned:?}",
+                want.keys().collect::<Vec<_>>()
+            ));
+        }
+        for (project, fields) in want {
+            let Some(fields) = fields.as_object() else {
+                diffs.push(format!("projects.{project}: expected an object"));
+                continue;
+            };
+            for (field, want) in fields {
+                if !PLAN_PROJECT_KEYS.contains(&field.as_str()) {
+                    diffs.push(format!(
+                        "projects.{project}: unknown key {field:?}; expected one of {PLAN_PROJECT_KEYS:?}"
+                    ));
+                    continue;
+                }
+                let have = &have.get(project).cloned().unwrap_or(Value::Null)[field.as_str()];
+                let want = match field.as_str() {
+                    "breaks" | "enforcedToday" => want.clone(),
+                    _ => sorted_lists(want),
+                };
+                if want != *have {
+                    diffs.push(format!(
+                        "projects.{project}.{field}: expected {want}, got {have}"
+                    ));
+                }
+            }
+        }
+    }
+    (!diffs.is_empty()).then(|| diffs.join("; "))
 }
 
 fn decision_json(decision: &Decision) -> Value {
@@ -314,6 +461,15 @@ fn a_misspelled_key_fails_naming_file_case_and_key() {
     let raw = json!({ "name": "c", "compact": { "project": "a/b", "limt": 1 }, "expect": {} });
     let err = read_case::<Case>("gitlab/x.json", 0, &raw).err().unwrap();
     assert!(err.contains("unknown field `limt`"), "{err}");
+    let raw = json!({ "name": "c", "plan": { "log": [], "optoins": {} }, "expect": {} });
+    let err = read_case::<Case>("gitlab/x.json", 0, &raw).err().unwrap();
+    assert!(err.contains("unknown field `optoins`"), "{err}");
+    let plan = json!({ "projects": { "acme/api": { "breaks": [] } } });
+    let got: Result<Value, Error> = Ok(json!({ "projects": { "acme/api": { "breaks": [] } } }));
+    assert_eq!(compare_plan(&plan, &got), None);
+    let typo = json!({ "projects": { "acme/api": { "braeks": [] } } });
+    let diff = compare_plan(&typo, &got).unwrap();
+    assert!(diff.contains("unknown key \"braeks\""), "{diff}");
     let expect = json!({ "allowed": true, "reasn": "same_project" });
     let err = unknown_expect_keys(&expect, expect_keys("request")).unwrap();
     assert!(err.contains("reasn"), "{err}");

@@ -8,7 +8,10 @@ mod support;
 use job_token_scope::azure::{AzureConfig, AzurePipeline, AzureResource};
 use job_token_scope::gate::Gate;
 use job_token_scope::gitlab::version::Version;
-use job_token_scope::gitlab::{EditInput, Permission, RequestInput, WorldInput};
+use job_token_scope::gitlab::{
+    AuthLog, AuthLogEntry, EditInput, Permission, PlanOptions, PlanStrategy, RequestInput,
+    WorldInput,
+};
 use job_token_scope::value::{FromValue, Path, Value};
 use job_token_scope::{parse, Error};
 use proptest::prelude::*;
@@ -73,6 +76,13 @@ fn json_value() -> impl Strategy<Value = Json> {
             "routes",
             "method",
             "world",
+            "fullPath",
+            "ciJobTokenAuthLogs",
+            "nodes",
+            "originProject",
+            "lastAuthorizedAt",
+            "strategy",
+            "limit",
             "x",
             "",
         ][..],
@@ -136,6 +146,17 @@ proptest! {
         }
         let _ = world.resolve_scope(&source);
         let _ = world.compact(&target, limit);
+        // Plans of forged logs: names of every kind, each strategy, any limit.
+        let log = AuthLog(vec![
+            AuthLogEntry { source: source.clone(), target: target.clone(), last_authorized_at: None },
+            AuthLogEntry { source: target.clone(), target: source.clone(), last_authorized_at: Some(source.clone()) },
+        ]);
+        for strategy in [PlanStrategy::LeastPrivilege, PlanStrategy::Gitlab] {
+            let options = PlanOptions { projects: None, strategy, limit };
+            let _ = world.plan_enforcement(&log, &options);
+            let options = PlanOptions { projects: Some(vec![source.clone(), target.clone()]), strategy, limit: limit.map(|l| l * 1_000_000) };
+            let _ = world.plan_enforcement(&log, &options);
+        }
         let _ = world.validate();
         if let Ok(edit) = read::<EditInput>(&edit) {
             let _ = world.check_edit(&edit);
@@ -157,6 +178,8 @@ proptest! {
         }
         let _ = read::<RequestInput>(&value);
         let _ = read::<EditInput>(&value);
+        let _ = read::<AuthLog>(&value);
+        let _ = read::<PlanOptions>(&value);
         if let Ok(config) = read::<AzureConfig>(&value) {
             if let Ok(pipeline) = AzurePipeline::from_config(config) {
                 let _ = pipeline.resolve_scope();

@@ -395,6 +395,57 @@ fn compaction_limit_is_optional_and_a_whole_number() {
 }
 
 #[wasm_bindgen_test]
+fn enforcement_plans_take_a_log_of_either_shape_and_optional_options() {
+    let log = || {
+        js(
+            r#"[{ "source": "acme/tools/deploy", "target": "acme/api", "lastAuthorizedAt": "2025-10-25T08:00:00Z" },
+               { "fullPath": "acme/api", "ciJobTokenAuthLogs": { "nodes": [{ "originProject": { "fullPath": "acme/docs" } }] } },
+               { "source": "gone/ci", "target": "acme/api" }]"#,
+        )
+    };
+    for options in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        js(r#"{ "limit": 5, "strategy": "gitlab" }"#),
+    ] {
+        let plan = api::plan_gitlab_enforcement(world(), log(), options).unwrap();
+        assert_plain_object(&plan);
+        let projects = Array::from(&get(&plan, "projects"));
+        assert_eq!(projects.length(), 1, "{}", text(&plan));
+        let api_plan = projects.get(0);
+        assert_eq!(
+            get(&api_plan, "project").as_string().as_deref(),
+            Some("acme/api")
+        );
+        // acme/tools/deploy is admitted by the group entry acme/tools (for read_packages only).
+        assert_eq!(
+            Array::from(&get(&api_plan, "breaks")).length(),
+            1,
+            "{}",
+            text(&plan)
+        );
+        assert_plain_object(&get(&api_plan, "proposed"));
+        assert_eq!(Array::from(&get(&plan, "unknown")).length(), 1);
+    }
+    for (log, options, at) in [
+        (JsValue::UNDEFINED, JsValue::UNDEFINED, "log: "),
+        (
+            js(r#"[{ "source": 1, "target": "acme/api" }]"#),
+            JsValue::UNDEFINED,
+            "log[0].source: ",
+        ),
+        (js("[]"), js(r#"{ "limit": -1 }"#), "options.limit: "),
+        (js("[]"), JsValue::from_str("gitlab"), "options: "),
+    ] {
+        let message = expect_error(
+            api::plan_gitlab_enforcement(world(), log, options),
+            "invalid_input",
+        );
+        assert!(message.starts_with(at), "{message}");
+    }
+}
+
+#[wasm_bindgen_test]
 fn edits_and_validation_answer_plain_values() {
     let edit = api::check_gitlab_edit(
         world(),

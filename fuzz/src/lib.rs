@@ -7,7 +7,10 @@
 use arbitrary::Arbitrary;
 use job_token_scope::azure::{AzureConfig, AzurePipeline, AzureResource};
 use job_token_scope::gate::Gate;
-use job_token_scope::gitlab::{EditInput, Permission, Query, RequestInput, World, WorldInput};
+use job_token_scope::gitlab::{
+    AuthLog, AuthLogEntry, EditInput, Permission, PlanOptions, PlanStrategy, Query, RequestInput,
+    World, WorldInput,
+};
 use job_token_scope::value::{FromValue, Path, Text, Value};
 use job_token_scope::{parse, Decision, Outcome};
 use serde_json::{json, Map, Value as Json};
@@ -299,6 +302,7 @@ pub fn gitlab_world(
             compaction(&world, p, limit);
         }
     }
+    planning(&world, &world_json, n.min(8), compact_limit);
     let _ = world.validate();
     // Edits never panic.
     for action in ["add", "remove", "enable", "disable", "setPolicies"] {
@@ -432,6 +436,80 @@ fn gitlab_query(
     }
 }
 
+/// Enforcement plans of a log where most pairs of the first projects used each other's tokens: every
+/// proposal, applied and enforced, admits every logged use (the outbound limits set aside), and never
+/// admits more than GitLab's greedy where that succeeds.
+fn planning(world: &World, world_json: &Json, n: usize, limit: Option<usize>) {
+    let mut log = Vec::new();
+    for s in 0..n {
+        for t in 0..n {
+            if s != t && (s + 2 * t) % 3 != 0 {
+                log.push(AuthLogEntry {
+                    source: world.projects()[s].path.clone(),
+                    target: world.projects()[t].path.clone(),
+                    last_authorized_at: None,
+                });
+            }
+        }
+    }
+    let log = AuthLog(log);
+    let _ = world.plan_enforcement(
+        &log,
+        &PlanOptions {
+            strategy: PlanStrategy::Gitlab,
+            limit,
+            projects: None,
+        },
+    );
+    let Ok(plan) = world.plan_enforcement(
+        &log,
+        &PlanOptions {
+            limit,
+            ..PlanOptions::default()
+        },
+    ) else {
+        return;
+    };
+    for p in &plan.projects {
+        if let Some(g) = p.gitlab.as_ref().filter(|g| g.error.is_none()) {
+            assert!(
+                p.admits_also.len() <= g.admits_also.len(),
+                "{}: more than GitLab's greedy",
+                p.project
+            );
+        }
+        let Some(t) = world.project_id(&p.project).map(|id| id.index()) else {
+            panic!("a planned project outside the world");
+        };
+        let mut applied = world_json.clone();
+        let paths = |list: &[job_token_scope::gitlab::CompactEntry]| -> Vec<Json> {
+            list.iter().map(|e| json!(e.path)).collect()
+        };
+        applied["projects"][t]["inbound"] = json!({
+            "enabled": true, "projects": paths(&p.proposed.projects), "groups": paths(&p.proposed.groups)
+        });
+        // The plan is about the inbound allowlist: a source's deprecated outbound limit (before 18.0)
+        // refuses what it refuses today already, whatever the target lists.
+        if let Some(projects) = applied["projects"].as_array_mut() {
+            for project in projects.iter_mut().filter(|p| p.is_object()) {
+                project["outbound"] = json!({ "enabled": false });
+            }
+        }
+        let Ok(after) = parse::<WorldInput, _>(applied).map(World::from_input) else {
+            continue;
+        };
+        let scope = after.unwrap().resolve_scope(&p.project).unwrap();
+        for entry in log.0.iter().filter(|e| e.target == p.project) {
+            assert!(
+                scope.reachable_by.iter().any(|r| r.project == entry.source),
+                "{} -> {}: not admitted by the proposal",
+                entry.source,
+                p.project
+            );
+        }
+    }
+}
+
 /// Compaction fits the limit and admits every project the old allowlist admitted.
 fn compaction(world: &World, p: usize, limit: Option<usize>) {
     let own = &world.projects()[p];
@@ -518,6 +596,14 @@ pub fn any_json(data: &[u8]) {
                     let _ = world.resolve_scope(&path).unwrap();
                     let _ = world.compact(&path, None);
                     let _ = world.compact(&path, Some(1));
+                    for other in &candidates {
+                        if let Ok(log) = AuthLog::from_value(other, &Path::ROOT) {
+                            let _ = world.plan_enforcement(&log, &PlanOptions::default());
+                        }
+                        if let Ok(options) = PlanOptions::from_value(other, &Path::ROOT) {
+                            let _ = world.plan_enforcement(&AuthLog::default(), &options);
+                        }
+                    }
                     for t in 0..n.min(4) {
                         if let Some(q) = query(
                             &world,

@@ -561,3 +561,221 @@ pub enum EntryKind {
     /// `group` (17.0+).
     Group,
 }
+
+// ───────── enforcement readiness (`planGitlabEnforcement`, docs/enforcement.md) ─────────
+
+/// One logged cross-project use of a job token (GitLab's `ci_job_token_authorizations` row): a job of
+/// `source` used its token on `target`, last at `lastAuthorizedAt`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthLogEntry {
+    /// `source` (required): the project whose job held the token (GitLab's `origin_project`).
+    pub source: String,
+    /// `target` (required): the project the token was used on (GitLab's `accessed_project`).
+    pub target: String,
+    /// `lastAuthorizedAt`: when, as GitLab gives it (an ISO 8601 time); kept as text.
+    pub last_authorized_at: Option<String>,
+}
+
+impl FromValue for AuthLogEntry {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        const SHAPE: Shape = Shape {
+            noun: "a log entry",
+            keys: &[
+                required("source"),
+                required("target"),
+                optional("lastAuthorizedAt"),
+            ],
+            note: ", or a GitLab project: { \"fullPath\", \"ciJobTokenAuthLogs\": { \"nodes\" } }",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
+        Ok(AuthLogEntry {
+            source: f.required("source", at, log_path)?,
+            target: f.required("target", at, log_path)?,
+            last_authorized_at: f.optional("lastAuthorizedAt", at, string)?,
+        })
+    }
+}
+
+/// A job token authentication log, read into entries. Each item is an [`AuthLogEntry`] or a project
+/// as GitLab's GraphQL API answers `project(fullPath) { fullPath ciJobTokenAuthLogs { nodes {
+/// originProject { fullPath } lastAuthorizedAt } } }` (`Types::Ci::JobTokenAuthLogType`), whose
+/// nodes become entries with that project as their target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthLog(pub Vec<AuthLogEntry>);
+
+impl FromValue for AuthLog {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        let Value::Array(items) = value else {
+            return Err(at.error(format!(
+                "expected an array of log entries, found {}",
+                value.kind()
+            )));
+        };
+        let mut entries = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let at = at.index(i);
+            let gitlab = matches!(item, Value::Object(fields)
+                if fields.iter().any(|(k, _)| k == "fullPath" || k == "ciJobTokenAuthLogs"));
+            if gitlab {
+                gitlab_project_log(item, &at, &mut entries)?;
+            } else {
+                entries.push(AuthLogEntry::from_value(item, &at)?);
+            }
+        }
+        Ok(AuthLog(entries))
+    }
+}
+
+/// Reads a GraphQL `Project` with its `ciJobTokenAuthLogs` connection into `entries`. The other fields
+/// GitLab's types have (`CiJobTokenAccessibleProject`, the connection's `count` and `pageInfo`) are
+/// accepted and not read; any other key is refused, as everywhere.
+fn gitlab_project_log(
+    value: &Value,
+    at: &Path,
+    entries: &mut Vec<AuthLogEntry>,
+) -> Result<(), Error> {
+    const PROJECT: Shape = Shape {
+        noun: "a GitLab project",
+        keys: &[
+            required("fullPath"),
+            required("ciJobTokenAuthLogs"),
+            optional("id"),
+            optional("name"),
+            optional("path"),
+            optional("__typename"),
+        ],
+        note: "",
+    };
+    let f = Fields::of(value, at, &PROJECT)?;
+    let target = f.required("fullPath", at, log_path)?;
+    let logs_at = at.key("ciJobTokenAuthLogs");
+    let Some(logs) = f.get("ciJobTokenAuthLogs") else {
+        return Err(at.error("missing field `ciJobTokenAuthLogs`"));
+    };
+    const CONNECTION: Shape = Shape {
+        noun: "a CiJobTokenAuthLogConnection",
+        keys: &[
+            required("nodes"),
+            optional("count"),
+            optional("pageInfo"),
+            optional("__typename"),
+        ],
+        note: "",
+    };
+    let logs = Fields::of(logs, &logs_at, &CONNECTION)?;
+    let nodes_at = logs_at.key("nodes");
+    let Some(Value::Array(nodes)) = logs.get("nodes") else {
+        return Err(match logs.get("nodes") {
+            Some(other) => nodes_at.error(format!("expected an array, found {}", other.kind())),
+            None => logs_at.error("missing field `nodes`"),
+        });
+    };
+    for (i, node) in nodes.iter().enumerate() {
+        let at = nodes_at.index(i);
+        const NODE: Shape = Shape {
+            noun: "a CiJobTokenAuthLog",
+            keys: &[
+                required("originProject"),
+                optional("lastAuthorizedAt"),
+                optional("__typename"),
+            ],
+            note: "",
+        };
+        let node = Fields::of(node, &at, &NODE)?;
+        let origin_at = at.key("originProject");
+        let Some(origin) = node.get("originProject") else {
+            return Err(at.error("missing field `originProject`"));
+        };
+        const ORIGIN: Shape = Shape {
+            noun: "a CiJobTokenAccessibleProject",
+            keys: &[
+                required("fullPath"),
+                optional("id"),
+                optional("name"),
+                optional("path"),
+                optional("webUrl"),
+                optional("avatarUrl"),
+                optional("__typename"),
+            ],
+            note: "",
+        };
+        let origin = Fields::of(origin, &origin_at, &ORIGIN)?;
+        entries.push(AuthLogEntry {
+            source: origin.required("fullPath", &origin_at, log_path)?,
+            target: target.clone(),
+            last_authorized_at: node.optional("lastAuthorizedAt", &at, string)?,
+        });
+    }
+    Ok(())
+}
+
+/// A path in a log, as given: well formed (non-empty segments), but not necessarily a project of the
+/// world (those are reported, not refused).
+fn log_path(value: &Value, at: &Path) -> Result<String, Error> {
+    let path = string(value, at)?;
+    super::path::checked_path(&path, &|| at.to_string(), 1)?;
+    Ok(path)
+}
+
+/// `planGitlabEnforcement`'s options: `{ "projects"?, "strategy"?, "limit"? }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `projects`: the projects to plan; default: every target of the log.
+    pub projects: Option<Vec<String>>,
+    /// `strategy`: `least-privilege` (default) or `gitlab`.
+    pub strategy: PlanStrategy,
+    /// `limit`: most entries a proposal holds, projects and groups together; default: the release's
+    /// limits, each list its own.
+    pub limit: Option<usize>,
+}
+
+impl FromValue for PlanOptions {
+    fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        const SHAPE: Shape = Shape {
+            noun: "options",
+            keys: &[
+                optional("projects"),
+                optional("strategy"),
+                optional("limit"),
+            ],
+            note: "",
+        };
+        let f = Fields::of(value, at, &SHAPE)?;
+        Ok(PlanOptions {
+            projects: f.optional("projects", at, |v, at| list(v, at, string))?,
+            strategy: f
+                .optional("strategy", at, |v, at| one_of(v, at, PlanStrategy::NAMES))?
+                .unwrap_or_default(),
+            limit: f.optional("limit", at, entry_count)?,
+        })
+    }
+}
+
+/// A number of allowlist entries: a whole number, 0 or more.
+fn entry_count(value: &Value, at: &Path) -> Result<usize, Error> {
+    match value {
+        Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 && *n <= 1e9 => Ok(*n as usize),
+        other => Err(at.error(format!(
+            "expected a whole number of entries, 0 or more, found {}",
+            other.kind()
+        ))),
+    }
+}
+
+/// How a plan proposes allowlists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PlanStrategy {
+    /// `least-privilege`: the allowlist that admits the fewest other projects (docs/enforcement.md).
+    #[default]
+    LeastPrivilege,
+    /// `gitlab`: what GitLab's auto-populate writes (`Ci::JobToken::AuthorizationsCompactor`).
+    Gitlab,
+}
+
+impl PlanStrategy {
+    const NAMES: &'static [(&'static str, PlanStrategy)] = &[
+        ("least-privilege", PlanStrategy::LeastPrivilege),
+        ("gitlab", PlanStrategy::Gitlab),
+    ];
+}

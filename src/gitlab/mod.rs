@@ -1,10 +1,11 @@
 //! GitLab CI/CD job token allowlists (docs/gitlab-rules.md): the world model, the rules, and the questions asked of
-//! them — check, validate, edit, scope, compact.
+//! them — check, validate, edit, scope, compact, plan enforcement.
 //!
 //! Every rule that changes with a GitLab release reads [`version::PROFILES`]; nothing here knows JS.
 
 mod compact;
 mod edit;
+mod enforce;
 pub mod input;
 mod path;
 pub mod permission;
@@ -16,7 +17,10 @@ mod world;
 
 pub use compact::{CompactEntry, Compaction};
 pub use edit::INSUFFICIENT_PERMISSIONS_MESSAGE;
-pub use input::{EditInput, RequestInput, WorldInput};
+pub use enforce::{Allowlist, Autopopulate, Break, EnforcementPlan, PlanSummary, ProjectPlan};
+pub use input::{
+    AuthLog, AuthLogEntry, EditInput, PlanOptions, PlanStrategy, RequestInput, WorldInput,
+};
 pub use permission::{Permission, PermissionInfo, Role};
 pub use rules::{Query, Reason, Verdict};
 pub use scope::{GitlabScope, Reach};

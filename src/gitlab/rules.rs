@@ -450,36 +450,26 @@ impl World {
             });
             return Ok(Admission::Open(Reason::InboundDisabled));
         }
-        if let Some(entry) = self.entry_for(
-            &t.inbound_projects,
-            &t.inbound_project_index,
-            Name::Project(query.source),
-        ) {
-            trace.record(INBOUND, Outcome::Pass, || {
-                format!(
-                    "{} is on {}'s allowlist (entry {})",
-                    s.path, t.path, entry.path
-                )
-            });
-            return Ok(Admission::Entry(entry, None));
-        }
-        if self.profile.groups && !t.inbound_groups.is_empty() {
-            // Nearest group first: it is also the entry whose permissions apply.
-            for &group in &s.groups {
-                if let Some(entry) = self.entry_for(
-                    &t.inbound_groups,
-                    &t.inbound_group_index,
-                    Name::Group(group),
-                ) {
-                    trace.record(INBOUND, Outcome::Pass, || {
-                        format!(
-                            "{} is in group {}, which is on {}'s allowlist",
-                            s.path, entry.path, t.path
-                        )
-                    });
-                    return Ok(Admission::Entry(entry, Some(group)));
-                }
+        match self.inbound_entry(query.source, query.target) {
+            Some((entry, None)) => {
+                trace.record(INBOUND, Outcome::Pass, || {
+                    format!(
+                        "{} is on {}'s allowlist (entry {})",
+                        s.path, t.path, entry.path
+                    )
+                });
+                return Ok(Admission::Entry(entry, None));
             }
+            Some((entry, group)) => {
+                trace.record(INBOUND, Outcome::Pass, || {
+                    format!(
+                        "{} is in group {}, which is on {}'s allowlist",
+                        s.path, entry.path, t.path
+                    )
+                });
+                return Ok(Admission::Entry(entry, group));
+            }
+            None => {}
         }
         trace.record(INBOUND, Outcome::Fail, || {
             let enforced_by = if t.inbound_enabled {
@@ -515,6 +505,36 @@ impl World {
             }
         });
         Err(Reason::NotInInboundAllowlist)
+    }
+
+    /// The entry of `target`'s inbound allowlist that admits `source`, whether or not the allowlist
+    /// is enforced: its project entry, else (17.0+) the nearest group's, with that group. The nearest
+    /// entry is also the one whose permissions apply.
+    pub(crate) fn inbound_entry(
+        &self,
+        source: ProjectIndex,
+        target: ProjectIndex,
+    ) -> Option<(&Entry, Option<GroupIndex>)> {
+        let (s, t) = (&self.projects[source], &self.projects[target]);
+        if let Some(entry) = self.entry_for(
+            &t.inbound_projects,
+            &t.inbound_project_index,
+            Name::Project(source),
+        ) {
+            return Some((entry, None));
+        }
+        if self.profile.groups && !t.inbound_groups.is_empty() {
+            for &group in &s.groups {
+                if let Some(entry) = self.entry_for(
+                    &t.inbound_groups,
+                    &t.inbound_group_index,
+                    Name::Group(group),
+                ) {
+                    return Some((entry, Some(group)));
+                }
+            }
+        }
+        None
     }
 
     /// Rule 4: from 18.3 an entry without default permissions grants only its policies

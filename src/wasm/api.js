@@ -15,6 +15,7 @@ export const resolveGitlabScope = guarded(VALUE_CALL, glue.resolveGitlabScope);
 export const validateGitlabWorld = guarded(VALUE_CALL, glue.validateGitlabWorld);
 export const compactGitlabAllowlist = guarded(VALUE_CALL, glue.compactGitlabAllowlist);
 export const checkGitlabEdit = guarded(VALUE_CALL, glue.checkGitlabEdit);
+export const planGitlabEnforcement = guarded(VALUE_CALL, glue.planGitlabEnforcement);
 export const resolveAzureScope = guarded(VALUE_CALL, glue.resolveAzureScope);
 export const checkAzureAccess = guarded(VALUE_CALL, glue.checkAzureAccess);
 export const validateAzureConfig = guarded(VALUE_CALL, glue.validateAzureConfig);

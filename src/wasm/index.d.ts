@@ -180,6 +180,88 @@ export interface Compaction {
   admitsAlso: Record<string, string[]>;
 }
 
+/** One logged cross-project use of a job token: a job of `source` used its token on `target`. */
+export interface AuthLogEntry {
+  source: string;
+  target: string;
+  /** When, as GitLab gives it (ISO 8601); kept as text. */
+  lastAuthorizedAt?: string | null;
+}
+
+/**
+ * A project with its job token authentication log, as GitLab's GraphQL API answers
+ * `project(fullPath: "acme/api") { fullPath ciJobTokenAuthLogs { nodes { originProject { fullPath } lastAuthorizedAt } } }`
+ * (`data.project`): each node is a use of `fullPath` by `originProject`. Other keys than these are refused.
+ */
+export interface GitlabAuthLogProject {
+  fullPath: string;
+  ciJobTokenAuthLogs: {
+    nodes: {
+      originProject: {
+        fullPath: string;
+        id?: string; name?: string; path?: string; webUrl?: string | null; avatarUrl?: string | null; __typename?: string;
+      };
+      lastAuthorizedAt?: string | null;
+      __typename?: string;
+    }[];
+    count?: number;
+    pageInfo?: unknown;
+    __typename?: string;
+  };
+  id?: string;
+  name?: string;
+  path?: string;
+  __typename?: string;
+}
+
+export interface PlanOptions {
+  /** The projects to plan (default: every target of the log). */
+  projects?: string[];
+  /**
+   * `"least-privilege"` (default): the allowlists that admit the fewest other projects of the world.
+   * `"gitlab"`: what GitLab's auto-populate writes (17.10+).
+   */
+  strategy?: "least-privilege" | "gitlab";
+  /** Most entries a proposal holds, projects and groups together (default: the release's limits, each its own). */
+  limit?: number;
+}
+
+/** An inbound allowlist: today's entries first, then the new ones in path order. */
+export interface GitlabAllowlist {
+  projects: GitlabCompactEntry[];
+  groups: GitlabCompactEntry[];
+}
+
+/** The allowlist GitLab's auto-populate leaves, or today's with the error its compactor raises. */
+export interface GitlabAutopopulate extends GitlabAllowlist {
+  /** World projects its new entries admit that are neither logged sources nor admitted today. */
+  admitsAlso: string[];
+  /** GitLab's error; it then adds nothing. */
+  error: "CompactionLimitCannotBeAchievedError" | null;
+}
+
+export interface GitlabProjectPlan {
+  project: string;
+  /** Its inbound allowlist is enforced today (its setting or the instance's). */
+  enforcedToday: boolean;
+  /** Logged uses today's entries do not admit: denied once the allowlist is enforced. */
+  breaks: { source: string; lastAuthorizedAt: string | null }[];
+  /** Today's entries and those the log needs, within the limits. */
+  proposed: GitlabAllowlist;
+  /** World projects `proposed` admits that are neither logged sources nor admitted today. */
+  admitsAlso: string[];
+  /** What GitLab's auto-populate would leave (`null` before 17.10). */
+  gitlab: GitlabAutopopulate | null;
+}
+
+export interface EnforcementPlan {
+  version: string;
+  projects: GitlabProjectPlan[];
+  /** Log entries naming projects outside the world: reported, never dropped. */
+  unknown: { source: string; target: string; lastAuthorizedAt: string | null }[];
+  summary: { projects: number; breaking: number; breaks: number };
+}
+
 /** May a job in `request.source` use its CI/CD job token against `request.target`? */
 export function checkGitlabAccess(world: GitlabWorld, request: GitlabRequest): Decision<GitlabReason>;
 /** Every project `project`'s jobs may reach, and every project whose jobs may reach it. */
@@ -190,6 +272,16 @@ export function validateGitlabWorld(world: GitlabWorld): Problem<GitlabProblemCo
 export function compactGitlabAllowlist(world: GitlabWorld, project: string, limit?: number): Compaction;
 /** May `edit.user` make this change? GitLab's own prerequisites and messages. */
 export function checkGitlabEdit(world: GitlabWorld, edit: GitlabEdit): Decision<GitlabEditReason>;
+/**
+ * Before enforcing inbound allowlists: per target project, the logged uses that would break, the allowlist
+ * that keeps them working within the limits while admitting the fewest other projects, and GitLab's
+ * auto-populate for comparison (docs/enforcement.md).
+ */
+export function planGitlabEnforcement(
+  world: GitlabWorld,
+  log: (AuthLogEntry | GitlabAuthLogProject)[],
+  options?: PlanOptions,
+): EnforcementPlan;
 
 /**
  * A world compiled once for many checks (edge gate, access matrices). Call `free()` when done.

@@ -11,7 +11,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::azure::{AzureConfig, AzurePipeline, AzureResource};
-use crate::gitlab::{EditInput, RequestInput, World, WorldInput};
+use crate::gitlab::{AuthLog, EditInput, PlanOptions, RequestInput, World, WorldInput};
 use crate::value::{FromValue, Path};
 use crate::Error;
 
@@ -29,6 +29,11 @@ fn js_error(error: Error) -> JsValue {
 
 fn from_js<T: FromValue>(value: JsValue) -> Result<T, JsValue> {
     T::from_value(&js_value::from_js(&value)?.value(), &Path::ROOT).map_err(js_error)
+}
+
+/// [`from_js`] for an argument whose errors are located under its name (`log[3].source`).
+fn from_js_named<T: FromValue>(value: JsValue, name: &str) -> Result<T, JsValue> {
+    T::from_value(&js_value::from_js(&value)?.value(), &Path::named(name)).map_err(js_error)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -123,6 +128,23 @@ pub fn check_gitlab_edit(world_value: JsValue, edit: JsValue) -> Result<JsValue,
     let world = world(world_value)?;
     let edit: EditInput = from_js(edit)?;
     to_js(&world.check_edit(&edit).map_err(js_error)?)
+}
+
+/// What enforcing inbound allowlists breaks, and the allowlists that would not (docs/enforcement.md).
+#[wasm_bindgen(js_name = planGitlabEnforcement)]
+pub fn plan_gitlab_enforcement(
+    world_value: JsValue,
+    log: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let world = world(world_value)?;
+    let log: AuthLog = from_js_named(log, "log")?;
+    let options: PlanOptions = if options.is_undefined() || options.is_null() {
+        PlanOptions::default()
+    } else {
+        from_js_named(options, "options")?
+    };
+    to_js(&world.plan_enforcement(&log, &options).map_err(js_error)?)
 }
 
 /// A world compiled once, for many checks (edge gate, access matrices).

@@ -62,7 +62,7 @@ test("version() equals pkg/package.json's version", () => {
 test("every SPEC §2 export exists", () => {
   for (const name of [
     "checkGitlabAccess", "resolveGitlabScope", "validateGitlabWorld", "compactGitlabAllowlist", "checkGitlabEdit",
-    "GitlabPolicy", "version", "resolveAzureScope", "checkAzureAccess", "validateAzureConfig",
+    "planGitlabEnforcement", "GitlabPolicy", "version", "resolveAzureScope", "checkAzureAccess", "validateAzureConfig",
   ]) {
     assert.equal(typeof api[name], "function", `export ${name}`);
   }
@@ -114,6 +114,7 @@ for (const [label, bad] of NOT_A_WORLD) {
       resolveGitlabScope: () => api.resolveGitlabScope(bad, "acme/api"),
       validateGitlabWorld: () => api.validateGitlabWorld(bad),
       compactGitlabAllowlist: () => api.compactGitlabAllowlist(bad, "acme/api", 1),
+      planGitlabEnforcement: () => api.planGitlabEnforcement(bad, [{ source: "acme/ci", target: "acme/api" }]),
       checkGitlabEdit: () =>
         api.checkGitlabEdit(bad, { user: "alice", project: "acme/api", action: "add", entry: "acme/docs" }),
       "new GitlabPolicy": () => new api.GitlabPolicy(bad),

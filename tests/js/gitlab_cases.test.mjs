@@ -1,7 +1,8 @@
 // Runs every rule table in tests/cases/gitlab/*.json against the built npm package (pkg/), one
 // `describe` per file named like the native runner's #[test] (tests/gitlab_cases.rs: the file's stem,
 // e.g. `node --test --test-name-pattern='^inbound' tests/js/gitlab_cases.test.mjs`), one test per case.
-// Format: tests/cases/README.md. A key it does not describe (file, case, expect or compact level) fails,
+// Format: tests/cases/README.md. A key it does not describe (file, case, expect, compact or plan level, and a
+// planned project's expectations) fails,
 // naming the file, the case and the key, as the native runner's does.
 
 import { describe, test } from "node:test";
@@ -12,11 +13,14 @@ import { join } from "node:path";
 
 const PKG = new URL("../../pkg/index.js", import.meta.url);
 const CASES_DIR = fileURLToPath(new URL("../cases/gitlab/", import.meta.url));
-const OPERATIONS = ["request", "edit", "validate", "scope", "compact"];
+const OPERATIONS = ["request", "edit", "validate", "scope", "compact", "plan"];
 // The keys tests/cases/README.md describes; the native runner's typed Table / Case / Compact hold the same.
 const FILE_KEYS = ["about", "world", "cases"];
 const CASE_KEYS = ["name", "source", "version", "world", ...OPERATIONS, "expect"];
 const COMPACT_KEYS = ["project", "limit"];
+const PLAN_KEYS = ["log", "options"];
+/** The keys one project of a plan's `expect.projects` may hold. */
+const PLAN_PROJECT_KEYS = ["enforcedToday", "breaks", "proposed", "admitsAlso", "gitlab"];
 const ERROR_KEYS = ["error", "errorPath"];
 const EXPECT_KEYS = {
   request: ["allowed", "reason", "message", "trace", ...ERROR_KEYS],
@@ -24,6 +28,7 @@ const EXPECT_KEYS = {
   validate: ["problems", ...ERROR_KEYS],
   scope: ["reachable", "reachableBy", "inboundEnforced", "entries", "limit", "groupEntries", "groupLimit", ...ERROR_KEYS],
   compact: ["projects", "groups", "admitsAlso", ...ERROR_KEYS],
+  plan: ["projects", "unknown", "summary", "version", ...ERROR_KEYS],
 };
 
 /** Fails naming `where` and every key of `object` that `known` does not list. */
@@ -43,6 +48,7 @@ try {
 }
 const {
   checkGitlabAccess, checkGitlabEdit, validateGitlabWorld, resolveGitlabScope, compactGitlabAllowlist, GitlabPolicy,
+  planGitlabEnforcement,
 } = api;
 
 const files = readdirSync(CASES_DIR).filter((f) => f.endsWith(".json")).sort();
@@ -199,6 +205,59 @@ function runCompact(world, compact, expect) {
   }
 }
 
+/** Entry paths of an allowlist, sorted. */
+function entryPaths(list, what) {
+  assert.ok(Array.isArray(list), `${what} is not an array: ${JSON.stringify(list)}`);
+  return list.map((e) => {
+    assert.ok(isPlainObject(e) && typeof e.path === "string", `${what}: not an entry: ${JSON.stringify(e)}`);
+    return e.path;
+  }).sort();
+}
+
+const sortedCopy = (list) => [...list].sort();
+
+function runPlan(world, plan, expect, at) {
+  const call = () =>
+    "options" in plan ? planGitlabEnforcement(world, plan.log, plan.options) : planGitlabEnforcement(world, plan.log);
+  if ("error" in expect) return assertThrowsCode(call, expect, "planGitlabEnforcement");
+  const result = call();
+  assertPlainObject(result, "planGitlabEnforcement");
+  if ("version" in expect) assert.equal(result.version, expect.version, "version");
+  if ("summary" in expect) assert.deepEqual(result.summary, expect.summary, "summary");
+  if ("unknown" in expect) {
+    assert.deepEqual(result.unknown.map((u) => [u.source, u.target]), expect.unknown, "unknown as [source, target]");
+  }
+  if (!("projects" in expect)) return;
+  assert.ok(Array.isArray(result.projects), `projects is not an array: ${JSON.stringify(result.projects)}`);
+  const planned = new Map(result.projects.map((p) => [p.project, p]));
+  assert.deepEqual([...planned.keys()].sort(), Object.keys(expect.projects).sort(), "the projects planned");
+  for (const [project, want] of Object.entries(expect.projects)) {
+    assertKnownKeys(want, PLAN_PROJECT_KEYS, `${at}: expect.projects.${project}`);
+    const have = planned.get(project);
+    const what = `projects.${project}`;
+    if ("enforcedToday" in want) assert.equal(have.enforcedToday, want.enforcedToday, `${what}.enforcedToday`);
+    if ("breaks" in want) assert.deepEqual(have.breaks.map((b) => b.source), want.breaks, `${what}.breaks`);
+    const list = (l) => ({ projects: entryPaths(l.projects, what), groups: entryPaths(l.groups, what) });
+    if ("proposed" in want) {
+      assert.deepEqual(list(have.proposed), { projects: sortedCopy(want.proposed.projects), groups: sortedCopy(want.proposed.groups) }, `${what}.proposed`);
+    }
+    if ("admitsAlso" in want) assert.deepEqual(sortedCopy(have.admitsAlso), sortedCopy(want.admitsAlso), `${what}.admitsAlso`);
+    if ("gitlab" in want) {
+      if (want.gitlab === null) {
+        assert.equal(have.gitlab, null, `${what}.gitlab`);
+      } else {
+        const g = have.gitlab;
+        assert.ok(isPlainObject(g), `${what}.gitlab is not an object: ${JSON.stringify(g)}`);
+        assert.deepEqual(
+          { ...list(g), admitsAlso: sortedCopy(g.admitsAlso), error: g.error },
+          { projects: sortedCopy(want.gitlab.projects), groups: sortedCopy(want.gitlab.groups), admitsAlso: sortedCopy(want.gitlab.admitsAlso), error: want.gitlab.error },
+          `${what}.gitlab`,
+        );
+      }
+    }
+  }
+}
+
 for (const file of files) {
   describe(file.replace(/\.json$/, ""), () => {
     const where = `gitlab/${file}`;
@@ -232,6 +291,10 @@ for (const file of files) {
         const expect = c.expect;
         assert.ok(isPlainObject(expect), `${at} has no "expect" object`);
         assertKnownKeys(expect, EXPECT_KEYS[ops[0]], `${at}: expect`);
+        if (ops[0] === "plan") {
+          assert.ok(isPlainObject(c.plan), `${at}: plan is not an object`);
+          assertKnownKeys(c.plan, PLAN_KEYS, `${at}: plan`);
+        }
         if (ops[0] === "compact") {
           assert.ok(isPlainObject(c.compact), `${at}: compact is not an object`);
           assertKnownKeys(c.compact, COMPACT_KEYS, `${at}: compact`);
@@ -246,6 +309,7 @@ for (const file of files) {
           case "validate": return runValidate(world, expect);
           case "scope": return runScope(world, c.scope, expect);
           case "compact": return runCompact(world, c.compact, expect);
+          case "plan": return runPlan(world, c.plan, expect, at);
         }
       });
     }

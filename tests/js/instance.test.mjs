@@ -79,6 +79,7 @@ const DOORS = {
     assert.throws(() => api.validateGitlabWorld({ ...WORLD, deep: deepValue }), (e) => e instanceof RangeError || e.code === "invalid_input");
   },
   "compactGitlabAllowlist": () => api.compactGitlabAllowlist(WORLD, "acme/api", 1),
+  "planGitlabEnforcement": () => api.planGitlabEnforcement(WORLD, [{ source: "acme/other", target: "acme/api" }], { limit: 2 }),
   "checkGitlabEdit": () => api.checkGitlabEdit(WORLD, { user: "root", project: "acme/api", action: "add", entry: "acme/other" }),
   "checkAzureAccess": () => api.checkAzureAccess(AZURE, { kind: "repository", project: "web", name: "web", action: "read" }),
   "gitlabVersions": () => api.gitlabVersions(),

@@ -2,8 +2,8 @@
 // mistakes are caught.
 import {
   checkGitlabAccess, checkAzureAccess, compactGitlabAllowlist, GitlabPolicy, resolveAzureScope,
-  resolveGitlabScope, validateGitlabWorld, checkGitlabEdit, version, azureMatrix, azureWhatIf, importAzureSettings,
-  azureImportKind, azureProducts,
+  resolveGitlabScope, validateGitlabWorld, checkGitlabEdit, planGitlabEnforcement, version, azureMatrix, azureWhatIf,
+  importAzureSettings, azureImportKind, azureProducts,
   type Decision, type GitlabReason, type GitlabWorld, type AzureConfig, type JobTokenScopeError, type AzureReason,
   type AzureImportKind,
 } from "job-token-scope";
@@ -28,6 +28,12 @@ const reachable: string[] = resolveGitlabScope(world, "acme/ci").reachable.map((
 const codes: string[] = validateGitlabWorld(world).map((p) => p.code);
 const groups = compactGitlabAllowlist(world, "acme/api", 1).groups.map((g) => g.path);
 const edit = checkGitlabEdit(world, { user: "alice", project: "acme/api", action: "add", entry: "acme", kind: "group" });
+const plan = planGitlabEnforcement(world, [
+  { source: "acme/ci", target: "acme/api", lastAuthorizedAt: "2025-10-25T08:00:00Z" },
+  { fullPath: "acme/api", ciJobTokenAuthLogs: { nodes: [{ originProject: { fullPath: "acme/x" }, lastAuthorizedAt: null }] } },
+], { strategy: "least-privilege", limit: 200 });
+const breaking: string[] = plan.projects.flatMap((p) => p.breaks.map((b) => `${b.source} -> ${p.project}`));
+const overAdmission: number = plan.projects.reduce((n, p) => n + p.admitsAlso.length - (p.gitlab?.admitsAlso.length ?? 0), 0);
 const policy = new GitlabPolicy(world);
 const fast: boolean = policy.check("acme/ci", "acme/api", "read_jobs");
 policy.free();
@@ -76,5 +82,7 @@ checkGitlabAccess({ projects: [], verison: "18.3" }, { source: "a/b", target: "a
 // @ts-expect-error: Azure resource kinds are a closed set
 checkAzureAccess(config, { kind: "wiki", project: "P", name: "n", action: "read" });
 
-console.log(why, reachable, codes, groups, edit.reason, fast, scope, azure.allowed, version());
+console.log(why, reachable, codes, groups, edit.reason, fast, scope, azure.allowed, version(), breaking, overAdmission);
 console.log(cell, broken, kind, limit, starts, imported.notes);
+// @ts-expect-error: the strategies are a closed set
+planGitlabEnforcement(world, [], { strategy: "greedy" });

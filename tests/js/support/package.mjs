@@ -15,6 +15,7 @@ export const BIN = join(ROOT, "node_modules", ".bin");
 /** SPEC §2: these at least are exported (index.d.ts may declare more). */
 export const SPEC_API = [
   "checkGitlabAccess", "resolveGitlabScope", "validateGitlabWorld", "compactGitlabAllowlist", "checkGitlabEdit",
+  "planGitlabEnforcement",
   "GitlabPolicy", "version", "resolveAzureScope", "checkAzureAccess", "validateAzureConfig",
 ].sort();
 
