@@ -17,6 +17,7 @@ import { ScenarioView } from "./io.js";
 import { ConnectView } from "./connect.js";
 import { MatrixView, CheckView, WhyView } from "./matrix.js";
 import { MatrixEngine } from "./matrix-engine.js";
+import { Tasks } from "./tasks.js";
 import { View } from "./view.js";
 
 /** @typedef {import("job-token-scope").GitlabWorld} GitlabWorld */
@@ -81,6 +82,8 @@ export class App {
     /** @type {string | null} an element to focus after the next refresh */
     this.focusNext = null;
     this.engine = new MatrixEngine(api);
+    /** The Azure matrix and the enforcement plan, in a worker. */
+    this.tasks = new Tasks(api);
     /** @type {string[] | null} */
     this.requestable = null;
 

@@ -8,8 +8,7 @@
 // shown. Every decision comes from the package; this module only draws it.
 
 import { el, datalist, live, select, field, checkbox, announce, traceTable, errorBox, attachProblems, problemItem, srOnly } from "./dom.js";
-import { View } from "./view.js";
-import { AzureEngine } from "./azure-engine.js";
+import { View, revOf } from "./view.js";
 import { newAzureConfig } from "./examples.js";
 
 /** @typedef {import("./app.js").App} App */
@@ -437,7 +436,6 @@ export class AzureMatrixView extends View {
   /** @param {App} app @param {HTMLElement[]} mounts */
   constructor(app, mounts) {
     super(app, mounts, /** @type {AzureMatrixState} */ ({ filter: "", page: 0, active: null, done: 0 }));
-    this.engine = new AzureEngine(app.api);
   }
 
   deps() {
@@ -446,20 +444,27 @@ export class AzureMatrixView extends View {
 
   render() {
     const app = this.app;
-    const answer = this.engine.get(app.scenario.azure.config, app.azureDraft, () => {
+    const applied = app.scenario.azure.config;
+    const draft = app.azureDraft;
+    const key = `${revOf(applied)}:${draft ? revOf(draft) : 0}`;
+    const answer = app.tasks.get("azure", key, { applied, draft }, () => {
       this.state.done++;
       this.update();
-      if (app.azureDraft && this.engine.last?.result) {
-        const n = this.engine.last.result.flips.length;
-        announce(`Azure draft: ${n} matrix cell${n === 1 ? "" : "s"} flip.`);
-      }
+      const result = app.tasks.last.get("azure")?.result;
+      if (app.azureDraft && result) announce(`Azure draft: ${result.flips.length} matrix cell${result.flips.length === 1 ? "" : "s"} flip.`);
     });
     this.mounts[0].dataset.state = answer ? "ready" : "computing";
     return [renderAzureMatrix(app, this, answer)];
   }
 }
 
-/** @param {App} app @param {AzureMatrixView} view @param {{ result?: import("./azure-engine.js").AzureResult, error?: any } | undefined} answer */
+/**
+ * The matrix as drawn: `after` is the config's matrix (the draft's, when there is one), `before` the
+ * applied config's over the same rows and columns (null without a draft), `flips` what the draft flips.
+ * @typedef {{ after: import("job-token-scope").AzureMatrix, before: import("job-token-scope").AzureMatrix | null, flips: import("job-token-scope").AzureFlip[] }} AzureResult
+ */
+
+/** @param {App} app @param {AzureMatrixView} view @param {{ result?: AzureResult, error?: any } | undefined} answer */
 function renderAzureMatrix(app, view, answer) {
   const state = view.state;
   const draft = app.azureDraft !== null;
