@@ -15,6 +15,7 @@ import { GitlabView } from "./gitlab.js";
 import { AzureView, AzureMatrixView, AzureWhyView } from "./azure.js";
 import { ScenarioView } from "./io.js";
 import { ConnectView } from "./connect.js";
+import { EnforcementView } from "./enforcement.js";
 import { MatrixView, CheckView, WhyView } from "./matrix.js";
 import { MatrixEngine } from "./matrix-engine.js";
 import { Tasks } from "./tasks.js";
@@ -94,10 +95,11 @@ export class App {
     const connectMount = mount("connect-mount");
     const tabs = el("div", { role: "tablist", class: "tabs", "aria-label": "Platform" });
     const glTop = mount("gl-top");
+    const glReadiness = el("section", { id: "gl-readiness", class: "panel readiness", "aria-labelledby": "gl-readiness-heading" });
     const glMatrix = el("section", { id: "gl-matrix-mount", class: "panel matrix-panel", "aria-labelledby": "gl-matrix-heading" });
     const glCheck = mount("gl-check-mount");
     const glBottom = mount("gl-bottom");
-    const glPage = el("div", { class: "gitlab", id: "gl-page" }, glTop, glMatrix, glCheck, glBottom);
+    const glPage = el("div", { class: "gitlab", id: "gl-page" }, glTop, glReadiness, glMatrix, glCheck, glBottom);
     const azTop = mount("az-top");
     const azMatrix = el("section", { id: "az-matrix-mount", class: "panel matrix-panel", "aria-labelledby": "az-matrix-heading" });
     const azMount = el("div", { id: "az-mount" }, azTop, azMatrix);
@@ -111,6 +113,7 @@ export class App {
       connect: new ConnectView(this, [connectMount]),
       tabs: new TabsView(this, [tabs]),
       gitlab: new GitlabView(this, [glTop, glBottom]),
+      readiness: new EnforcementView(this, [glReadiness]),
       matrix: new MatrixView(this, [glMatrix]),
       check: new CheckView(this, [glCheck]),
       azure: new AzureView(this, [azTop]),
@@ -402,7 +405,7 @@ export class App {
     this.panel.dataset.view = this.scenario.view;
     const views = this.views;
     for (const view of [views.banner, views.scenario, views.connect, views.tabs]) safeUpdate(view);
-    if (gitlab) for (const view of [views.gitlab, views.matrix, views.check]) safeUpdate(view);
+    if (gitlab) for (const view of [views.gitlab, views.readiness, views.matrix, views.check]) safeUpdate(view);
     else for (const view of [views.azure, views.azureMatrix]) safeUpdate(view);
     main.setAttribute("aria-busy", "false");
     document.body.dataset.ready = "true";

@@ -15,6 +15,12 @@
 //   (a `visibility` in either list is kept: a project's on the project, a group's in the world's `groups`)
 // - GitLab combined (this page's own): `{ "project", "job_token_scope"?, "allowlist"?, "groups_allowlist"? }`
 //   or an array of those.
+// - GitLab's job token authentication log: the GraphQL answer to
+//   `project(fullPath:) { fullPath ciJobTokenAuthLogs { nodes { originProject { fullPath } lastAuthorizedAt } } }`
+//   (several projects: aliases, `projects(fullPaths:) { nodes }`, an array of answers, or several files), or
+//   `{ source, target, lastAuthorizedAt }` entries. Read by the engine (planGitlabEnforcement), kept in the
+//   scenario's `gitlab.log`, each project's log replacing the one the scenario had.
+// - The scenario file of `job-token-scope fetch`: `{ world, log, fetch }`.
 // - Azure DevOps files, read by the package (`azureImportKind`, `importAzureSettings`): pipeline general
 //   settings (`_apis/build/generalsettings`), the organization's and the project's Pipelines › Settings page
 //   data, a build definition. Their patch is deep-merged into a copy of the config, which the engine then
@@ -31,6 +37,8 @@ export const KINDS = {
   "gitlab-allowlist": "GitLab: GET /projects/:id/job_token_scope/allowlist",
   "gitlab-groups-allowlist": "GitLab: GET /projects/:id/job_token_scope/groups_allowlist",
   "gitlab-combined": "GitLab: combined file { project, job_token_scope, allowlist, groups_allowlist }",
+  "gitlab-auth-log": "GitLab: authentication log (GraphQL ciJobTokenAuthLogs answer, or { source, target } entries)",
+  "gitlab-fetch": "GitLab: a scenario file of job-token-scope fetch { world, log, fetch }",
   "azure-general-settings": "Azure DevOps: pipeline general settings (_apis/build/generalsettings)",
   "azure-organization-settings": "Azure DevOps: Organization settings › Pipelines › Settings (the page's data)",
   "azure-project-settings": "Azure DevOps: Project settings › Pipelines › Settings (the page's data)",
@@ -221,8 +229,10 @@ const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v)
  */
 export function detectKind(value, api) {
   if (isObject(value) && value.format === SCENARIO_FORMAT) return "scenario";
+  if (isObject(value) && isObject(value.world) && Array.isArray(value.log) && isObject(value.fetch)) return "gitlab-fetch";
   const azure = api?.azureImportKind(value);
   if (azure) return `azure-${azure}`;
+  if (isAuthLog(value)) return "gitlab-auth-log";
   if (isObject(value)) {
     if ("project" in value) return "gitlab-combined";
     if ("inbound_enabled" in value || "outbound_enabled" in value) return "gitlab-scope";
@@ -237,6 +247,16 @@ export function detectKind(value, api) {
     }
   }
   return null;
+}
+
+/**
+ * A GraphQL answer (the only one this page reads is the authentication log's), a project with its
+ * ciJobTokenAuthLogs, a log entry, or an array of those. @param {any} value
+ */
+function isAuthLog(value) {
+  const one = (/** @type {any} */ v) => isObject(v) && (
+    ("ciJobTokenAuthLogs" in v) || ("source" in v && "target" in v) || ("data" in v && (v.data === null || isObject(v.data))));
+  return Array.isArray(value) ? value.length > 0 && one(value[0]) : one(value);
 }
 
 // ───────────────────────────── GitLab ─────────────────────────────
@@ -383,6 +403,91 @@ export function importGitlab(world, value, { kind, project, replace = false } = 
   return { world: next, notes };
 }
 
+// ───────────────────────────── GitLab's authentication log ─────────────────────────────
+
+/**
+ * The log items of a file, each with where it is in the file: GraphQL answers are opened (`data`, each
+ * aliased project, `projects { nodes }`), everything else is an item for the engine to read.
+ * @param {any} value @param {string} where @param {{ item: any, where: string }[]} out
+ */
+function authLogItems(value, where, out) {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => authLogItems(v, `${where}[${i}]`, out));
+    return out;
+  }
+  if (isObject(value) && Array.isArray(value.errors) && value.errors.length) {
+    throw new ImportError(join(where, "errors[0].message"), `GitLab answered with an error: ${String(value.errors[0]?.message ?? JSON.stringify(value.errors[0]))}`);
+  }
+  if (isObject(value) && "data" in value && !("ciJobTokenAuthLogs" in value)) {
+    const at = join(where, "data");
+    if (!isObject(value.data)) throw new ImportError(at, `expected the GraphQL answer's data object, found ${typeName(value.data)}`);
+    const keys = Object.keys(value.data);
+    if (!keys.length) throw new ImportError(at, "no project in this answer");
+    for (const key of keys) {
+      const project = value.data[key];
+      if (project === null) throw new ImportError(join(at, key), "null: GitLab found no such project, or the token cannot see its log (it needs the Maintainer role)");
+      if (isObject(project) && Array.isArray(project.nodes) && !("ciJobTokenAuthLogs" in project)) {
+        project.nodes.forEach((node, i) => authLogItems(node, `${join(at, key)}.nodes[${i}]`, out));
+      } else authLogItems(project, join(at, key), out);
+    }
+    return out;
+  }
+  out.push({ item: value, where });
+  return out;
+}
+
+/** The project an item logs uses of (a GraphQL project's fullPath, an entry's target). @param {any} item */
+const logTarget = (item) => String(item?.fullPath ?? item?.target ?? "");
+
+/**
+ * A log item as the scenario keeps it: a GraphQL project reduced to what the engine reads (`fullPath`,
+ * each node's `originProject.fullPath` and `lastAuthorizedAt`), an entry as it is.
+ * @param {any} item
+ */
+function compactLogItem(item) {
+  if (!("ciJobTokenAuthLogs" in item)) return clone(item);
+  return {
+    fullPath: item.fullPath,
+    ciJobTokenAuthLogs: { nodes: item.ciJobTokenAuthLogs.nodes.map((/** @type {any} */ n) => {
+      /** @type {any} */
+      const node = { originProject: { fullPath: n.originProject.fullPath } };
+      if (n.lastAuthorizedAt !== undefined && n.lastAuthorizedAt !== null) node.lastAuthorizedAt = n.lastAuthorizedAt;
+      return node;
+    }) },
+  };
+}
+
+/**
+ * Reads an authentication log file into a copy of `log`: the engine reads the items first
+ * (planGitlabEnforcement, planning nothing: a malformed item is `invalid_input` at its place, which is
+ * given as its place in the file); each logged project's items then replace the ones `log` had for it.
+ * Returns `{ log, notes }`; throws ImportError.
+ * @param {any} world @param {any[] | undefined} log @param {any} value @param {{ api: any }} options
+ */
+export function importAuthLog(world, log, value, { api }) {
+  if (!api) throw new ImportError("", "reading an authentication log needs the package (planGitlabEnforcement)");
+  const items = authLogItems(value, "", []);
+  if (!items.length) throw new ImportError("", "no authentication log in this file");
+  try {
+    api.planGitlabEnforcement(world, items.map((x) => x.item), { projects: [] });
+  } catch (err) {
+    const m = /^log\[(\d+)\]([^\s:]*): ([\s\S]*)$/.exec(String(/** @type {any} */ (err)?.message));
+    if (m) throw new ImportError(`${items[Number(m[1])].where}${m[2]}`.replace(/^\./, "") || "the file", m[3], { code: /** @type {any} */ (err).code });
+    // not the log's fault (the world's release has no allowlist, say): the readiness view says it
+  }
+  const targets = new Map();
+  for (const { item } of items) {
+    const target = logTarget(item);
+    const uses = "ciJobTokenAuthLogs" in item ? item.ciJobTokenAuthLogs.nodes.length : 1;
+    targets.set(target.toLowerCase(), { target, uses: (targets.get(target.toLowerCase())?.uses ?? 0) + uses });
+  }
+  const kept = (log ?? []).filter((item) => !targets.has(logTarget(item).toLowerCase()));
+  const replaced = (log ?? []).length - kept.length;
+  const notes = [...targets.values()].map(({ target, uses }) => `${target}: ${uses} logged use${uses === 1 ? "" : "s"}`);
+  if (replaced) notes.push(`replaced ${replaced} log item${replaced === 1 ? "" : "s"} of the same project${targets.size === 1 ? "" : "s"}`);
+  return { log: [...kept.map(clone), ...items.map((x) => compactLogItem(x.item))], notes };
+}
+
 // ───────────────────────────── Azure ─────────────────────────────
 
 /**
@@ -455,6 +560,23 @@ export function importText(scenario, text, options = {}) {
   const next = clone(scenario);
   if (kind === "scenario") {
     return { scenario: readScenario(value), kind, platform: "both", notes: ["the whole scenario was replaced"] };
+  }
+  if (kind === "gitlab-auth-log") {
+    const { log, notes } = importAuthLog(next.gitlab.world, next.gitlab.log, value, { api: options.api });
+    next.gitlab = { ...next.gitlab, log };
+    return { scenario: next, kind, platform: "gitlab", notes };
+  }
+  if (kind === "gitlab-fetch") {
+    if (!isObject(value.world)) throw new ImportError("world", `expected the world object, found ${typeName(value.world)}`);
+    if (!Array.isArray(value.log)) throw new ImportError("log", `expected an array of log entries, found ${typeName(value.log)}`);
+    const report = isObject(value.fetch) ? value.fetch : {};
+    const first = value.world.projects?.[0]?.path;
+    next.gitlab = { world: clone(value.world), log: clone(value.log), ui: first ? { project: first } : {} };
+    const failures = Array.isArray(report.failures) ? report.failures.length : 0;
+    return { scenario: next, kind, platform: "gitlab", notes: [
+      `the GitLab part is what job-token-scope fetch read${report.url ? ` from ${report.url}` : ""}${report.gitlabVersion ? ` (GitLab ${report.gitlabVersion})` : ""}${report.fetchedAt ? ` on ${report.fetchedAt}` : ""}: ` +
+      `${value.world.projects?.length ?? 0} projects, ${value.log.length} log entries${failures ? `; ${failures} reads had failed` : ""}`,
+    ] };
   }
   if (kind in AZURE_KINDS) {
     const { config, notes } = importAzure(next.azure.config, value, { api: options.api, kind, level: options.level });

@@ -52,7 +52,7 @@ function renderScenarioPanel(app, view) {
   el("summary", {}, el("span", { class: "summary-title", text: "Scenario: import, export, share" })));
 
   const text = el("textarea", { id: "import-text", rows: "8", spellcheck: "false", value: state.text,
-    placeholder: "Paste JSON here: a GitLab REST API response, a combined file, an Azure DevOps settings file or build definition, or an exported scenario",
+    placeholder: "Paste JSON here: a GitLab REST API response, a combined file, GitLab's authentication log (GraphQL), an Azure DevOps settings file or build definition, or an exported scenario",
     on: { input: (e) => (state.text = e.target.value) } });
   const kind = select({ id: "import-kind", on: { change: (e) => (state.kind = e.target.value) } }, Object.entries(KINDS), state.kind);
   // prefilled with the selected project; the scenario's projects are suggested
@@ -169,7 +169,7 @@ export function runImport(app, view, files, confirmed = false) {
       const result = importText(next, text, options);
       app.checkScenario(result.scenario); // the engine's verdict on the result (throws with a path)
       next = result.scenario;
-      if (result.kind === "scenario") wholeScenario = true;
+      if (result.kind === "scenario" || result.kind === "gitlab-fetch") wholeScenario = true;
       notes.push(...result.notes.map((n) => `${name}: ${n}`));
       platform = result.platform === "both" ? result.scenario.view : result.platform;
     } catch (err) {

@@ -34,8 +34,14 @@ function release(s) {
 }
 
 self.onmessage = async (/** @type {MessageEvent} */ event) => {
-  api ??= await loading;
   const msg = event.data;
+  try {
+    api ??= await loading;
+  } catch {
+    // the package could not be loaded here (offline before it arrived, say): the page computes the cells
+    if (msg.type === "cells") self.postMessage({ type: "cells", id: msg.id, fallback: true });
+    return;
+  }
   if (msg.type === "world") {
     const old = slots[msg.slot];
     slots[msg.slot] = { rev: msg.rev, world: msg.world, policy: null, busy: 0, retired: false };

@@ -406,14 +406,15 @@ function diffTable(changed, permission, user, whole, pending) {
     wrap.append(el("p", { class: "muted", text: `No cell changes for permission ${permission || "none"} and user ${user || "none"}${scope}. Try another permission or user above.` }));
     return wrap;
   }
-  wrap.append(el("table", {},
+  // scrolled sideways on a narrow screen: a region that takes focus, so the keyboard scrolls it too
+  wrap.append(el("div", { class: "scroll", role: "region", tabindex: "0", "aria-label": "Cells the draft flips" }, el("table", {},
     el("caption", { text: `Before (applied) → after (draft), for permission ${permission || "none"} and user ${user || "none"}` }),
     el("thead", {}, el("tr", {},
       el("th", { scope: "col", text: "Source" }), el("th", { scope: "col", text: "Target" }),
       el("th", { scope: "col", text: "Before" }), el("th", { scope: "col", text: "After" }))),
     el("tbody", {}, changed.map((f) => el("tr", {},
       el("th", { scope: "row" }, el("code", { text: f.source })), el("td", {}, el("code", { text: f.target })),
-      el("td", {}, describe(f.before)), el("td", {}, describe(f.after)))))));
+      el("td", {}, describe(f.before)), el("td", {}, describe(f.after))))))));
   return wrap;
 }
 

@@ -16,8 +16,15 @@ export const TASKS = {
 // in a worker (on the page, tasks.js imports TASKS for its fallback)
 if (typeof document === "undefined") {
   self.onmessage = async (/** @type {MessageEvent} */ event) => {
-    const api = await loading;
     const { id, task, args } = event.data;
+    let api;
+    try {
+      api = await loading;
+    } catch {
+      // the package could not be loaded here (offline before it arrived, say): the page computes it
+      self.postMessage({ id, fallback: true });
+      return;
+    }
     try {
       self.postMessage({ id, result: TASKS[task](api, args) });
     } catch (err) {

@@ -17,9 +17,9 @@ export class Tasks {
     this.nextId = 1;
     /** @type {Map<number, (msg: any) => void>} */
     this.pending = new Map();
-    /** The latest answer per task. @type {Map<string, Answer & { key: string }>} */
+    /** The latest answer per slot. @type {Map<string, Answer & { key: string }>} */
     this.last = new Map();
-    /** The key being computed per task. @type {Map<string, string>} */
+    /** The key being computed per slot. @type {Map<string, string>} */
     this.computing = new Map();
     try {
       this.worker = new Worker(new URL("./task-worker.js", import.meta.url), { type: "module" });
@@ -39,19 +39,20 @@ export class Tasks {
 
   /**
    * The answer of `task` for `key` when known; else undefined, and `onDone` is called once it is (unless
-   * a newer request for the task came meanwhile).
-   * @param {keyof typeof TASKS} task @param {string} key @param {any} args @param {() => void} onDone
+   * a newer request in the same `slot` came meanwhile). A slot (default: the task's name) keeps one
+   * answer: two slots keep two answers of one task (the applied world's plan and the draft's).
+   * @param {keyof typeof TASKS} task @param {string} key @param {any} args @param {() => void} onDone @param {string} [slot]
    * @returns {Answer | undefined}
    */
-  get(task, key, args, onDone) {
-    const last = this.last.get(task);
+  get(task, key, args, onDone, slot = task) {
+    const last = this.last.get(slot);
     if (last?.key === key) return last;
-    if (this.computing.get(task) === key) return undefined;
-    this.computing.set(task, key);
+    if (this.computing.get(slot) === key) return undefined;
+    this.computing.set(slot, key);
     this.compute(task, args).then((answer) => {
-      if (this.computing.get(task) !== key) return;
-      this.computing.delete(task);
-      this.last.set(task, { key, ...answer });
+      if (this.computing.get(slot) !== key) return;
+      this.computing.delete(slot);
+      this.last.set(slot, { key, ...answer });
       onDone();
     });
     return undefined;
@@ -66,6 +67,8 @@ export class Tasks {
         /** @type {Worker} */ (this.worker).postMessage({ id, task, args });
       });
       if (!msg.fallback) return msg.error ? { error: Object.assign(new Error(msg.error.message), { code: msg.error.code }) } : { result: msg.result };
+      this.worker?.terminate();
+      this.worker = null;
     }
     await new Promise((resolve) => setTimeout(resolve, 0));
     try {

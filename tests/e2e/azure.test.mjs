@@ -322,6 +322,21 @@ for (const colorScheme of ["light", "dark"]) {
   });
 }
 
+test("when a worker cannot load the package (offline before it arrived), the page computes the matrices itself", { timeout: TEST_MS }, async () => {
+  await withPage(async (page, context) => {
+    // the page's own /pkg/web.js comes (the first request for it); the workers' requests for it fail
+    let requests = 0;
+    await context.route("**/pkg/web.js", (route) => (requests++ === 0 ? route.continue() : route.abort()));
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    await page.waitForSelector('#gl-matrix-mount[data-state="ready"]');
+    await azureTab(page);
+    const matrix = api.azureMatrix(await applied(page));
+    assert.equal((await shownCells(page)).length, matrix.rows.length * matrix.columns.length);
+    assert.ok(requests > 1, "the workers asked for the package");
+  }, { allowErrors: [/Failed to load resource/, /web\.js/] });
+});
+
 test("390 px: the Azure view, its matrix and draft without horizontal page scroll; Why? on screen", { timeout: TEST_MS }, async () => {
   await withPage(async (page) => {
     await azureTab(page);

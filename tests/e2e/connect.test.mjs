@@ -2,7 +2,7 @@
 // (tests/js/support/gitlab-server.mjs, started here, on another origin: GitLab's CORS headers) with the
 // package's job-token-scope/fetch, shows its progress, lists the reads that failed, makes what was read
 // the scenario (undoable), keeps the token out of the link, local storage, the saved scenario and the
-// page's markup, and cancels a slow read.
+// page's markup, cancels a slow read, and plans enforcement from the log it read.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -70,10 +70,14 @@ test("reads a group from GitLab on another origin: progress, the failures listed
     assert.deepEqual(scenario.gitlab.world, expected.world);
     assert.deepEqual(scenario.gitlab.log, expected.log);
     assert.deepEqual(scenario.azure, JSON.parse(before).azure);
-    assert.deepEqual(api.validateGitlabWorld(scenario.gitlab.world).length >= 0, true);
     assert.equal(scenario.view, "gitlab");
     await page.waitForSelector('#gl-matrix-mount[data-state="ready"]');
     assert.equal(await page.inputValue("#gl-version"), expected.world.version);
+    // the log read with it: enforcement readiness plans it
+    await page.waitForSelector('#gl-readiness[data-state="ready"] #gl-readiness-summary');
+    const plan = api.planGitlabEnforcement(expected.world, expected.log);
+    assert.ok(plan.summary.breaking > 0);
+    assert.match(await page.textContent("#gl-readiness-summary"), new RegExp(`^${plan.summary.breaking} of ${plan.summary.projects} logged projects would break: ${plan.summary.breaks} logged uses`));
 
     // the failures: each with its project, what, request and status
     assert.match(await page.textContent("#connect-result-heading"), new RegExp(`with ${expected.fetch.failures.length} failures?`));

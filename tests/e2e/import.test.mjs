@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  ImportError, SCENARIO_FORMAT, detectKind, importAzure, importGitlab, importText, lineColumn,
+  ImportError, SCENARIO_FORMAT, detectKind, importAuthLog, importAzure, importGitlab, importText, lineColumn,
   locateJsonError, mergePatch, parseJson, readScenario,
 } from "../../www/import.js";
 import { exampleScenario as example, newAzureConfig } from "../../www/examples.js";
@@ -254,6 +254,39 @@ test("Azure file errors say where, from the package", () => {
   assert.match(unknown.message, /^not an Azure DevOps file this import reads/);
   assert.match(importError(() => importAzure(config, {}, {})).message, /needs the package/);
   assert.match(importError(() => importText(scenario(), '{"enforceJobAuthScope": true}', {})).message, /not a file this page knows/);
+});
+
+test("GitLab's authentication log: GraphQL answers opened, the engine reads the items, a project's log replaces its old one", () => {
+  const node = (source, at) => ({ __typename: "CiJobTokenAuthLog", originProject: { __typename: "CiJobTokenAccessibleProject", fullPath: source, id: "gid://gitlab/Project/1" }, lastAuthorizedAt: at });
+  const project = (path, nodes) => ({ __typename: "Project", fullPath: path, ciJobTokenAuthLogs: { count: nodes.length, nodes } });
+  const w = world();
+  const api1 = { data: { project: project("acme/api", [node("acme/ci", "2025-10-01T00:00:00Z"), node("acme/web", null)]) } };
+  assert.equal(detectKind(api1), "gitlab-auth-log");
+  assert.equal(detectKind([api1]), "gitlab-auth-log");
+  assert.equal(detectKind([{ source: "acme/ci", target: "acme/api" }]), "gitlab-auth-log");
+  assert.equal(detectKind({ world: {}, log: [], fetch: {} }), "gitlab-fetch");
+  const { log, notes } = importAuthLog(w, undefined, api1, { api });
+  assert.deepEqual(log, [{ fullPath: "acme/api", ciJobTokenAuthLogs: { nodes: [
+    { originProject: { fullPath: "acme/ci" }, lastAuthorizedAt: "2025-10-01T00:00:00Z" }, { originProject: { fullPath: "acme/web" } }] } }]);
+  assert.deepEqual(notes, ["acme/api: 2 logged uses"]);
+  // several projects: aliases and projects { nodes }; acme/api's replaces the one before, case aside
+  const many = { data: { a: project("ACME/api", [node("acme/ci", null)]), list: { nodes: [project("acme/ci", [])] } } };
+  const next = importAuthLog(w, [...log, { source: "x/y", target: "acme/other" }], many, { api });
+  assert.deepEqual(next.log.map((item) => item.fullPath ?? item.target), ["acme/other", "ACME/api", "acme/ci"]);
+  assert.match(next.notes.at(-1), /replaced 1 log item/);
+  // errors at their place in the file
+  const bad = [api1, { data: { project: project("acme/ci", [{ originProject: { fullPath: "a/b", extra: 1 } }]) } }];
+  const err = importError(() => importAuthLog(w, [], bad, { api }));
+  assert.equal(err.where, "[1].data.project.ciJobTokenAuthLogs.nodes[0].originProject.extra");
+  assert.equal(importError(() => importAuthLog(w, [], { data: { project: null } }, { api })).where, "data.project");
+  assert.equal(importError(() => importAuthLog(w, [], { errors: [{ message: "boom" }], data: null }, { api })).where, "errors[0].message");
+  assert.match(importError(() => importAuthLog(w, [], { data: {} }, { api })).message, /no project/);
+  // through importText, into the scenario's gitlab.log; readScenario keeps it
+  const result = importText(scenario(), JSON.stringify(api1), { api });
+  assert.equal(result.kind, "gitlab-auth-log");
+  assert.equal(result.scenario.gitlab.log.length, 1);
+  assert.deepEqual(readScenario(result.scenario).gitlab.log, result.scenario.gitlab.log);
+  assert.equal(importError(() => readScenario({ ...scenario(), gitlab: { world: world(), log: {} } })).where, "gitlab.log");
 });
 
 test("importText: detects the kind, imports into a copy, says which platform changed", () => {
