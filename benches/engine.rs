@@ -54,7 +54,7 @@ fn benches(c: &mut Criterion) {
     for n in [10, 1_000] {
         let value = world(n);
         let world = compile(&value);
-        let paths: Vec<String> = world.projects().iter().map(|p| p.path.clone()).collect();
+        let paths: Vec<String> = world.projects().map(|p| p.path.to_owned()).collect();
         let pairs: Vec<(usize, usize)> = (0..256)
             .map(|i| ((i * 7919) % n, (i * 104_729 + 13) % n))
             .collect();

@@ -55,8 +55,8 @@ proptest! {
     #[test]
     fn paths_compare_case_insensitively(input in world(), q in query()) {
         let world = compile(input);
-        let source = &world.projects()[q.source].path;
-        let target = &world.projects()[q.target].path;
+        let source = world.project_at(q.source).unwrap().path;
+        let target = world.project_at(q.target).unwrap().path;
         let permission = q.permission.map(|p| p.name());
         let exact = world.check_paths(source, target, permission).unwrap();
         let shouted = world.check_paths(&source.to_uppercase(), &format!("/{}/", target.to_lowercase()), permission).unwrap();
@@ -66,7 +66,7 @@ proptest! {
     #[test]
     fn every_question_answers_without_panicking(input in world(), project in 0..PROJECTS.len(), limit in prop::option::of(0usize..6)) {
         let world = compile(input);
-        let path = world.projects()[project].path.clone();
+        let path = world.project_at(project).unwrap().path.to_owned();
         let _ = world.validate();
         let scope = world.resolve_scope(&path).unwrap();
         prop_assert!(scope.reachable.iter().all(|r| r.project != path));

@@ -121,7 +121,7 @@ proptest! {
     #[test]
     fn every_way_of_asking_gives_the_same_answer(input in world()) {
         let world = compile(input);
-        let paths: Vec<String> = world.projects().iter().map(|p| p.path.clone()).collect();
+        let paths: Vec<String> = world.projects().map(|p| p.path.to_owned()).collect();
         for q in every_query() {
             let decision = q.on(&world).explain();
             prop_assert_eq!(q.on(&world).check(), decision.allowed, "check vs explain {:?}", q);
@@ -150,7 +150,7 @@ proptest! {
         limit in prop::option::of(0usize..6),
     ) {
         let world = compile(input.clone());
-        let path = world.projects()[target].path.clone();
+        let path = world.project_at(target).unwrap().path.to_owned();
         let Ok(compacted) = world.compact(&path, limit) else {
             return Ok(());
         };

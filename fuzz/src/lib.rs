@@ -253,7 +253,7 @@ pub fn gitlab_world(
         }
     }
     for p in 0..n {
-        let path = world.projects()[p].path.clone();
+        let path = world.project_at(p).unwrap().path.to_owned();
         let scope = world
             .resolve_scope(&path)
             .expect("a world's project has a scope");
@@ -266,8 +266,8 @@ pub fn gitlab_world(
             match d.reason {
                 _ if d.allowed => Some(d.reason),
                 "no_job_token_permission" => {
-                    let source = &world.projects()[s].key;
-                    let target = &world.projects()[t];
+                    let source = world.project_at(s).unwrap().key;
+                    let target = world.project_at(t).unwrap();
                     let by_project = target.inbound_projects.iter().any(|e| e.key() == source);
                     Some(if by_project {
                         "allowlisted_project"
@@ -283,10 +283,10 @@ pub fn gitlab_world(
                 continue;
             }
             if let Some(reason) = reach(p, other) {
-                expected_out.push((world.projects()[other].path.clone(), reason));
+                expected_out.push((world.project_at(other).unwrap().path.to_owned(), reason));
             }
             if let Some(reason) = reach(other, p) {
-                expected_in.push((world.projects()[other].path.clone(), reason));
+                expected_in.push((world.project_at(other).unwrap().path.to_owned(), reason));
             }
         }
         let got = |list: &[job_token_scope::gitlab::Reach]| -> Vec<(String, &str)> {
@@ -307,8 +307,8 @@ pub fn gitlab_world(
     // Edits never panic.
     for action in ["add", "remove", "enable", "disable", "setPolicies"] {
         for p in 0..n.min(3) {
-            let edit = json!({ "user": "alice", "project": world.projects()[p].path, "action": action,
-                               "entry": world.projects()[(p + 1) % n].path, "policies": ["read_jobs"] });
+            let edit = json!({ "user": "alice", "project": world.project_at(p).unwrap().path, "action": action,
+                               "entry": world.project_at((p + 1) % n).unwrap().path, "policies": ["read_jobs"] });
             if let Ok(edit) = parse::<EditInput, _>(edit) {
                 if let Ok(decision) = world.check_edit(&edit) {
                     decision_shape(&decision);
@@ -423,9 +423,8 @@ fn gitlab_query(
             (v.allowed, v.reason.as_str(), &v.message),
             (d.allowed, d.reason, &d.message)
         );
-        let paths = world.projects();
-        let shouted = paths[s].path.to_ascii_uppercase();
-        let slashed = format!("/{}/", paths[t].path.to_ascii_lowercase());
+        let shouted = world.project_at(s).unwrap().path.to_ascii_uppercase();
+        let slashed = format!("/{}/", world.project_at(t).unwrap().path.to_ascii_lowercase());
         assert_eq!(
             world
                 .check_paths(&shouted, &slashed, permission.map(Permission::name))
@@ -445,8 +444,8 @@ fn planning(world: &World, world_json: &Json, n: usize, limit: Option<usize>) {
         for t in 0..n {
             if s != t && (s + 2 * t) % 3 != 0 {
                 log.push(AuthLogEntry {
-                    source: world.projects()[s].path.clone(),
-                    target: world.projects()[t].path.clone(),
+                    source: world.project_at(s).unwrap().path.to_owned(),
+                    target: world.project_at(t).unwrap().path.to_owned(),
                     last_authorized_at: None,
                 });
             }
@@ -512,7 +511,7 @@ fn planning(world: &World, world_json: &Json, n: usize, limit: Option<usize>) {
 
 /// Compaction fits the limit and admits every project the old allowlist admitted.
 fn compaction(world: &World, p: usize, limit: Option<usize>) {
-    let own = &world.projects()[p];
+    let own = world.project_at(p).unwrap();
     let Ok(c) = world.compact(&own.path, limit) else {
         return;
     };
@@ -592,7 +591,7 @@ pub fn any_json(data: &[u8]) {
                 let _ = world.validate();
                 let n = world.projects().len();
                 for p in 0..n.min(4) {
-                    let path = world.projects()[p].path.clone();
+                    let path = world.project_at(p).unwrap().path.to_owned();
                     let _ = world.resolve_scope(&path).unwrap();
                     let _ = world.compact(&path, None);
                     let _ = world.compact(&path, Some(1));

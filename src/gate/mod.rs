@@ -152,7 +152,7 @@ impl Gate {
     /// How the world spells the project `target` names (any case, surrounding slashes), if it has it.
     pub fn spelling(&self, target: &str) -> Option<&str> {
         let id = self.world.project_id(target)?;
-        Some(self.world.projects()[id.index()].path.as_str())
+        Some(self.world.path_of(id))
     }
 
     /// Accepts the JWT header's `alg` (RS256, ES256) and reads its `kid`.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::path::{parent, within};
 use super::permission::{Permission, PermissionSet};
 use super::rules::{Query, Reason};
-use super::world::World;
+use super::world::{List, World};
 use crate::Error;
 
 /// A compacted allowlist and what its new group entries admit beyond the old one.
@@ -83,7 +83,7 @@ impl<'w> Grants<'w> {
     fn of(entries: &'w [Working]) -> Self {
         let mut lists: [HashMap<String, usize>; 2] = [HashMap::default(), HashMap::default()];
         for (i, w) in entries.iter().enumerate() {
-            lists[w.group as usize].entry(w.key.clone()).or_insert(i);
+            lists[w.group as usize].entry(w.key.to_owned()).or_insert(i);
         }
         Grants { entries, lists }
     }
@@ -108,7 +108,7 @@ impl World {
     /// Compacts `project`'s inbound allowlist to at most `limit` entries (default: the release's limit).
     pub fn compact(&self, project: &str, limit: Option<usize>) -> Result<Compaction, Error> {
         let p = self.require_project(project, "project")?;
-        let own = &self.projects[p];
+        let own = self.project(p);
         if !self.profile.groups {
             return Err(Error::invalid(
                 "version",
@@ -118,7 +118,8 @@ impl World {
         let limit = limit.or(self.profile.project_limit).unwrap_or(0);
 
         // Each merge scans every entry: bounded here, far above any allowlist GitLab accepts (200).
-        let listed = own.inbound_projects.len() + own.inbound_groups.len();
+        let listed =
+            self.list(p, List::InboundProjects).len() + self.list(p, List::InboundGroups).len();
         if listed > MAX_ENTRIES {
             return Err(Error::invalid(
                 "project",
@@ -131,9 +132,12 @@ impl World {
         let mut entries: Vec<Working> = Vec::new();
         // Keys already taken, per list (a map used as a set: the one hash map type of the wasm).
         let mut seen: [HashMap<String, usize>; 2] = [HashMap::default(), HashMap::default()];
-        let lists = [(&own.inbound_projects, false), (&own.inbound_groups, true)];
+        let lists = [
+            (self.list(p, List::InboundProjects), false),
+            (self.list(p, List::InboundGroups), true),
+        ];
         for (list, group) in lists {
-            for e in list.iter() {
+            for e in list {
                 if (!group && e.key() == own.key)
                     || seen[group as usize].insert(e.key().to_owned(), 0).is_some()
                 {
@@ -142,9 +146,9 @@ impl World {
                 entries.push(Working {
                     key: e.key().to_owned(),
                     entry: CompactEntry {
-                        path: e.path.clone(),
+                        path: e.path.to_owned(),
                         default_permissions: e.default_permissions,
-                        policies: e.policies.clone(),
+                        policies: e.policies.to_vec(),
                     },
                     group,
                     new: false,
@@ -202,7 +206,7 @@ impl World {
             };
             let path = self
                 .group_id(&group)
-                .map(|g| self.groups[g].path.clone())
+                .map(|g| self.group(g).path.to_owned())
                 .unwrap_or_else(|| group.clone());
             entries.push(Working {
                 key: group,
@@ -225,25 +229,26 @@ impl World {
         let after = Grants::of(&entries);
         let mut admits_also = AdmitsAlso(
             (entries.iter().filter(|w| w.new))
-                .map(|w| (w.entry.path.clone(), Vec::new()))
+                .map(|w| (w.entry.path.to_owned(), Vec::new()))
                 .collect(),
         );
-        for (source, q) in self.projects.iter().enumerate() {
+        for source in 0..self.projects.len() {
             if source == p {
                 continue;
             }
-            let Some(now) = after.admitting(&q.key) else {
+            let q = self.project(source);
+            let Some(now) = after.admitting(q.key) else {
                 continue;
             };
-            if let Some(was) = before.admitting(&q.key) {
+            if let Some(was) = before.admitting(q.key) {
                 if !self.newly_granted(source, p, was, now) {
                     continue;
                 }
             }
             let path = &now.entry.path;
             match admits_also.0.iter_mut().find(|(entry, _)| entry == path) {
-                Some((_, list)) => list.push(q.path.clone()),
-                None => admits_also.0.push((path.clone(), vec![q.path.clone()])),
+                Some((_, list)) => list.push(q.path.to_owned()),
+                None => admits_also.0.push((path.clone(), vec![q.path.to_owned()])),
             }
         }
         let (groups, projects): (Vec<Working>, Vec<Working>) =

@@ -11,7 +11,7 @@ use super::input::{Direction, EditAction, EditInput, EntryKind, Visibility};
 use super::path::path_key;
 use super::permission::Role;
 use super::validate::{duplicate_message, limit_message, policy_problem, SELF_LINK_MESSAGE};
-use super::world::{Entry, Project, ProjectIndex, World};
+use super::world::{Entries, List, ProjectIndex, ProjectRef, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
@@ -49,7 +49,8 @@ fn deny(reason: &'static str, message: impl Into<String>) -> Result<(), Denial> 
 /// What an edit is about, resolved once.
 struct Subject<'a> {
     id: ProjectIndex,
-    project: &'a Project,
+    project: ProjectRef<'a>,
+    world: &'a World,
     user: &'a str,
     kind: EntryKind,
     direction: Direction,
@@ -71,16 +72,17 @@ impl Subject<'_> {
     }
 
     /// The list the edit changes.
-    fn list(&self) -> &[Entry] {
-        match (self.direction, self.kind) {
-            (Direction::Outbound, _) => &self.project.outbound_projects,
-            (Direction::Inbound, EntryKind::Project) => &self.project.inbound_projects,
-            (Direction::Inbound, EntryKind::Group) => &self.project.inbound_groups,
-        }
+    fn list(&self) -> Entries<'_> {
+        let list = match (self.direction, self.kind) {
+            (Direction::Outbound, _) => List::OutboundProjects,
+            (Direction::Inbound, EntryKind::Project) => List::InboundProjects,
+            (Direction::Inbound, EntryKind::Group) => List::InboundGroups,
+        };
+        self.world.list(self.id, list)
     }
 
     fn listed(&self) -> bool {
-        self.list().iter().any(|e| e.key() == self.entry_key)
+        self.list().any(|e| e.key() == self.entry_key)
     }
 }
 
@@ -118,7 +120,8 @@ impl World {
         }
         let subject = Subject {
             id: project,
-            project: &self.projects[project],
+            project: self.project(project),
+            world: self,
             user: edit.user.as_str(),
             kind: edit.kind,
             direction: edit.direction,
@@ -190,7 +193,7 @@ impl World {
 
     /// `admin_project` on the project: Maintainer or Owner, direct or inherited.
     fn maintainer<T: Trace>(&self, s: &Subject, trace: &mut T) -> Result<(), ()> {
-        let role = self.role_on(s.user, &s.project.key);
+        let role = self.role_on(s.user, s.project.key);
         if role < Some(Role::Maintainer) {
             trace.record("maintainer", Outcome::Fail, || {
                 let has = role.map_or("has no role".to_owned(), |r| format!("is only {r}"));
@@ -299,8 +302,8 @@ impl World {
     /// and the members of anything inside it.
     fn readable(&self, s: &Subject) -> Option<bool> {
         let visibility = match s.kind {
-            EntryKind::Project => self.projects[self.find_project(s.entry)?].visibility,
-            EntryKind::Group => self.groups[self.group_id(s.entry)?].visibility,
+            EntryKind::Project => self.project(self.find_project(s.entry)?).visibility,
+            EntryKind::Group => self.group(self.group_id(s.entry)?).visibility,
         };
         Some(
             visibility != Visibility::Private

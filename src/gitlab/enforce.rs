@@ -15,7 +15,7 @@ use super::compact::CompactEntry;
 use super::input::{AuthLog, AuthLogEntry, PlanOptions, PlanStrategy};
 use super::path::within;
 use super::version::Version;
-use super::world::{Entry, GroupIndex, ProjectIndex, World};
+use super::world::{Entries, GroupIndex, List, ProjectIndex, World};
 use crate::hash::HashMap;
 use crate::sort::{heapsort, heapsort_by};
 use crate::Error;
@@ -445,18 +445,18 @@ impl<'w> Planner<'w> {
     fn new(world: &'w World) -> Planner<'w> {
         let groups = world.groups.len();
         let mut under = vec![0; groups];
-        for p in &world.projects {
-            for &g in &p.groups {
+        for p in 0..world.projects.len() {
+            for g in world.groups_of(p) {
                 under[g] += 1;
             }
         }
-        let depth = (world.groups.iter())
-            .map(|g| 1 + g.key.bytes().filter(|&b| b == b'/').count() as u32)
+        let depth = (0..groups)
+            .map(|g| 1 + world.group(g).key.bytes().filter(|&b| b == b'/').count() as u32)
             .collect();
         // Each group's place in path order.
         let mut order: Vec<u32> = (0..groups as u32).collect();
         heapsort_by(&mut order, |&a, &b| {
-            path_less(&world.groups[a as usize].key, &world.groups[b as usize].key)
+            path_less(world.group(a as usize).key, world.group(b as usize).key)
         });
         let mut rank = vec![0; groups];
         for (place, &g) in order.iter().enumerate() {
@@ -496,7 +496,7 @@ impl<'w> Planner<'w> {
     ) -> Result<ProjectPlan, Error> {
         let world = self.world;
         let profile = world.profile;
-        let own = &world.projects[t];
+        let own = world.project(t);
 
         // Sources the allowlist's entries admit today stay admitted; the others break, and need one.
         let logged = self.next_stamp();
@@ -507,7 +507,7 @@ impl<'w> Planner<'w> {
             if world.inbound_entry(s, t).is_none() {
                 needed.push(s);
                 breaks.push(Break {
-                    source: world.projects[s].path.clone(),
+                    source: world.project(s).path.to_owned(),
                     last_authorized_at: at.map(str::to_owned),
                 });
             }
@@ -545,7 +545,8 @@ impl<'w> Planner<'w> {
         // GitLab's auto-populate: the limit it is given (`COMPACTION_LIMIT`, the project limit) less
         // the links the allowlist has, every one counted (`existing_links_traversal_ids.count`).
         let requested = (options.limit).unwrap_or(profile.project_limit.unwrap_or(0));
-        let existing = today(&own.inbound_projects).len() + today(&own.inbound_groups).len();
+        let existing = today(world.list(t, List::InboundProjects)).len()
+            + today(world.list(t, List::InboundGroups)).len();
         let gitlab = (profile.autopopulate)
             .then(|| self.gitlab(&needed, requested as i64 - existing as i64));
 
@@ -623,7 +624,7 @@ impl<'w> Planner<'w> {
             }
         });
         Ok(ProjectPlan {
-            project: own.path.clone(),
+            project: own.path.to_owned(),
             enforced_today: world.inbound_enforced(t),
             breaks,
             proposed,
@@ -642,7 +643,7 @@ impl<'w> Planner<'w> {
         }
         let stamp = self.next_stamp();
         for &s in needed {
-            for &g in &world.projects[s].groups {
+            for g in world.groups_of(s) {
                 if self.candidate_mark[g] == stamp {
                     break; // and the groups above it, too
                 }
@@ -658,18 +659,15 @@ impl<'w> Planner<'w> {
         }
         // What each candidate would admit anyway: the projects below today's group entries (the
         // outermost ones), and `t`, the needed sources and today's project entries elsewhere.
-        let own = &world.projects[t];
         let entries = self.next_stamp();
         let mut outermost: Vec<GroupIndex> = Vec::new();
-        for e in own.inbound_groups.iter() {
+        for e in world.list(t, List::InboundGroups) {
             if let Some(g) = world.group_id(e.key()) {
                 self.entry_mark[g] = entries;
                 outermost.push(g);
             }
         }
-        let above = |world: &'w World, g: GroupIndex| {
-            std::iter::successors(world.groups[g].parent, move |&a| world.groups[a].parent)
-        };
+        let above = |world: &'w World, g: GroupIndex| world.ancestors(g);
         let done = self.next_stamp();
         for &g in &outermost {
             // Each once (an entry may be listed twice), and only the outermost: the projects below
@@ -686,17 +684,17 @@ impl<'w> Planner<'w> {
             }
         }
         let counted = self.next_stamp();
-        let listed = own.inbound_projects.iter();
+        let listed = world.list(t, List::InboundProjects);
         let admitted = listed.filter_map(|e| world.find_project(e.key()));
         for p in needed.iter().copied().chain([t]).chain(admitted) {
-            let groups = &world.projects[p].groups;
+            let mut groups = world.groups_of(p);
             if self.counted_mark[p] == counted
-                || groups.iter().any(|&g| self.entry_mark[g] == entries)
+                || groups.clone().any(|g| self.entry_mark[g] == entries)
             {
                 continue;
             }
             self.counted_mark[p] = counted;
-            for &g in groups {
+            for g in groups.by_ref() {
                 if self.candidate_mark[g] == stamp {
                     candidates[self.local[g] as usize].cost -= 1;
                 }
@@ -746,7 +744,7 @@ impl<'w> Planner<'w> {
                 ..candidates[i as usize]
             })
             .collect();
-        let key = |c: &Candidate| world.groups[c.group].key.as_str();
+        let key = |c: &Candidate| world.group(c.group).key;
         let n = kept.len();
         let mut open: Vec<usize> = Vec::new();
         for i in 0..=n {
@@ -765,8 +763,11 @@ impl<'w> Planner<'w> {
         // Each needed source counts for its nearest kept group; below none, it takes a project entry.
         let mut forced = 0usize;
         for &s in needed {
-            match (world.projects[s].groups.iter()).find(|&&g| self.chosen_mark[g] == kept_stamp) {
-                Some(&g) => kept[self.local[g] as usize].direct += 1,
+            match world
+                .groups_of(s)
+                .find(|&g| self.chosen_mark[g] == kept_stamp)
+            {
+                Some(g) => kept[self.local[g] as usize].direct += 1,
                 None => forced += 1,
             }
         }
@@ -793,7 +794,7 @@ impl<'w> Planner<'w> {
             self.chosen_mark[(item & !GROUP) as usize] = chosen;
         }
         for &s in needed {
-            if !(world.projects[s].groups.iter()).any(|&g| self.chosen_mark[g] == chosen) {
+            if !world.groups_of(s).any(|g| self.chosen_mark[g] == chosen) {
                 items.push(s as u32);
             }
         }
@@ -805,7 +806,7 @@ impl<'w> Planner<'w> {
     fn gitlab(&mut self, needed: &[ProjectIndex], limit: i64) -> Result<Vec<u32>, &'static str> {
         let world = self.world;
         let size = |item: u32| match item & GROUP {
-            0 => world.projects[item as usize].groups.len() as u32 + 1,
+            0 => world.groups_of(item as usize).count() as u32 + 1,
             _ => self.depth[(item & !GROUP) as usize],
         };
         // `traversal_ids.sort_by(&:size).reverse`, with Ruby 3.3's sort (GitLab's `.ruby-version`).
@@ -815,8 +816,8 @@ impl<'w> Planner<'w> {
         ruby_sort_by(&mut sized);
         let mut list: Vec<u32> = sized.iter().rev().map(|&(_, item)| item).collect();
         let parent = |item: u32| match item & GROUP {
-            0 => world.projects[item as usize].groups.first().copied(),
-            _ => world.groups[(item & !GROUP) as usize].parent,
+            0 => world.projects[item as usize].group,
+            _ => world.group((item & !GROUP) as usize).parent,
         };
         let mut touched: Vec<GroupIndex> = Vec::new();
         while list.len() as i64 > limit {
@@ -846,7 +847,7 @@ impl<'w> Planner<'w> {
                     if g == namespace {
                         return true;
                     }
-                    at = world.groups[g].parent;
+                    at = world.group(g).parent;
                 }
                 false
             };
@@ -871,7 +872,6 @@ impl<'w> Planner<'w> {
         logged: u32,
     ) -> (Allowlist, Vec<String>) {
         let world = self.world;
-        let own = &world.projects[t];
         let new_entry = |path: &str| CompactEntry {
             path: path.to_owned(),
             default_permissions: true,
@@ -892,15 +892,15 @@ impl<'w> Planner<'w> {
         heapsort(&mut order);
         let new_groups: Vec<GroupIndex> = order.iter().map(|&(_, g)| g as usize).collect();
         let mut list = Allowlist {
-            projects: today(&own.inbound_projects),
-            groups: today(&own.inbound_groups),
+            projects: today(world.list(t, List::InboundProjects)),
+            groups: today(world.list(t, List::InboundGroups)),
         };
         (list.projects).extend(
             new_projects
                 .iter()
-                .map(|&p| new_entry(&world.projects[p].path)),
+                .map(|&p| new_entry(world.project(p).path)),
         );
-        (list.groups).extend(new_groups.iter().map(|&g| new_entry(&world.groups[g].path)));
+        (list.groups).extend(new_groups.iter().map(|&g| new_entry(world.group(g).path)));
 
         let mut admits_also = Vec::new();
         if !new_groups.is_empty() {
@@ -908,16 +908,13 @@ impl<'w> Planner<'w> {
             for &g in &new_groups {
                 self.chosen_mark[g] = chosen;
             }
-            for (p, project) in world.projects.iter().enumerate() {
+            for p in 0..world.projects.len() {
                 if p != t
                     && self.project_mark[p] != logged
-                    && project
-                        .groups
-                        .iter()
-                        .any(|&g| self.chosen_mark[g] == chosen)
+                    && world.groups_of(p).any(|g| self.chosen_mark[g] == chosen)
                     && world.inbound_entry(p, t).is_none()
                 {
-                    admits_also.push(project.path.clone());
+                    admits_also.push(world.project(p).path.to_owned());
                 }
             }
         }
@@ -1031,15 +1028,15 @@ fn ruby_introsort(items: &mut [(u32, u32)], depth: usize) {
 }
 
 /// An allowlist's entries as they are, each key once, in their order.
-fn today(entries: &[Entry]) -> Vec<CompactEntry> {
+fn today(entries: Entries) -> Vec<CompactEntry> {
     // A map used as a set, of the world's own map type: one hash table type in the wasm.
     let mut seen: HashMap<String, usize> = HashMap::default();
-    (entries.iter())
+    entries
         .filter(|e| seen.insert(e.key().to_owned(), 0).is_none())
         .map(|e| CompactEntry {
-            path: e.path.clone(),
+            path: e.path.to_owned(),
             default_permissions: e.default_permissions,
-            policies: e.policies.clone(),
+            policies: e.policies.to_vec(),
         })
         .collect()
 }

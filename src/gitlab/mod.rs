@@ -25,4 +25,4 @@ pub use permission::{Permission, PermissionInfo, Role};
 pub use rules::{Query, Reason, Verdict};
 pub use scope::{GitlabScope, Reach};
 pub use version::{Profile, Version, PROFILES};
-pub use world::{Entry, Project, ProjectId, World};
+pub use world::{Entry, GroupRef, List, ProjectId, ProjectRef, World};

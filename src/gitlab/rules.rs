@@ -5,7 +5,7 @@
 
 use super::input::{Feature, FeatureAccess, RequestInput, Visibility};
 use super::permission::{Permission, Role};
-use super::world::{Entry, GroupIndex, Name, ProjectId, ProjectIndex, World};
+use super::world::{Entry, GroupIndex, List, Name, ProjectId, ProjectIndex, ProjectRef, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
@@ -91,7 +91,7 @@ pub struct Query<'w> {
 
 impl std::fmt::Debug for Query<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = |p: ProjectIndex| self.world.projects[p].path.as_str();
+        let path = |p: ProjectIndex| self.world.project(p).path;
         f.debug_struct("Query")
             .field("source", &path(self.source))
             .field("target", &path(self.target))
@@ -218,7 +218,7 @@ impl Finding {
 /// How the inbound rule admitted the source.
 enum Admission<'w> {
     /// A project or group entry admitted it (the fine-grained rule reads this entry).
-    Entry(&'w Entry, Option<GroupIndex>),
+    Entry(Entry<'w>, Option<GroupIndex>),
     /// No allowlist applied (not enforced, or no inbound allowlist in this release).
     Open(Reason),
 }
@@ -299,7 +299,7 @@ impl World {
 
     /// Evaluates the rules in order; `trace` receives every rule evaluated.
     pub(crate) fn decide<T: Trace>(&self, query: &Query, trace: &mut T) -> Finding {
-        let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
+        let (s, t) = (self.project(query.source), self.project(query.target));
 
         // 1. A project can always use its own token on itself.
         if query.source == query.target {
@@ -323,7 +323,7 @@ impl World {
         // 4. Fine-grained permissions restrict what an allowlist entry grants.
         let (admitted_by, group) = match admission {
             Admission::Entry(entry, group) => {
-                if let Some(denied) = self.fine_grained_rule(query, entry, trace) {
+                if let Some(denied) = self.fine_grained_rule(query, &entry, trace) {
                     if denied.reason == Reason::NoJobTokenPermission {
                         // The entry admitted S for its policies: the scope says which entry.
                         return Finding { group, ..denied };
@@ -369,7 +369,7 @@ impl World {
 
     /// 2. The deprecated outbound limit (14.1–17.11) restricts the source's token to private projects it lists.
     fn outbound_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Result<(), Reason> {
-        let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
+        let (s, t) = (self.project(query.source), self.project(query.target));
         if !self.profile.outbound {
             trace.record(OUTBOUND, Outcome::Skip, || {
                 if self.profile.inbound {
@@ -408,8 +408,8 @@ impl World {
         }
         if self
             .entry_for(
-                &s.outbound_projects,
-                &s.outbound_project_index,
+                query.source,
+                List::OutboundProjects,
                 Name::Project(query.target),
             )
             .is_some()
@@ -434,7 +434,7 @@ impl World {
         query: &Query,
         trace: &mut T,
     ) -> Result<Admission<'_>, Reason> {
-        let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
+        let (s, t) = (self.project(query.source), self.project(query.target));
         if !self.profile.inbound {
             trace.record(INBOUND, Outcome::Skip, || {
                 format!(
@@ -477,12 +477,12 @@ impl World {
             } else {
                 "limits access (enforced by the instance)"
             };
-            let groups: Vec<&str> = s
-                .groups
-                .iter()
-                .map(|&g| self.groups[g].path.as_str())
+            let groups: Vec<&str> = (self.groups_of(query.source))
+                .map(|g| self.group(g).path)
                 .collect();
-            let ignored = if !self.profile.groups && !t.inbound_groups.is_empty() {
+            let ignored = if !self.profile.groups
+                && !self.list(query.target, List::InboundGroups).is_empty()
+            {
                 format!(
                     "; its group entries are ignored before GitLab 17.0 (this is {})",
                     self.version
@@ -514,22 +514,14 @@ impl World {
         &self,
         source: ProjectIndex,
         target: ProjectIndex,
-    ) -> Option<(&Entry, Option<GroupIndex>)> {
-        let (s, t) = (&self.projects[source], &self.projects[target]);
-        if let Some(entry) = self.entry_for(
-            &t.inbound_projects,
-            &t.inbound_project_index,
-            Name::Project(source),
-        ) {
+    ) -> Option<(Entry<'_>, Option<GroupIndex>)> {
+        if let Some(entry) = self.entry_for(target, List::InboundProjects, Name::Project(source)) {
             return Some((entry, None));
         }
-        if self.profile.groups && !t.inbound_groups.is_empty() {
-            for &group in &s.groups {
-                if let Some(entry) = self.entry_for(
-                    &t.inbound_groups,
-                    &t.inbound_group_index,
-                    Name::Group(group),
-                ) {
+        if self.profile.groups && !self.list(target, List::InboundGroups).is_empty() {
+            for group in self.groups_of(source) {
+                if let Some(entry) = self.entry_for(target, List::InboundGroups, Name::Group(group))
+                {
                     return Some((entry, Some(group)));
                 }
             }
@@ -542,7 +534,7 @@ impl World {
     fn fine_grained_rule<T: Trace>(
         &self,
         query: &Query,
-        entry: &Entry,
+        entry: &Entry<'_>,
         trace: &mut T,
     ) -> Option<Finding> {
         if !self.profile.fine_grained {
@@ -608,7 +600,7 @@ impl World {
 
     /// 5. The user's highest role on the target must reach the permission's minimum.
     fn role_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Option<Finding> {
-        let t = &self.projects[query.target];
+        let t = self.project(query.target);
         let Some(user) = query.user.as_deref() else {
             trace.record(ROLE, Outcome::Skip, || "no user given".to_owned());
             return None;
@@ -627,7 +619,7 @@ impl World {
         let needed = query
             .permission
             .map_or(Role::Guest, Permission::minimum_role);
-        let role = self.role_on(user, &t.key);
+        let role = self.role_on(user, t.key);
         let what = || {
             query
                 .permission
@@ -660,7 +652,7 @@ impl World {
 
     /// The feature through which a public or internal `t` opens `permission` to users who are not
     /// its members, if it does: its visibility is "Everyone with access".
-    fn open_feature(&self, t: &super::world::Project, permission: Permission) -> Option<Feature> {
+    fn open_feature(&self, t: ProjectRef, permission: Permission) -> Option<Feature> {
         let feature = permission.everyone_feature()?;
         (t.visibility != Visibility::Private && t.features.get(feature) == FeatureAccess::Enabled)
             .then_some(feature)
@@ -677,7 +669,7 @@ impl World {
         after_fine_grained: bool,
         trace: &mut T,
     ) -> Finding {
-        let t = &self.projects[query.target];
+        let t = self.project(query.target);
         if t.visibility == Visibility::Private {
             trace.record(ANONYMOUS_LEVEL, Outcome::Skip, || {
                 format!("{} is private: nothing is open to other job tokens", t.path)
@@ -772,8 +764,8 @@ impl World {
     /// The sentence for people; for the inbound denial it is GitLab's own.
     fn message(&self, query: &Query, verdict: &Finding) -> String {
         let (s, t) = (
-            &self.projects[query.source].path,
-            &self.projects[query.target].path,
+            self.project(query.source).path,
+            self.project(query.target).path,
         );
         let asked = query
             .permission
@@ -794,7 +786,7 @@ impl World {
             ),
             Reason::AllowlistedProject => format!("{s} is on {t}'s CI/CD job token allowlist."),
             Reason::AllowlistedGroup => {
-                let group = verdict.group.map_or("", |g| self.groups[g].path.as_str());
+                let group = verdict.group.map_or("", |g| self.group(g).path);
                 format!("{s} is in group {group}, which is on {t}'s CI/CD job token allowlist.")
             }
             Reason::NoInboundCheck => format!(
@@ -804,11 +796,11 @@ impl World {
             Reason::AnonymousLevel => format!(
                 "{s}'s CI/CD job token is not admitted for {} by {t}'s allowlist, but {t} is {} and opens it to everyone with access.",
                 query.permission.map_or("", Permission::name),
-                self.projects[query.target].visibility.as_str(),
+                self.project(query.target).visibility.as_str(),
             ),
             Reason::PublicUnrestricted => format!(
                 "{t} is {}: before GitLab 16.6 a CI/CD job token allowlist restricts only private projects, so {s} may authenticate to it{asked}.",
-                self.projects[query.target].visibility.as_str(),
+                self.project(query.target).visibility.as_str(),
             ),
             Reason::OutboundNotAllowlisted | Reason::NotInInboundAllowlist => not_allowed(),
             Reason::PermissionNotGranted => format!(
@@ -822,7 +814,7 @@ impl World {
             // No role at all on a private project: `read_project` fails.
             Reason::InsufficientRole
                 if verdict.role.is_some_and(|(role, _)| role.is_none())
-                    && self.projects[query.target].visibility == Visibility::Private =>
+                    && self.project(query.target).visibility == Visibility::Private =>
             {
                 not_allowed()
             }

@@ -46,22 +46,22 @@ impl World {
         let mut reachable = Vec::new();
         let mut reachable_by = Vec::new();
         for other in (0..self.projects.len()).filter(|&other| other != p) {
-            let path = &self.projects[other].path;
+            let path = self.project(other).path;
             if let Some(reason) = self.reach(p, other) {
                 reachable.push(Reach {
-                    project: path.clone(),
+                    project: path.to_owned(),
                     reason,
                 });
             }
             if let Some(reason) = self.reach(other, p) {
                 reachable_by.push(Reach {
-                    project: path.clone(),
+                    project: path.to_owned(),
                     reason,
                 });
             }
         }
         Ok(GitlabScope {
-            project: self.projects[p].path.clone(),
+            project: self.project(p).path.to_owned(),
             reachable,
             reachable_by,
             inbound_enforced: self.inbound_enforced(p),

@@ -8,7 +8,7 @@ use crate::hash::HashMap;
 
 use super::permission::Permission;
 use super::version::Version;
-use super::world::{Entry, World};
+use super::world::{Entries, List, World};
 use crate::Problem;
 
 /// `allowlist_limit_exceeded`: a list holds more entries than the release allows (projects and
@@ -90,17 +90,18 @@ impl World {
     pub fn validate(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
         let version = self.version;
-        for (i, p) in self.projects.iter().enumerate() {
+        for i in 0..self.projects.len() {
+            let p = self.project(i);
             let at = format!("projects[{i}]");
             self.validate_list(
-                &p.inbound_projects,
+                self.list(i, List::InboundProjects),
                 &format!("{at}.inbound.projects"),
-                &p.key,
+                p.key,
                 "project",
                 &mut problems,
             );
             if !self.profile.groups {
-                for (j, entry) in p.inbound_groups.iter().enumerate() {
+                for (j, entry) in self.list(i, List::InboundGroups).enumerate() {
                     problems.push(problem(
                         GROUPS_UNSUPPORTED,
                         format!("{at}.inbound.groups[{j}]"),
@@ -109,16 +110,16 @@ impl World {
                 }
             }
             self.validate_list(
-                &p.inbound_groups,
+                self.list(i, List::InboundGroups),
                 &format!("{at}.inbound.groups"),
-                &p.key,
+                p.key,
                 "group",
                 &mut problems,
             );
             self.validate_list(
-                &p.outbound_projects,
+                self.list(i, List::OutboundProjects),
                 &format!("{at}.outbound.projects"),
-                &p.key,
+                p.key,
                 "project",
                 &mut problems,
             );
@@ -146,7 +147,7 @@ impl World {
                 (
                     "outbound.projects",
                     "project",
-                    p.outbound_projects.len(),
+                    self.list(i, List::OutboundProjects).len(),
                     self.profile.project_limit.filter(|_| self.profile.outbound),
                 ),
             ];
@@ -173,7 +174,7 @@ impl World {
 
     fn validate_list(
         &self,
-        entries: &[Entry],
+        entries: Entries,
         at: &str,
         own_key: &str,
         kind: &str,
@@ -181,7 +182,7 @@ impl World {
     ) {
         // A map used as a set, of the world's own map type: one hash table type in the wasm.
         let mut seen: HashMap<String, usize> = HashMap::default();
-        for (j, entry) in entries.iter().enumerate() {
+        for (j, entry) in entries.enumerate() {
             // Most entries have no problem: their location is built only for one.
             let here = || format!("{at}[{j}]");
             if seen.insert(entry.key().to_owned(), j).is_some() {
@@ -203,7 +204,7 @@ impl World {
                         ),
                     ));
                 }
-            } else if !self.names_known(entry, kind) {
+            } else if entry.names.is_none() {
                 problems.push(problem(
                     UNKNOWN_ENTRY,
                     here(),

@@ -1,13 +1,16 @@
-//! A GitLab world compiled once from its input: paths checked, normalised and interned, groups implied
-//! by project paths, each allowlist indexed by its entries' key hashes.
+//! A GitLab world compiled once from its input: paths checked, normalised and kept in one string
+//! arena, groups implied by project paths, every allowlist entry resolved to the project or group it
+//! names and indexed by it.
 //!
+//! The layout is flat so that a 100,000-project world with a million entries stays small and can be
+//! written to and read from a snapshot (`snapshot.rs`) without rebuilding anything: every path lives in
+//! `text`, an entry is 16 bytes, and the lookups by key and by entry are sorted arrays of integers.
 //! Everything the rules need is looked up here by index; nothing here decides.
 
-use crate::hash::{key_hash, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
+use crate::hash::HashMap;
 
 use super::input::{EntryInput, Features, Visibility, WorldInput};
-use super::path::{checked_owned, checked_path, parent, path_key, within, Scan};
+use super::path::{checked_owned, checked_path, parent, path_key, within};
 use super::permission::{PermissionSet, Role};
 use super::version::{self, Profile, Version};
 use crate::Error;
@@ -33,6 +36,13 @@ impl ProjectId {
     }
 }
 
+/// A string of the world's arena: `len` bytes from `start`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
 /// A compiled GitLab world: ask it with [`World::query`], then [`Query::explain`](super::Query::explain) or
 /// [`Query::check`](super::Query::check).
 #[derive(Debug, Clone)]
@@ -43,139 +53,191 @@ pub struct World {
     pub(crate) instance_enforces: bool,
     /// The admin setting as the input gives it.
     pub(crate) instance_setting: Option<bool>,
+    /// Every path of the world (projects', groups', and entries' that name nothing of the world or
+    /// spell it otherwise), each followed by its key when that differs.
+    pub(crate) text: String,
     pub(crate) projects: Vec<Project>,
-    project_index: HashMap<String, ProjectIndex>,
+    /// The projects by key.
+    pub(crate) project_keys: KeyIndex,
     pub(crate) groups: Vec<Group>,
-    /// Each group's [`key_hash`], by [`GroupIndex`]: a decision walks a source's groups through these
-    /// (a small array, unlike `groups`) and reads a group's key only when an entry's hash matches.
-    pub(crate) group_hashes: Vec<u32>,
-    group_index: HashMap<String, GroupIndex>,
+    /// The groups by key.
+    pub(crate) group_keys: KeyIndex,
+    /// Every allowlist entry, project by project, each project's lists one after the other.
+    pub(crate) entries: Vec<Slot>,
+    /// Per list, (the project or group an entry names, the entry's position in its list), sorted:
+    /// only entries that name something of the world are here.
+    pub(crate) entry_index: Vec<(u32, u32)>,
+    /// The distinct policy lists entries name; the first is the empty list.
+    pub(crate) policy_lists: Vec<PolicyList>,
     /// user key → (project or group key, role) memberships
-    users: HashMap<String, usize>,
+    pub(crate) users: HashMap<String, usize>,
     /// Per user (by `users`' index): (project or group key, role) memberships. A map of indices
     /// rather than of lists keeps one hash map type in the wasm.
-    memberships: Vec<Vec<(String, Role)>>,
+    pub(crate) memberships: Vec<Vec<(String, Role)>>,
 }
 
-/// One project with its Token Access settings.
+/// One project with its Token Access settings; its paths and entries are its world's
+/// ([`World::project_path`], [`World::entries`]).
 #[derive(Debug, Clone)]
-pub struct Project {
+pub(crate) struct Project {
     /// The path as the world spells it (trimmed of `/`).
-    pub path: String,
+    pub(crate) path: Span,
     /// The lower-case path used for every comparison.
-    pub key: String,
-    /// `key`'s [`key_hash`], which allowlist indexes are sorted by.
-    pub(crate) hash: u32,
+    pub(crate) key: Span,
     /// Public, internal or private.
     pub visibility: Visibility,
     /// Each feature's visibility.
     pub features: Features,
-    /// Ancestor groups, nearest first.
-    pub groups: Vec<GroupIndex>,
+    /// The group it lies in; its ancestors are that group's ([`World::groups_of`]).
+    pub(crate) group: Option<GroupIndex>,
     /// "Limit access to this project" toggle.
     pub inbound_enabled: bool,
-    /// The inbound allowlist's project entries, in input order.
-    pub inbound_projects: Vec<Entry>,
-    /// The inbound allowlist's group entries (17.0+), in input order.
-    pub inbound_groups: Vec<Entry>,
-    /// [`index_of`] `inbound_projects`.
-    pub(crate) inbound_project_index: Vec<(u32, u32)>,
-    /// [`index_of`] `inbound_groups`.
-    pub(crate) inbound_group_index: Vec<(u32, u32)>,
     /// Deprecated outbound "Limit CI_JOB_TOKEN access" toggle.
     pub outbound_enabled: bool,
-    /// The outbound allowlist's project entries (14.1–17.11), in input order.
-    pub outbound_projects: Vec<Entry>,
-    /// [`index_of`] `outbound_projects`.
-    pub(crate) outbound_project_index: Vec<(u32, u32)>,
+    /// Where its lists are in `World::entries`: list `l` is `lists[l]..lists[l + 1]`.
+    pub(crate) lists: [u32; 4],
+    /// Where its lists' indexes are in `World::entry_index`, the same way.
+    pub(crate) indexes: [u32; 4],
 }
 
 /// A group implied by the project paths below it.
 #[derive(Debug, Clone)]
-pub struct Group {
+pub(crate) struct Group {
     /// The path as first spelled by a project below it.
-    pub path: String,
+    pub(crate) path: Span,
     /// The lower-case path every comparison uses.
-    pub key: String,
+    pub(crate) key: Span,
     /// The group it lies in, if any.
     pub parent: Option<GroupIndex>,
     /// As the world's `groups` list says; private when not listed.
     pub visibility: Visibility,
 }
 
-/// An allowlist entry, checked and keyed.
-#[derive(Debug, Clone)]
-pub struct Entry {
+/// A project of a world, read: its paths borrowed from the world's arena.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectRef<'w> {
+    /// The path as the world spells it (trimmed of `/`).
+    pub path: &'w str,
+    /// The lower-case path used for every comparison.
+    pub key: &'w str,
+    /// Public, internal or private.
+    pub visibility: Visibility,
+    /// Each feature's visibility.
+    pub features: Features,
+    /// "Limit access to this project" toggle.
+    pub inbound_enabled: bool,
+    /// Deprecated outbound "Limit CI_JOB_TOKEN access" toggle.
+    pub outbound_enabled: bool,
+}
+
+/// A group of a world, read.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupRef<'w> {
+    /// The path as first spelled by a project below it.
+    pub path: &'w str,
+    /// The lower-case path every comparison uses.
+    pub key: &'w str,
+    /// The group it lies in, if any.
+    pub parent: Option<GroupIndex>,
+    /// As the world's `groups` list says; private when not listed.
+    pub visibility: Visibility,
+}
+
+/// An allowlist of a project: which of its three lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    /// The inbound allowlist's project entries, in input order.
+    InboundProjects = 0,
+    /// The inbound allowlist's group entries (17.0+), in input order.
+    InboundGroups = 1,
+    /// The outbound allowlist's project entries (14.1–17.11), in input order.
+    OutboundProjects = 2,
+}
+
+/// An allowlist entry as compiled: 16 bytes (a large world holds a million).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    /// The project (in a project list) or group (in a group list) it names, or [`NAMES_NOTHING`].
+    pub(crate) names: u32,
+    /// Its spelling in the arena, or [`SPELLED_AS_NAMED`] with `len` 0 when it is spelled exactly as
+    /// what it names (most entries: no text of their own).
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+    /// [`DEFAULT_PERMISSIONS`], [`FOLDED`] and the index of its policy list in `World::policy_lists`.
+    pub(crate) flags: u32,
+}
+
+/// [`Slot::names`] of an entry that names nothing of its world.
+pub(crate) const NAMES_NOTHING: u32 = u32::MAX;
+/// [`Slot::start`] of an entry spelled as what it names.
+pub(crate) const SPELLED_AS_NAMED: u32 = u32::MAX;
+/// [`Slot::flags`]: the entry keeps the default permissions.
+pub(crate) const DEFAULT_PERMISSIONS: u32 = 1 << 31;
+/// [`Slot::flags`]: its key (lower case) follows its spelling in the arena.
+pub(crate) const FOLDED: u32 = 1 << 30;
+/// [`Slot::flags`]: the bits that hold the policy list's index.
+pub(crate) const POLICY_LIST: u32 = FOLDED - 1;
+
+/// A list of fine-grained policies as an entry gives it, and what it grants in the world's release.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PolicyList {
+    pub(crate) names: Vec<String>,
+    pub(crate) granted: PermissionSet,
+}
+
+/// An allowlist entry, as its world holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'w> {
     /// The path as the entry spells it (trimmed of `/`).
-    pub path: String,
-    /// The comparison key when it differs from `path` (upper case in the spelling): most entries
-    /// are spelled as their key, and a world holds a million of them, so they keep one string.
-    folded: Option<Box<str>>,
-    /// The key's [`key_hash`].
-    hash: u32,
-    /// The project or group it names, once a decision has found that out.
-    resolved: Resolved,
+    pub path: &'w str,
+    /// The lower-case path every comparison uses.
+    key: &'w str,
+    /// What it names in its world: a project (project lists) or a group (group lists).
+    pub(crate) names: Option<usize>,
     /// "Default permissions": the entry grants what the job token may do without fine-grained policies.
     pub default_permissions: bool,
     /// The fine-grained policies it names, as given.
-    pub policies: Vec<String>,
+    pub policies: &'w [String],
     /// What `policies` grant (with `admin_X ⇒ read_X`); unknown policies grant nothing.
     pub granted: PermissionSet,
 }
 
-impl Entry {
-    /// An entry for `path`, already checked and trimmed (`scan`: what its check found).
-    fn new(
-        path: String,
-        scan: &Scan,
-        default_permissions: bool,
-        policies: Vec<String>,
-        version: Version,
-    ) -> Entry {
-        let folded = scan
-            .upper
-            .then(|| path.to_ascii_lowercase().into_boxed_str());
-        Entry {
-            granted: PermissionSet::from_policies(policies.iter().map(String::as_str), version),
-            hash: scan.hash,
-            resolved: Resolved(AtomicU32::new(UNKNOWN)),
-            path,
-            folded,
-            default_permissions,
-            policies,
-        }
-    }
-
+impl Entry<'_> {
     /// The lower-case path every comparison uses.
     pub fn key(&self) -> &str {
-        self.folded.as_deref().unwrap_or(&self.path)
-    }
-
-    /// Whether it names the project or group `id`, whose key `key` gives (read only if needed). Keys
-    /// are compared the first time and the answer kept: a decision that finds this entry again
-    /// compares two integers, as if the world had resolved its entries when it compiled.
-    fn names<'k>(&self, id: usize, key: impl Fn() -> &'k str) -> bool {
-        // Relaxed: the answer is the same whichever thread finds it first.
-        match self.resolved.0.load(Ordering::Relaxed) {
-            UNKNOWN if self.key() == key() => {
-                self.resolved.0.store(id as u32, Ordering::Relaxed);
-                true
-            }
-            UNKNOWN => false,
-            resolved => resolved as usize == id,
-        }
+        self.key
     }
 }
 
-/// [`Entry::names`]' memo: `UNKNOWN` until a decision has found the entry's project or group.
-#[derive(Debug)]
-struct Resolved(AtomicU32);
+/// Keys found by their hash: (key hash, id) of every key, sorted, so that the first of equal keys
+/// is the first in input order. Integers only: a snapshot holds it as it is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyIndex(pub(crate) Vec<(u32, u32)>);
 
-const UNKNOWN: u32 = u32::MAX;
+impl KeyIndex {
+    fn of(keys: impl Iterator<Item = u32>) -> KeyIndex {
+        let mut index: Vec<(u32, u32)> = Vec::new();
+        for (id, hash) in keys.enumerate() {
+            index.push((hash, id as u32));
+        }
+        crate::sort::heapsort(&mut index);
+        KeyIndex(index)
+    }
 
-impl Clone for Resolved {
-    fn clone(&self) -> Resolved {
-        Resolved(AtomicU32::new(self.0.load(Ordering::Relaxed)))
+    /// The first id whose key (read by `key_of`) is `key`.
+    fn find<'k>(&self, key: &str, key_of: impl Fn(usize) -> &'k str) -> Option<usize> {
+        let hash = crate::hash::key_hash(key);
+        let mut at = self.0.partition_point(|&(h, _)| h < hash);
+        while let Some(&(h, id)) = self.0.get(at) {
+            if h != hash {
+                break;
+            }
+            if key_of(id as usize) == key {
+                return Some(id as usize);
+            }
+            at += 1;
+        }
+        None
     }
 }
 
@@ -189,25 +251,23 @@ fn user_key(raw: &str) -> String {
 /// 5-level paths needs about 40 MB).
 pub const MAX_GROUP_BYTES: usize = 128 << 20;
 
-/// An allowlist's index: (key hash, position) of every entry, sorted. Entries are not resolved against
-/// the world when it compiles (a million hash lookups, scattered over the world's memory, were half of
-/// compiling a large one): a decision finds the entries with its key's hash and compares keys.
-fn index_of(entries: &[Entry]) -> Vec<(u32, u32)> {
-    // Sized up front, filled by a plain loop: no regrowth while it fills, and less wasm than
-    // `collect` over `map`. Positions fit: a list has at most `value::MAX_ITEMS` entries.
-    let mut index = Vec::with_capacity(entries.len());
-    for (position, e) in entries.iter().enumerate() {
-        index.push((e.hash, position as u32));
-    }
-    crate::sort::heapsort(&mut index);
-    index
-}
+/// Most bytes of the world's arena (its offsets are 32-bit).
+const MAX_TEXT: usize = (u32::MAX - 1) as usize;
 
 /// A project or a group: what an allowlist entry names.
 #[derive(Clone, Copy)]
 pub(crate) enum Name {
     Project(ProjectIndex),
     Group(GroupIndex),
+}
+
+/// What compiling keeps only while it compiles: the maps from key to project and group, and from
+/// policy list to its index.
+#[derive(Default)]
+struct Compiling {
+    projects: HashMap<String, ProjectIndex>,
+    groups: HashMap<String, GroupIndex>,
+    policy_lists: HashMap<String, usize>,
 }
 
 impl World {
@@ -233,16 +293,20 @@ impl World {
             profile,
             instance_enforces,
             instance_setting,
+            text: String::new(),
             projects: Vec::with_capacity(input.projects.len()),
-            project_index: HashMap::with_capacity_and_hasher(
-                input.projects.len(),
-                Default::default(),
-            ),
+            project_keys: KeyIndex::default(),
             groups: Vec::new(),
-            group_hashes: Vec::new(),
-            group_index: HashMap::default(),
+            group_keys: KeyIndex::default(),
+            entries: Vec::new(),
+            entry_index: Vec::new(),
+            policy_lists: vec![PolicyList::default()],
             users: HashMap::default(),
             memberships: Vec::new(),
+        };
+        let mut maps = Compiling {
+            projects: HashMap::with_capacity_and_hasher(input.projects.len(), Default::default()),
+            ..Compiling::default()
         };
 
         // Groups listed for their visibility, with the groups above them.
@@ -256,12 +320,13 @@ impl World {
                     format!("duplicate group \"{path}\" (also groups[{first}])"),
                 ));
             }
-            let id = world.intern_ancestry(path)[0];
+            let id = world.intern_ancestry(&mut maps, path, &at)?;
             world.groups[id].visibility = group.visibility;
         }
 
         // Projects and the groups their paths imply.
         let mut group_bytes = 0;
+        let mut hashes = Vec::with_capacity(input.projects.len());
         for (i, project) in input.projects.iter_mut().enumerate() {
             let at = || format!("projects[{i}].path");
             let (path, scan) = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
@@ -270,7 +335,7 @@ impl World {
             } else {
                 path.clone()
             };
-            if let Some(first) = world.project_index.insert(key.clone(), i) {
+            if let Some(first) = maps.projects.insert(key, i) {
                 return Err(Error::invalid(
                     at(),
                     format!("duplicate project \"{path}\" (also projects[{first}])"),
@@ -286,45 +351,43 @@ impl World {
                     "the project paths' groups add up to more than 128 MiB (the limit)",
                 ));
             }
-            let groups = match parent(&path) {
-                Some(group_path) => world.intern_ancestry(group_path),
-                None => Vec::new(),
+            let group = match parent(&path) {
+                Some(group_path) => Some(world.intern_ancestry(&mut maps, group_path, &at)?),
+                None => None,
             };
+            let (path, key) = world.add_text(&path, scan.upper, &at)?;
+            hashes.push(scan.hash);
             world.projects.push(Project {
-                hash: scan.hash,
                 path,
                 key,
                 visibility: project.visibility,
                 features: project.features,
-                groups,
+                group,
                 inbound_enabled: project.inbound.enabled,
-                inbound_projects: Vec::new(),
-                inbound_groups: Vec::new(),
-                inbound_project_index: Vec::new(),
-                inbound_group_index: Vec::new(),
                 outbound_enabled: project.outbound.enabled,
-                outbound_projects: Vec::new(),
-                outbound_project_index: Vec::new(),
+                lists: [0; 4],
+                indexes: [0; 4],
             });
         }
         // A project cannot hold other projects: its path would be both. Looked up once per group.
         let is_project: Vec<bool> = (world.groups.iter())
-            .map(|group| world.project_index.contains_key(&group.key))
+            .map(|group| maps.projects.contains_key(world.span(group.key)))
             .collect();
-        for (i, project) in world.projects.iter().enumerate() {
-            if let Some(&group) = project.groups.iter().find(|&&g| is_project[g]) {
+        for i in 0..world.projects.len() {
+            if let Some(group) = world.groups_of(i).find(|&g| is_project[g]) {
                 return Err(Error::invalid(
                     format!("projects[{i}].path"),
                     format!(
                         "\"{}\" lies inside project \"{}\"; a project cannot contain other projects",
-                        project.path, world.groups[group].path
+                        world.project_path(i),
+                        world.group_path(group)
                     ),
                 ));
             }
         }
 
         for (key, &i) in &listed {
-            if world.project_index.contains_key(key) {
+            if maps.projects.contains_key(key) {
                 return Err(Error::invalid(
                     format!("groups[{i}].path"),
                     format!(
@@ -335,14 +398,9 @@ impl World {
             }
         }
 
-        // Allowlist entries, checked and indexed by key. The input's strings move into the entries.
+        // Allowlist entries, checked, resolved and indexed. Each project's input is dropped as soon
+        // as its entries are in: compiling never holds two copies of a large world's entries.
         for (i, project) in input.projects.into_iter().enumerate() {
-            let inbound_projects = entries(project.inbound.projects, version, &|| {
-                format!("projects[{i}].inbound.projects")
-            })?;
-            let inbound_groups = entries(project.inbound.groups, version, &|| {
-                format!("projects[{i}].inbound.groups")
-            })?;
             let outbound = (project.outbound.projects.into_iter())
                 .map(|path| EntryInput {
                     path,
@@ -350,17 +408,25 @@ impl World {
                     policies: Vec::new(),
                 })
                 .collect();
-            let outbound_projects = entries(outbound, version, &|| {
-                format!("projects[{i}].outbound.projects")
-            })?;
-            let compiled = &mut world.projects[i];
-            compiled.inbound_project_index = index_of(&inbound_projects);
-            compiled.inbound_group_index = index_of(&inbound_groups);
-            compiled.inbound_projects = inbound_projects;
-            compiled.inbound_groups = inbound_groups;
-            compiled.outbound_project_index = index_of(&outbound_projects);
-            compiled.outbound_projects = outbound_projects;
+            let lists = [
+                (project.inbound.projects, "inbound.projects"),
+                (project.inbound.groups, "inbound.groups"),
+                (outbound, "outbound.projects"),
+            ];
+            for (l, (inputs, name)) in lists.into_iter().enumerate() {
+                world.projects[i].lists[l] = world.entries.len() as u32;
+                world.projects[i].indexes[l] = world.entry_index.len() as u32;
+                let groups = l == List::InboundGroups as usize;
+                world.add_entries(&mut maps, inputs, groups, &|| {
+                    format!("projects[{i}].{name}")
+                })?;
+            }
+            world.projects[i].lists[3] = world.entries.len() as u32;
+            world.projects[i].indexes[3] = world.entry_index.len() as u32;
         }
+        world.project_keys = KeyIndex::of(hashes.into_iter());
+        world.group_keys =
+            KeyIndex::of((world.groups.iter()).map(|g| crate::hash::key_hash(world.span(g.key))));
 
         for (user, roles) in &input.users {
             let user_key = user_key(user);
@@ -382,45 +448,178 @@ impl World {
         Ok(world)
     }
 
-    /// The groups from `path` up, nearest first, interned: up the path to the first group seen
-    /// before, and above it that group's known ancestors.
-    fn intern_ancestry(&mut self, path: &str) -> Vec<GroupIndex> {
-        let mut groups: Vec<GroupIndex> = Vec::new();
+    /// Adds a list's entries (`groups`: a group list; `at` locates the list), each resolved to what it
+    /// names, and the list's index.
+    fn add_entries(
+        &mut self,
+        maps: &mut Compiling,
+        inputs: Vec<EntryInput>,
+        groups: bool,
+        at: &dyn Fn() -> String,
+    ) -> Result<(), Error> {
+        let first = self.entries.len();
+        let mut index = Vec::new();
+        for (j, input) in inputs.into_iter().enumerate() {
+            let at = || format!("{}[{j}]", at());
+            let (path, scan) = checked_owned(input.path, &at, 1)?;
+            let folded = scan.upper.then(|| path.to_ascii_lowercase());
+            let key = folded.as_deref().unwrap_or(&path);
+            let named = if groups {
+                maps.groups.get(key)
+            } else {
+                maps.projects.get(key)
+            };
+            let (names, start, len, flags) = match named.copied() {
+                Some(id) => {
+                    let spelled = if groups {
+                        self.group_path(id)
+                    } else {
+                        self.project_path(id)
+                    };
+                    index.push((id as u32, j as u32));
+                    if spelled == path {
+                        (id as u32, SPELLED_AS_NAMED, 0, 0)
+                    } else {
+                        let (span, _) = self.add_text(&path, false, &at)?;
+                        (id as u32, span.start, span.len, 0)
+                    }
+                }
+                None => {
+                    let (span, _) = self.add_text(&path, scan.upper, &at)?;
+                    let flags = if scan.upper { FOLDED } else { 0 };
+                    (NAMES_NOTHING, span.start, span.len, flags)
+                }
+            };
+            let policies = self.policy_list(maps, input.policies);
+            let permissions = if input.default_permissions {
+                DEFAULT_PERMISSIONS
+            } else {
+                0
+            };
+            self.entries.push(Slot {
+                names,
+                start,
+                len,
+                flags: flags | permissions | policies,
+            });
+        }
+        debug_assert!(self.entries.len() - first < POLICY_LIST as usize);
+        crate::sort::heapsort(&mut index);
+        self.entry_index.extend_from_slice(&index);
+        Ok(())
+    }
+
+    /// The index of a policy list in `policy_lists`, added if new.
+    fn policy_list(&mut self, maps: &mut Compiling, names: Vec<String>) -> u32 {
+        if names.is_empty() {
+            return 0;
+        }
+        // Each name with its length before it: no two lists have the same key.
+        let mut key = String::new();
+        for name in &names {
+            key.push_str(&name.len().to_string());
+            key.push(':');
+            key.push_str(name);
+        }
+        let next = self.policy_lists.len();
+        let index = *maps.policy_lists.entry(key).or_insert(next);
+        if index == next {
+            let granted =
+                PermissionSet::from_policies(names.iter().map(String::as_str), self.version);
+            self.policy_lists.push(PolicyList { names, granted });
+        }
+        index as u32
+    }
+
+    /// Adds a path to the arena, and after it its lower-case key when `upper`: the spans of both.
+    fn add_text(
+        &mut self,
+        path: &str,
+        upper: bool,
+        at: &dyn Fn() -> String,
+    ) -> Result<(Span, Span), Error> {
+        let added = if upper { 2 * path.len() } else { path.len() };
+        if self.text.len() + added > MAX_TEXT {
+            return Err(Error::invalid(
+                at(),
+                "the world's paths add up to more than 4 GiB (the limit)",
+            ));
+        }
+        let spelled = Span {
+            start: self.text.len() as u32,
+            len: path.len() as u32,
+        };
+        self.text.push_str(path);
+        if !upper {
+            return Ok((spelled, spelled));
+        }
+        let key = Span {
+            start: self.text.len() as u32,
+            len: path.len() as u32,
+        };
+        self.text
+            .extend(path.chars().map(|c| c.to_ascii_lowercase()));
+        Ok((spelled, key))
+    }
+
+    /// The groups from `path` up, interned: up the path to the first group seen before. The nearest.
+    fn intern_ancestry(
+        &mut self,
+        maps: &mut Compiling,
+        path: &str,
+        at: &dyn Fn() -> String,
+    ) -> Result<GroupIndex, Error> {
+        let mut child: Option<GroupIndex> = None;
+        let mut nearest = None;
         let mut spelled = Some(path);
         while let Some(group_path) = spelled {
-            let (group, new) = self.intern_group(group_path);
-            if let Some(&child) = groups.last() {
+            let (group, new) = self.intern_group(maps, group_path, at)?;
+            if let Some(child) = child {
                 self.groups[child].parent = Some(group);
             }
-            groups.push(group);
+            nearest.get_or_insert(group);
             if !new {
                 break;
             }
+            child = Some(group);
             spelled = parent(group_path);
         }
-        while let Some(above) = groups.last().and_then(|&g| self.groups[g].parent) {
-            groups.push(above);
-        }
-        groups
+        // A path has at least one segment, so the loop ran.
+        Ok(nearest.unwrap_or_default())
     }
 
     /// The group at `path`, and whether it is new.
-    fn intern_group(&mut self, path: &str) -> (GroupIndex, bool) {
+    fn intern_group(
+        &mut self,
+        maps: &mut Compiling,
+        path: &str,
+        at: &dyn Fn() -> String,
+    ) -> Result<(GroupIndex, bool), Error> {
         let key = path_key(path);
-        if let Some(&id) = self.group_index.get(key.as_ref()) {
-            return (id, false);
+        if let Some(&id) = maps.groups.get(key.as_ref()) {
+            return Ok((id, false));
         }
+        let upper = matches!(key, std::borrow::Cow::Owned(_));
         let key = key.into_owned();
         let id = self.groups.len();
-        self.group_hashes.push(key_hash(&key));
+        let (path, key_span) = self.add_text(path, upper, at)?;
         self.groups.push(Group {
-            path: path.to_owned(),
-            key: key.clone(),
+            path,
+            key: key_span,
             parent: None,
             visibility: Visibility::Private,
         });
-        self.group_index.insert(key, id);
-        (id, true)
+        maps.groups.insert(key, id);
+        Ok((id, true))
+    }
+
+    /// The arena's text at `span` (empty if a span were ever out of place: never for a compiled
+    /// world, and a snapshot's spans are checked when it is read).
+    pub(crate) fn span(&self, span: Span) -> &str {
+        let start = span.start as usize;
+        self.text
+            .get(start..start + span.len as usize)
+            .unwrap_or("")
     }
 
     /// The GitLab release this world is modelled at.
@@ -434,8 +633,132 @@ impl World {
     }
 
     /// Every project, in input order.
-    pub fn projects(&self) -> &[Project] {
-        &self.projects
+    pub fn projects(&self) -> impl ExactSizeIterator<Item = ProjectRef<'_>> + Clone + '_ {
+        (0..self.projects.len()).map(|p| self.project(p))
+    }
+
+    /// The project at `index` in [`World::projects`], if there is one.
+    pub fn project_at(&self, index: usize) -> Option<ProjectRef<'_>> {
+        (index < self.projects.len()).then(|| self.project(index))
+    }
+
+    /// Project `p`, read.
+    pub(crate) fn project(&self, p: ProjectIndex) -> ProjectRef<'_> {
+        let project = &self.projects[p];
+        ProjectRef {
+            path: self.span(project.path),
+            key: self.span(project.key),
+            visibility: project.visibility,
+            features: project.features,
+            inbound_enabled: project.inbound_enabled,
+            outbound_enabled: project.outbound_enabled,
+        }
+    }
+
+    /// Group `g`, read.
+    pub(crate) fn group(&self, g: GroupIndex) -> GroupRef<'_> {
+        let group = &self.groups[g];
+        GroupRef {
+            path: self.span(group.path),
+            key: self.span(group.key),
+            parent: group.parent,
+            visibility: group.visibility,
+        }
+    }
+
+    /// The path of project `p` as the world spells it.
+    pub(crate) fn project_path(&self, p: ProjectIndex) -> &str {
+        self.span(self.projects[p].path)
+    }
+
+    /// The lower-case path of project `p`, which comparisons use.
+    pub(crate) fn project_key(&self, p: ProjectIndex) -> &str {
+        self.span(self.projects[p].key)
+    }
+
+    /// The path of group `g` as first spelled.
+    pub(crate) fn group_path(&self, g: GroupIndex) -> &str {
+        self.span(self.groups[g].path)
+    }
+
+    /// The lower-case path of group `g`.
+    pub(crate) fn group_key(&self, g: GroupIndex) -> &str {
+        self.span(self.groups[g].key)
+    }
+
+    /// How the world spells a project.
+    pub fn path_of(&self, project: ProjectId) -> &str {
+        self.project_path(project.0)
+    }
+
+    /// The groups project `p` lies in, nearest first.
+    pub(crate) fn groups_of(
+        &self,
+        p: ProjectIndex,
+    ) -> impl Iterator<Item = GroupIndex> + Clone + '_ {
+        std::iter::successors(self.projects[p].group, move |&g| self.groups[g].parent)
+    }
+
+    /// The groups above group `g`, nearest first.
+    pub(crate) fn ancestors(&self, g: GroupIndex) -> impl Iterator<Item = GroupIndex> + '_ {
+        std::iter::successors(self.groups[g].parent, move |&a| self.groups[a].parent)
+    }
+
+    /// The entries of one of a project's lists, in input order.
+    pub fn entries(&self, project: ProjectId, list: List) -> impl Iterator<Item = Entry<'_>> + '_ {
+        self.list(project.0, list)
+    }
+
+    /// [`World::entries`] by index.
+    pub(crate) fn list(&self, p: ProjectIndex, list: List) -> Entries<'_> {
+        let lists = self.projects[p].lists;
+        let l = list as usize;
+        Entries {
+            world: self,
+            groups: list == List::InboundGroups,
+            slots: self
+                .entries
+                .get(lists[l] as usize..lists[l + 1] as usize)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The entry `slot` of a list (`groups`: a group list).
+    fn entry(&self, slot: &Slot, groups: bool) -> Entry<'_> {
+        let names = (slot.names != NAMES_NOTHING).then_some(slot.names as usize);
+        let named = |id| {
+            if groups {
+                (self.group_path(id), self.group_key(id))
+            } else {
+                (self.project_path(id), self.project_key(id))
+            }
+        };
+        let spelled = Span {
+            start: slot.start,
+            len: slot.len,
+        };
+        let (path, key) = match names {
+            Some(id) if slot.start == SPELLED_AS_NAMED => named(id),
+            Some(id) => (self.span(spelled), named(id).1),
+            None if slot.flags & FOLDED != 0 => {
+                let key = Span {
+                    start: slot.start + slot.len,
+                    len: slot.len,
+                };
+                (self.span(spelled), self.span(key))
+            }
+            None => (self.span(spelled), self.span(spelled)),
+        };
+        let policies = (self.policy_lists.get((slot.flags & POLICY_LIST) as usize))
+            .unwrap_or(&self.policy_lists[0]);
+        Entry {
+            path,
+            key,
+            names,
+            default_permissions: slot.flags & DEFAULT_PERMISSIONS != 0,
+            policies: &policies.names,
+            granted: policies.granted,
+        }
     }
 
     /// The project at `path` (any case, surrounding `/` ignored).
@@ -445,7 +768,9 @@ impl World {
 
     /// [`World::project_id`]'s index.
     pub(crate) fn find_project(&self, path: &str) -> Option<ProjectIndex> {
-        self.project_index.get(path_key(path).as_ref()).copied()
+        self.project_keys
+            .find(&path_key(path), |p| self.project_key(p))
+            .filter(|&p| p < self.projects.len())
     }
 
     /// The project at `path`, or an `unknown_project` error located at `at`.
@@ -456,47 +781,28 @@ impl World {
 
     /// The implied group at `path`.
     pub(crate) fn group_id(&self, path: &str) -> Option<GroupIndex> {
-        self.group_index.get(path_key(path).as_ref()).copied()
+        self.group_keys
+            .find(&path_key(path), |g| self.group_key(g))
+            .filter(|&g| g < self.groups.len())
     }
 
-    /// The first entry of a list indexed by [`index_of`] that names `name`.
-    pub(crate) fn entry_for<'e>(
-        &self,
-        entries: &'e [Entry],
-        index: &[(u32, u32)],
-        name: Name,
-    ) -> Option<&'e Entry> {
-        let (id, hash) = match name {
-            Name::Project(p) => (p, self.projects[p].hash),
-            Name::Group(g) => (g, self.group_hashes[g]),
-        };
-        // Same hash, in list order: the first that names `id` is the list's first entry for it. The
-        // key is read only for an entry not matched before (a group's, from the large `groups`).
-        let key = || match name {
-            Name::Project(p) => self.projects[p].key.as_str(),
-            Name::Group(g) => self.groups[g].key.as_str(),
-        };
-        let mut at = index.partition_point(|&(h, _)| h < hash);
-        while let Some(&(h, position)) = index.get(at) {
-            if h != hash {
-                break;
-            }
-            match entries.get(position as usize) {
-                Some(entry) if entry.names(id, key) => return Some(entry),
-                _ => at += 1,
-            }
-        }
-        None
-    }
-
-    /// Whether an allowlist entry names a project (`kind` "project") or group of this world.
-    pub(crate) fn names_known(&self, entry: &Entry, kind: &str) -> bool {
-        let index = if kind == "project" {
-            &self.project_index
-        } else {
-            &self.group_index
-        };
-        index.contains_key(entry.key())
+    /// The first entry of project `p`'s list that names `name`.
+    pub(crate) fn entry_for(&self, p: ProjectIndex, list: List, name: Name) -> Option<Entry<'_>> {
+        let id = match name {
+            Name::Project(p) => p,
+            Name::Group(g) => g,
+        } as u32;
+        let l = list as usize;
+        let (lists, indexes) = (self.projects[p].lists, self.projects[p].indexes);
+        let index = (self.entry_index)
+            .get(indexes[l] as usize..indexes[l + 1] as usize)
+            .unwrap_or_default();
+        // Sorted by (id, position): the first with this id is the list's first entry for it.
+        let at = index.partition_point(|&(named, _)| named < id);
+        let &(named, position) = index.get(at)?;
+        let slot = self.entries.get(lists[l] as usize + position as usize)?;
+        (named == id && position < lists[l + 1] - lists[l])
+            .then(|| self.entry(slot, list == List::InboundGroups))
     }
 
     /// Whether project `target` enforces its inbound allowlist in this release.
@@ -507,15 +813,18 @@ impl World {
     /// Project entries counted against `PROJECT_LINK_DIRECTIONAL_LIMIT`: distinct entries other
     /// than the project itself (always on its allowlist, never a counted link).
     pub(crate) fn project_entry_count(&self, project: ProjectIndex) -> usize {
-        let p = &self.projects[project];
-        distinct(p.inbound_projects.iter().filter(|e| e.key() != p.key))
+        let own = self.project_key(project);
+        distinct(
+            self.list(project, List::InboundProjects)
+                .filter(|e| e.key() != own),
+        )
     }
 
     /// Group entries counted against `GROUP_LINK_LIMIT` (apart from projects), where the release
     /// has them.
     pub(crate) fn group_entry_count(&self, project: ProjectIndex) -> usize {
         if self.profile.groups {
-            distinct(self.projects[project].inbound_groups.iter())
+            distinct(self.list(project, List::InboundGroups))
         } else {
             0
         }
@@ -544,34 +853,44 @@ impl World {
     }
 }
 
+/// The entries of one list, in input order.
+#[derive(Clone)]
+pub(crate) struct Entries<'w> {
+    world: &'w World,
+    groups: bool,
+    slots: &'w [Slot],
+}
+
+impl<'w> Iterator for Entries<'w> {
+    type Item = Entry<'w>;
+
+    fn next(&mut self) -> Option<Entry<'w>> {
+        let (first, rest) = self.slots.split_first()?;
+        self.slots = rest;
+        Some(self.world.entry(first, self.groups))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.slots.len(), Some(self.slots.len()))
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+impl Entries<'_> {
+    /// Whether the list has no entry.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+}
+
 /// How many different keys `entries` has.
-fn distinct<'e>(entries: impl Iterator<Item = &'e Entry>) -> usize {
+fn distinct<'e>(entries: impl Iterator<Item = Entry<'e>>) -> usize {
     // A map used as a set, of the world's own map type: one hash table type in the wasm.
     let mut seen: HashMap<String, usize> = HashMap::default();
     entries
-        .filter(|e| seen.insert(e.key().to_owned(), 0).is_none())
+        .filter(|e| seen.insert(e.key.to_owned(), 0).is_none())
         .count()
-}
-
-/// An allowlist's entries, each path checked (`at` locates the list); their policies grant what
-/// `version` accepts of them.
-fn entries(
-    inputs: Vec<EntryInput>,
-    version: Version,
-    at: &dyn Fn() -> String,
-) -> Result<Vec<Entry>, Error> {
-    let mut entries = Vec::with_capacity(inputs.len());
-    for (j, input) in inputs.into_iter().enumerate() {
-        let (path, scan) = checked_owned(input.path, &|| format!("{}[{j}]", at()), 1)?;
-        entries.push(Entry::new(
-            path,
-            &scan,
-            input.default_permissions,
-            input.policies,
-            version,
-        ));
-    }
-    Ok(entries)
 }
 
 #[cfg(test)]
@@ -648,17 +967,15 @@ mod tests {
         let input =
             crate::parse::<super::WorldInput, _>(serde_json::json!({ "projects": projects }));
         let world = super::World::from_input(input.unwrap()).unwrap();
-        for project in world.projects() {
-            let listed: Vec<&str> = (project.groups.iter())
-                .map(|&g| world.groups[g].key.as_str())
-                .collect();
+        for p in 0..world.projects.len() {
+            let listed: Vec<&str> = world.groups_of(p).map(|g| world.group_key(g)).collect();
             let mut expected = Vec::new();
-            let mut key = project.key.as_str();
+            let mut key = world.project_key(p);
             while let Some(parent) = super::parent(key) {
                 expected.push(parent);
                 key = parent;
             }
-            assert_eq!(listed, expected, "{}", project.path);
+            assert_eq!(listed, expected, "{}", world.project_path(p));
         }
         assert_eq!(world.groups.len(), 9, "each group once");
     }
