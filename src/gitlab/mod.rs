@@ -11,6 +11,7 @@ mod path;
 pub mod permission;
 mod rules;
 mod scope;
+pub mod snapshot;
 pub mod validate;
 pub mod version;
 mod world;

@@ -63,10 +63,10 @@ pub struct World {
     /// The groups by key.
     pub(crate) group_keys: KeyIndex,
     /// Every allowlist entry, project by project, each project's lists one after the other.
-    pub(crate) entries: Vec<Slot>,
+    pub(crate) entries: Vec<[u32; 4]>,
     /// Per list, (the project or group an entry names, the entry's position in its list), sorted:
     /// only entries that name something of the world are here.
-    pub(crate) entry_index: Vec<(u32, u32)>,
+    pub(crate) entry_index: Vec<[u32; 2]>,
     /// The distinct policy lists entries name; the first is the empty list.
     pub(crate) policy_lists: Vec<PolicyList>,
     /// user key → (project or group key, role) memberships
@@ -154,7 +154,8 @@ pub enum List {
     OutboundProjects = 2,
 }
 
-/// An allowlist entry as compiled: 16 bytes (a large world holds a million).
+/// An allowlist entry as compiled: 16 bytes (a large world holds a million), held in
+/// `World::entries` as four words (so that a snapshot is read into it in one copy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Slot {
     /// The project (in a project list) or group (in a group list) it names, or [`NAMES_NOTHING`].
@@ -165,6 +166,18 @@ pub(crate) struct Slot {
     pub(crate) len: u32,
     /// [`DEFAULT_PERMISSIONS`], [`FOLDED`] and the index of its policy list in `World::policy_lists`.
     pub(crate) flags: u32,
+}
+
+impl Slot {
+    /// The entry `World::entries` holds as four words.
+    pub(crate) fn of(&[names, start, len, flags]: &[u32; 4]) -> Slot {
+        Slot {
+            names,
+            start,
+            len,
+            flags,
+        }
+    }
 }
 
 /// [`Slot::names`] of an entry that names nothing of its world.
@@ -212,7 +225,7 @@ impl Entry<'_> {
 /// Keys found by their hash: (key hash, id) of every key, sorted, so that the first of equal keys
 /// is the first in input order. Integers only: a snapshot holds it as it is.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct KeyIndex(pub(crate) Vec<(u32, u32)>);
+pub(crate) struct KeyIndex(pub(crate) Vec<[u32; 2]>);
 
 impl KeyIndex {
     fn of(keys: impl Iterator<Item = u32>) -> KeyIndex {
@@ -221,14 +234,14 @@ impl KeyIndex {
             index.push((hash, id as u32));
         }
         crate::sort::heapsort(&mut index);
-        KeyIndex(index)
+        KeyIndex(index.iter().map(|&(hash, id)| [hash, id]).collect())
     }
 
     /// The first id whose key (read by `key_of`) is `key`.
     fn find<'k>(&self, key: &str, key_of: impl Fn(usize) -> &'k str) -> Option<usize> {
         let hash = crate::hash::key_hash(key);
-        let mut at = self.0.partition_point(|&(h, _)| h < hash);
-        while let Some(&(h, id)) = self.0.get(at) {
+        let mut at = self.0.partition_point(|&[h, _]| h < hash);
+        while let Some(&[h, id]) = self.0.get(at) {
             if h != hash {
                 break;
             }
@@ -496,16 +509,12 @@ impl World {
             } else {
                 0
             };
-            self.entries.push(Slot {
-                names,
-                start,
-                len,
-                flags: flags | permissions | policies,
-            });
+            self.entries
+                .push([names, start, len, flags | permissions | policies]);
         }
         debug_assert!(self.entries.len() - first < POLICY_LIST as usize);
         crate::sort::heapsort(&mut index);
-        self.entry_index.extend_from_slice(&index);
+        (self.entry_index).extend(index.iter().map(|&(id, position)| [id, position]));
         Ok(())
     }
 
@@ -617,9 +626,8 @@ impl World {
     /// world, and a snapshot's spans are checked when it is read).
     pub(crate) fn span(&self, span: Span) -> &str {
         let start = span.start as usize;
-        self.text
-            .get(start..start + span.len as usize)
-            .unwrap_or("")
+        let end = start.saturating_add(span.len as usize);
+        self.text.get(start..end).unwrap_or("")
     }
 
     /// The GitLab release this world is modelled at.
@@ -724,7 +732,7 @@ impl World {
     }
 
     /// The entry `slot` of a list (`groups`: a group list).
-    fn entry(&self, slot: &Slot, groups: bool) -> Entry<'_> {
+    fn entry(&self, slot: Slot, groups: bool) -> Entry<'_> {
         let names = (slot.names != NAMES_NOTHING).then_some(slot.names as usize);
         let named = |id| {
             if groups {
@@ -798,11 +806,11 @@ impl World {
             .get(indexes[l] as usize..indexes[l + 1] as usize)
             .unwrap_or_default();
         // Sorted by (id, position): the first with this id is the list's first entry for it.
-        let at = index.partition_point(|&(named, _)| named < id);
-        let &(named, position) = index.get(at)?;
+        let at = index.partition_point(|&[named, _]| named < id);
+        let &[named, position] = index.get(at)?;
         let slot = self.entries.get(lists[l] as usize + position as usize)?;
         (named == id && position < lists[l + 1] - lists[l])
-            .then(|| self.entry(slot, list == List::InboundGroups))
+            .then(|| self.entry(Slot::of(slot), list == List::InboundGroups))
     }
 
     /// Whether project `target` enforces its inbound allowlist in this release.
@@ -858,7 +866,7 @@ impl World {
 pub(crate) struct Entries<'w> {
     world: &'w World,
     groups: bool,
-    slots: &'w [Slot],
+    slots: &'w [[u32; 4]],
 }
 
 impl<'w> Iterator for Entries<'w> {
@@ -867,7 +875,7 @@ impl<'w> Iterator for Entries<'w> {
     fn next(&mut self) -> Option<Entry<'w>> {
         let (first, rest) = self.slots.split_first()?;
         self.slots = rest;
-        Some(self.world.entry(first, self.groups))
+        Some(self.world.entry(Slot::of(first), self.groups))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

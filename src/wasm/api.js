@@ -96,6 +96,9 @@ class Memo {
   }
 }
 
+/** Stands for "adopt this compiled world" as the first argument of the constructor. */
+const ADOPT = Symbol("adopt a compiled world");
+
 function freed() {
   return invalidInput("this GitlabPolicy was freed: it cannot be used after free()");
 }
@@ -116,8 +119,26 @@ export class GitlabPolicy {
   #projects = new Memo();
   #permissions = new Memo();
 
-  constructor(world) {
-    this.#world = enter(VALUE_CALL, () => new CompiledWorld(world));
+  /**
+   * @param {unknown} world
+   * @param {unknown} [compiled] a world the module already compiled, with `ADOPT` as `world`: how the
+   *   static constructors wrap theirs (only this module holds `ADOPT`).
+   */
+  constructor(world, compiled) {
+    this.#world = world === ADOPT ? compiled : enter(VALUE_CALL, () => new CompiledWorld(world));
+  }
+
+  /** A world read back from a snapshot of `toBytes` (a Uint8Array, or an ArrayBuffer holding one). */
+  static fromBytes(bytes) {
+    const array = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+    return new GitlabPolicy(ADOPT, enter(STRING_CALL, () => CompiledWorld.fromBytes(array)));
+  }
+
+  /** The compiled world as a snapshot, for `GitlabPolicy.fromBytes`. */
+  toBytes() {
+    const world = this.#world;
+    if (world === null) throw freed();
+    return enter(STRING_CALL, () => world.toBytes());
   }
 
   check(source, target, permission) {

@@ -299,6 +299,21 @@ export class GitlabPolicy {
    * `invalid_input` ("this GitlabPolicy was freed"), and a second `free()` does nothing.
    */
   free(): void;
+  /**
+   * The compiled world as a snapshot: versioned, checksummed bytes that `GitlabPolicy.fromBytes` reads
+   * back with no compiling (build it once, at deploy time; load it in every cold isolate). A snapshot
+   * is read by the package build whose snapshot format made it (docs/api.md "Snapshots").
+   * Throws `invalid_input` after `free()`, or when the module's memory cannot hold the copy.
+   */
+  toBytes(): Uint8Array;
+  /**
+   * A world read back from a snapshot of `toBytes` (a `Uint8Array`, or an `ArrayBuffer` holding one),
+   * read a chunk at a time: it decides exactly as the world that wrote it.
+   * Throws `invalid_input` (at `bytes`) for anything else: another snapshot format, a cut or changed
+   * snapshot (a checksum covers every byte), not a Uint8Array; `unsupported_version` if its GitLab
+   * release is not one this build models.
+   */
+  static fromBytes(bytes: Uint8Array | ArrayBuffer): GitlabPolicy;
 }
 
 // ───────────────────────────── Azure Pipelines ─────────────────────────────

@@ -227,6 +227,68 @@ impl GitlabPolicy {
         let query = self.world.query(&request).map_err(js_error)?;
         to_js(&query.explain())
     }
+
+    /// The compiled world as a snapshot (docs/api.md "Snapshots").
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Result<js_sys::Uint8Array, JsValue> {
+        alloc::reserve(self.world.to_bytes_len()).map_err(js_error)?;
+        Ok(js_sys::Uint8Array::from(&self.world.to_bytes()[..]))
+    }
+
+    /// A world read back from a snapshot of `toBytes`, a chunk at a time: the snapshot is never
+    /// copied whole into the module.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: JsValue) -> Result<GitlabPolicy, JsValue> {
+        let Some(array) = bytes.dyn_ref::<js_sys::Uint8Array>() else {
+            return Err(js_error(Error::invalid(
+                "bytes",
+                "expected a Uint8Array (a snapshot made by toBytes)",
+            )));
+        };
+        let len = array.length() as usize;
+        // The world takes about as much memory as its snapshot has bytes.
+        alloc::reserve(len.saturating_add(len / 4)).map_err(js_error)?;
+        let mut source = JsBytes { array, len };
+        Ok(GitlabPolicy {
+            world: World::from_source(&mut source).map_err(js_error)?,
+        })
+    }
+}
+
+/// A snapshot's bytes in JS memory, read a chunk at a time.
+struct JsBytes<'a> {
+    array: &'a js_sys::Uint8Array,
+    len: usize,
+}
+
+impl crate::gitlab::snapshot::Source for JsBytes<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn read(&mut self, offset: usize, into: &mut [u8]) {
+        let end = offset + into.len();
+        if end <= self.len {
+            self.array
+                .subarray(offset as u32, end as u32)
+                .copy_to(into);
+        }
+    }
+
+    fn read_words(&mut self, offset: usize, into: &mut [u32]) {
+        // Word by word as 32-bit numbers where the bytes lie on a word boundary of their buffer (a
+        // typed array's elements are in the platform's order, little-endian wherever wasm runs).
+        let start = self.array.byte_offset() as usize + offset;
+        if start % 4 != 0 || offset + 4 * into.len() > self.len {
+            return crate::gitlab::snapshot::read_words_by_bytes(self, offset, into);
+        }
+        js_sys::Uint32Array::new_with_byte_offset_and_length(
+            &self.array.buffer(),
+            start as u32,
+            into.len() as u32,
+        )
+        .copy_to(into);
+    }
 }
 
 fn pipeline(value: JsValue) -> Result<AzurePipeline, JsValue> {
