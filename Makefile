@@ -105,7 +105,7 @@ size: pkg
 # Fuzzing (fuzz/: cargo-fuzz + libFuzzer), each target for FUZZ_SECONDS; `make test` runs them for 20 s.
 # cargo-fuzz passes nightly -Z flags to rustc: RUSTC_BOOTSTRAP=1 lets the stable toolchain take them.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := parse_json gitlab_checks azure_access gate
+FUZZ_TARGETS := parse_json gitlab_checks azure_access gate snapshot
 
 fuzz: setup
 	node fuzz/js/run.mjs --seconds $(FUZZ_SECONDS)

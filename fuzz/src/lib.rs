@@ -8,8 +8,8 @@ use arbitrary::Arbitrary;
 use job_token_scope::azure::{AzureConfig, AzurePipeline, AzureResource};
 use job_token_scope::gate::Gate;
 use job_token_scope::gitlab::{
-    AuthLog, AuthLogEntry, EditInput, Permission, PlanOptions, PlanStrategy, Query, RequestInput,
-    World, WorldInput,
+    AuthLog, AuthLogEntry, EditInput, List, Permission, PlanOptions, PlanStrategy, Query,
+    RequestInput, World, WorldInput,
 };
 use job_token_scope::value::{FromValue, Path, Text, Value};
 use job_token_scope::{parse, Decision, Outcome};
@@ -267,8 +267,9 @@ pub fn gitlab_world(
                 _ if d.allowed => Some(d.reason),
                 "no_job_token_permission" => {
                     let source = world.project_at(s).unwrap().key;
-                    let target = world.project_at(t).unwrap();
-                    let by_project = target.inbound_projects.iter().any(|e| e.key() == source);
+                    let target = world.project_id(world.project_at(t).unwrap().path).unwrap();
+                    let by_project =
+                        (world.entries(target, List::InboundProjects)).any(|e| e.key() == source);
                     Some(if by_project {
                         "allowlisted_project"
                     } else {
@@ -424,7 +425,10 @@ fn gitlab_query(
             (d.allowed, d.reason, &d.message)
         );
         let shouted = world.project_at(s).unwrap().path.to_ascii_uppercase();
-        let slashed = format!("/{}/", world.project_at(t).unwrap().path.to_ascii_lowercase());
+        let slashed = format!(
+            "/{}/",
+            world.project_at(t).unwrap().path.to_ascii_lowercase()
+        );
         assert_eq!(
             world
                 .check_paths(&shouted, &slashed, permission.map(Permission::name))
@@ -529,11 +533,12 @@ fn compaction(world: &World, p: usize, limit: Option<usize>) {
     let new_projects: Vec<String> = c.projects.iter().map(|e| key(&e.path)).collect();
     let new_groups: Vec<String> = c.groups.iter().map(|e| key(&e.path)).collect();
     for q in world.projects() {
-        let before = own.inbound_projects.iter().any(|e| e.key() == q.key)
-            || own.inbound_groups.iter().any(|e| within(&q.key, e.key()));
+        let id = world.project_id(own.path).unwrap();
+        let before = (world.entries(id, List::InboundProjects)).any(|e| e.key() == q.key)
+            || (world.entries(id, List::InboundGroups)).any(|e| within(q.key, e.key()));
         let after = q.key == own.key
-            || new_projects.contains(&q.key)
-            || new_groups.iter().any(|g| within(&q.key, g));
+            || new_projects.iter().any(|p| p == q.key)
+            || new_groups.iter().any(|g| within(q.key, g));
         assert!(!before || after, "compaction dropped {}", q.path);
     }
 }
@@ -1170,4 +1175,84 @@ pub fn gate_json(g: &Gate, data: &[u8]) {
         &value("claims"),
         now,
     );
+}
+
+// ───────── Snapshots ─────────
+
+/// A generated world's snapshot: read back, it writes the same bytes and answers every query as the
+/// world does; with `changes` written into its body and resealed (so that only the structural checks
+/// stand between it and the engine), it is refused or, read, answers every question without panicking.
+/// An input that starts as a snapshot does is read as one, as it is and resealed.
+pub fn snapshot(data: &[u8]) {
+    use job_token_scope::gitlab::snapshot::reseal;
+    if data.starts_with(b"JTSW") {
+        let mut bytes = data.to_vec();
+        for _ in 0..2 {
+            if let Ok(world) = World::from_bytes(&bytes) {
+                every_answer(&world);
+            }
+            reseal(&mut bytes);
+        }
+        return;
+    }
+    let mut u = arbitrary::Unstructured::new(data);
+    let Ok(generated) = FuzzWorld::arbitrary(&mut u) else {
+        return;
+    };
+    let Ok(input) = parse::<WorldInput, _>(generated.json()) else {
+        return;
+    };
+    let Ok(world) = World::from_input(input) else {
+        return;
+    };
+    let bytes = world.to_bytes();
+    let read = World::from_bytes(&bytes).expect("a world's own snapshot reads back");
+    assert_eq!(
+        read.to_bytes(),
+        bytes,
+        "a world read back writes the same snapshot"
+    );
+    assert_eq!(every_answer(&read), every_answer(&world));
+    let mut changed = bytes.clone();
+    // `arbitrary` answers zeros once the input is used up: the count bounds the loop.
+    for _ in 0..u.int_in_range(0..=8u8).unwrap_or(0) {
+        let (Ok(at), Ok(word)) = (u.arbitrary::<u16>(), u.arbitrary::<u32>()) else {
+            break;
+        };
+        let at = 24 + usize::from(at) % ((changed.len() - 24) / 4) * 4;
+        changed[at..at + 4].copy_from_slice(&word.to_le_bytes());
+    }
+    assert!(
+        changed == bytes || World::from_bytes(&changed).is_err(),
+        "a changed snapshot was read without being resealed"
+    );
+    reseal(&mut changed);
+    if let Ok(world) = World::from_bytes(&changed) {
+        every_answer(&world);
+    }
+}
+
+/// Every answer a world gives about its first projects, as text.
+fn every_answer(world: &World) -> Vec<String> {
+    let n = world.projects().len().min(8);
+    let permissions: Vec<Option<Permission>> = std::iter::once(None)
+        .chain(Permission::requestable().map(Some))
+        .collect();
+    let mut answers = Vec::new();
+    for s in 0..n {
+        for t in 0..n {
+            for &permission in &permissions {
+                let query = world
+                    .query_by_index(s, t, permission)
+                    .expect("indices in range");
+                answers.push(format!("{:?}", query.explain()));
+                answers.push(format!("{:?}", query.with_user("alice").explain()));
+            }
+        }
+        let path = world.project_at(s).unwrap().path.to_owned();
+        answers.push(format!("{:?}", world.resolve_scope(&path)));
+        answers.push(format!("{:?}", world.compact(&path, Some(1))));
+    }
+    answers.push(format!("{:?}", world.validate()));
+    answers
 }

@@ -269,9 +269,7 @@ impl crate::gitlab::snapshot::Source for JsBytes<'_> {
     fn read(&mut self, offset: usize, into: &mut [u8]) {
         let end = offset + into.len();
         if end <= self.len {
-            self.array
-                .subarray(offset as u32, end as u32)
-                .copy_to(into);
+            self.array.subarray(offset as u32, end as u32).copy_to(into);
         }
     }
 

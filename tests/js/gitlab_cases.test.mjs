@@ -148,6 +148,14 @@ function runRequest(world, request, expect) {
     assertPlainObject(explained, "GitlabPolicy.explain");
     assert.equal(explained.reason, decision.reason, "GitlabPolicy.explain reason vs checkGitlabAccess");
     assert.equal(explained.allowed, decision.allowed, "GitlabPolicy.explain allowed vs checkGitlabAccess");
+    // The same world read back from its snapshot answers the same, trace and message included.
+    const read = GitlabPolicy.fromBytes(policy.toBytes());
+    try {
+      assert.equal(read.check(...policyArgs(request)), allowed, "GitlabPolicy.fromBytes(toBytes()).check");
+      assert.deepEqual(read.explain(...policyArgs(request)), explained, "GitlabPolicy.fromBytes(toBytes()).explain");
+    } finally {
+      read.free();
+    }
   } finally {
     policy.free();
   }
