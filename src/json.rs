@@ -45,7 +45,7 @@ pub const MAX_INPUT: usize = 128 << 20;
 /// let Value::Object(fields) = &value else { panic!() };
 /// assert_eq!(fields[0], ("a".into(), Value::String("xé".into())));
 /// let error = json::parse("{\n  \"a\": [1,]\n}").unwrap_err();
-/// assert_eq!(error.to_string(), "a[1]: invalid JSON at line 2, column 13: expected a value, found ']'");
+/// assert_eq!(error.to_string(), "a[1]: invalid JSON at line 2, column 11: expected a value, found ']'");
 /// ```
 pub fn parse(text: &str) -> Result<Value<'_>, Error> {
     parse_with(text, |digits| digits.parse().unwrap_or(f64::NAN))
