@@ -36,6 +36,7 @@ pub mod gate;
 pub mod gitlab;
 mod hash;
 mod input;
+pub mod json;
 mod sort;
 pub mod value;
 

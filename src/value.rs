@@ -35,6 +35,8 @@ pub(crate) const TOO_MANY_KEYS: &str = "an object with more than 200000 keys (th
 pub(crate) const BAD_KEY: &str =
     "an object with a key longer than 1 MiB (the limit) or with a lone UTF-16 surrogate";
 pub(crate) const NOT_FINITE: &str = "NaN or an infinite number";
+pub(crate) const LONE_SURROGATE: &str = "a string with a lone UTF-16 surrogate";
+pub(crate) const TOO_BIG: &str = "a value past the input's size limit of 128 MiB";
 
 /// A string of a [`Value`]: the wasm door's values borrow their strings from the one copy of the
 /// input's text (so the readers' own copies are the only others: a large world has a million strings);

@@ -21,6 +21,12 @@
 //                      free() again does nothing; the instance still answers.
 //   compaction-exact   compactGitlabAllowlist's admitsAlso ≡ the sources whose decision flips denied →
 //                      allowed when the proposal replaces the allowlist.
+//   from-json-agrees   GitlabPolicy.fromJSON(JSON.stringify(v)), as a string or as UTF-8 bytes, ≡ new
+//                      GitlabPolicy(v) for JSON values v (generated worlds, worlds with junk, any JSON):
+//                      the same code and message, or the same check / explain answers.
+//   from-json-text     any text (binary strings, JSON's characters, worlds' text cut and spliced): fromJSON
+//                      answers or throws a coded error (a located invalid_input where JSON.parse refuses it),
+//                      as new GitlabPolicy(JSON.parse(text)) where it is JSON; the instance answers after.
 //   memory-flat        a list of hostile calls made a few thousand times over in a fresh instance (a
 //                      worker thread): after the first rounds the wasm memory and the externref table
 //                      do not grow, and the free heap (counted in compiled policies) does not shrink.
@@ -1088,7 +1094,91 @@ export function properties(pkg) {
       }),
   };
 
-  return [codedErrors, agrees, agreesBad, freed, compaction, memory];
+  // (g) GitlabPolicy.fromJSON(JSON.stringify(v)) ≡ new GitlabPolicy(v) for JSON values v: generated worlds,
+  // worlds with one part replaced by any JSON value, and any JSON value; and any text is JSON or a coded error.
+  const jsonish = fc.jsonValue({ maxDepth: 4 });
+  const worldWithJunk = worldArb(u).chain(({ world }) =>
+    fc.tuple(fc.constantFrom("version", "instance", "projects", "users", "groups", "extra"), jsonish, fc.nat(), jsonish).map(([key, junk, i, deep]) => {
+      const copy = structuredClone(world);
+      if (key === "projects" && copy.projects.length > 0) copy.projects[i % copy.projects.length] = deep;
+      else copy[key] = junk;
+      return copy;
+    }),
+  );
+  const fromJSONAgrees = {
+    name: "from-json-agrees",
+    runs: 500,
+    make: () =>
+      fc.property(
+        fc.oneof({ weight: 3, arbitrary: worldArb(u).map((w) => w.world) }, { weight: 3, arbitrary: worldWithJunk }, { weight: 1, arbitrary: jsonish }),
+        fc.boolean(),
+        (world, bytes) => {
+          const text = JSON.stringify(world, null, bytes ? 0 : 1);
+          const input = bytes ? new TextEncoder().encode(text) : text;
+          const expected = attempt(() => new GitlabPolicy(world));
+          const got = attempt(() => GitlabPolicy.fromJSON(input));
+          try {
+            assert.equal(got.ok, expected.ok, `fromJSON ${got.ok ? "answered" : `threw ${describe(got.error)}`}, the constructor ${expected.ok ? "answered" : `threw ${describe(expected.error)}`}`);
+            if (!got.ok) {
+              assert.deepEqual([got.error.code, got.error.message], [expected.error.code, expected.error.message]);
+              return;
+            }
+            const paths = (world.projects ?? []).map((p) => (typeof p === "string" ? p : p?.path)).filter((p) => typeof p === "string").slice(0, 6);
+            for (const s of paths) {
+              for (const t of paths) {
+                for (const permission of [undefined, ...u.requestable.slice(0, 4)]) {
+                  const [e, g] = [attempt(() => expected.value.explain(s, t, permission)), attempt(() => got.value.explain(s, t, permission))];
+                  assert.deepEqual(g.ok ? g.value : [g.error.code, g.error.message], e.ok ? e.value : [e.error.code, e.error.message], `${s} → ${t} ${permission}`);
+                  if (e.ok) assert.equal(got.value.check(s, t, permission), e.value.allowed);
+                }
+              }
+            }
+          } finally {
+            if (expected.ok) expected.value.free();
+            if (got.ok) got.value.free();
+          }
+          pkg.sentinel("from-json-agrees");
+        },
+      ),
+  };
+  const fromJSONText = {
+    name: "from-json-text",
+    runs: 1000,
+    make: () =>
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 60 }),
+          fc.string({ unit: fc.constantFrom(..."{}[]:,\"\\ \n\t01-.eE+truefalsnul\u00e9\ud800"), maxLength: 60 }),
+          worldArb(u).chain(({ world }) => fc.tuple(fc.constant(JSON.stringify(world)), fc.nat(), fc.nat({ max: 3 }), fc.string({ maxLength: 3 }))).map(([t, at, cut, put]) => {
+            const i = at % (t.length + 1);
+            return t.slice(0, i) + put + t.slice(i + cut);
+          }),
+        ),
+        fc.boolean(),
+        (text, bytes) => {
+          const r = attempt(() => GitlabPolicy.fromJSON(bytes ? new TextEncoder().encode(text) : text));
+          if (r.ok) r.value.free();
+          else {
+            assertThrownWell(r.error, newCallContext(pkg), "GitlabPolicy.fromJSON");
+            assert.ok(["invalid_input", "unsupported_version"].includes(r.error.code), describe(r.error));
+          }
+          let parsed;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            assert.ok(!r.ok && /invalid JSON at line \d+, column \d+: expected /.test(r.error.message), `not JSON: ${describe(r.error ?? r.value)}`);
+          }
+          if (parsed !== undefined && !bytes) {
+            const expected = attempt(() => new GitlabPolicy(parsed));
+            if (expected.ok) expected.value.free();
+            assert.deepEqual(r.ok ? "ok" : [r.error.code, r.error.message], expected.ok ? "ok" : [expected.error.code, expected.error.message]);
+          }
+          pkg.sentinel("from-json-text");
+        },
+      ),
+  };
+
+  return [codedErrors, agrees, agreesBad, freed, compaction, memory, fromJSONAgrees, fromJSONText];
 }
 
 /**

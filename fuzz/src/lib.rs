@@ -581,7 +581,60 @@ pub fn gitlab_json(data: &[u8]) {
 // ───────── any JSON, read as every input shape ─────────
 
 /// Bytes → serde_json → [`Value`] → every input shape → compile → every question.
+/// The text door (`job_token_scope::json::parse`, what `GitlabPolicy.fromJSON` reads with) on the same
+/// bytes, when they are UTF-8: never panics, and agrees with serde_json (through the same `Value` limits)
+/// on what is JSON and on the value read, but for what serde_json does differently from `JSON.parse`,
+/// which the text door follows: it refuses a lone surrogate escape (`"\ud800"`: the text door reads the
+/// string or key as refused, as the object door does), a number past `f64` (`1e400`: refused as infinite)
+/// and nesting past 128 (the text door checks any depth); it may round a long number one unit off in the
+/// last place (without its `float_roundtrip` feature).
+fn text_door_agrees(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let ours = job_token_scope::json::parse(text);
+    let theirs = serde_json::from_str::<Value>(text);
+    match (&ours, &theirs) {
+        (Ok(a), Ok(b)) => assert!(same_value(a, b), "text door {a:?}\nserde door {b:?}"),
+        (Err(_), Err(_)) => {}
+        (Ok(_), Err(e)) => {
+            let e = e.to_string();
+            assert!(
+                ["surrogate", "number out of range", "recursion limit"]
+                    .iter()
+                    .any(|d| e.contains(d)),
+                "the text door read {text:?}, serde_json refused it: {e}"
+            );
+        }
+        (Err(e), Ok(v)) => panic!("the text door refused {text:?} ({e}), serde_json read {v:?}"),
+    }
+    if let Err(e) = ours {
+        assert_eq!(e.code(), job_token_scope::ErrorCode::InvalidInput);
+        assert!(e.message().starts_with("invalid JSON at line "), "{e}");
+    }
+}
+
+/// Equal values, numbers within one unit in the last place.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x == y || (x - y).abs() <= x.abs().max(y.abs()) * f64::EPSILON
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, vx), (ky, vy))| kx == ky && same_value(vx, vy))
+        }
+        _ => a == b,
+    }
+}
+
 pub fn any_json(data: &[u8]) {
+    text_door_agrees(data);
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
     };

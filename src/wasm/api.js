@@ -96,11 +96,45 @@ class Memo {
   }
 }
 
-/** Stands for "adopt this compiled world" as the first argument of the constructor. */
-const ADOPT = Symbol("adopt a compiled world");
-
 function freed() {
   return invalidInput("this GitlabPolicy was freed: it cannot be used after free()");
+}
+
+/** The private second argument of GitlabPolicy's constructor: its first is then a compiled world. */
+const ADOPT = Symbol("adopt");
+
+/**
+ * A GitlabPolicy around `compiled`, a world the module compiled (`GitlabPolicy.fromJSON`, and any
+ * other static constructor).
+ * @param {InstanceType<typeof CompiledWorld>} compiled
+ * @returns {GitlabPolicy}
+ */
+function adopt(compiled) {
+  return new GitlabPolicy(compiled, ADOPT);
+}
+
+/** The text door's limit (src/json.rs MAX_INPUT): a longer text is refused by the module uncopied. */
+const MAX_JSON_TEXT = 128 << 20;
+
+/**
+ * `GitlabPolicy.fromJSON`'s compiled world. A string holding a lone UTF-16 surrogate cannot reach the
+ * module as it is (its copy would hold U+FFFD instead): `JSON.parse` reads it and the object door
+ * decides, exactly as for `new GitlabPolicy(JSON.parse(text))`; where it is not JSON, the module reads
+ * the copy, whose syntax error is the same, to say where it is.
+ * @param {unknown} text
+ */
+function compileJSON(text) {
+  if (typeof text === "string" && text.length <= MAX_JSON_TEXT && !wellFormed(text)) {
+    let world;
+    try {
+      world = JSON.parse(text);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      return CompiledWorld.fromJSON(text);
+    }
+    return new CompiledWorld(world);
+  }
+  return CompiledWorld.fromJSON(text);
 }
 
 /**
@@ -119,19 +153,19 @@ export class GitlabPolicy {
   #projects = new Memo();
   #permissions = new Memo();
 
-  /**
-   * @param {unknown} world
-   * @param {unknown} [compiled] a world the module already compiled, with `ADOPT` as `world`: how the
-   *   static constructors wrap theirs (only this module holds `ADOPT`).
-   */
   constructor(world, compiled) {
-    this.#world = world === ADOPT ? compiled : enter(VALUE_CALL, () => new CompiledWorld(world));
+    // `compiled`: only `adopt` (below) passes it, with an already compiled world.
+    this.#world = compiled === ADOPT ? world : enter(VALUE_CALL, () => new CompiledWorld(world));
+  }
+
+  static fromJSON(text) {
+    return adopt(enter(VALUE_CALL, () => compileJSON(text)));
   }
 
   /** A world read back from a snapshot of `toBytes` (a Uint8Array, or an ArrayBuffer holding one). */
   static fromBytes(bytes) {
     const array = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
-    return new GitlabPolicy(ADOPT, enter(STRING_CALL, () => CompiledWorld.fromBytes(array)));
+    return adopt(enter(STRING_CALL, () => CompiledWorld.fromBytes(array)));
   }
 
   /** The compiled world as a snapshot, for `GitlabPolicy.fromBytes`. */

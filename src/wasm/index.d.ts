@@ -300,6 +300,15 @@ export class GitlabPolicy {
    */
   free(): void;
   /**
+   * A world given as JSON text — a string, or UTF-8 bytes (a leading byte order mark skipped, as
+   * `TextDecoder` does) — parsed inside the module. Decides as `new GitlabPolicy(JSON.parse(text))`,
+   * with the same limits and errors. Throws `invalid_input` for text that is not JSON (the message says
+   * the line, column and JSON path: `projects[3].inbound: invalid JSON at line 12, column 7: expected
+   * ',' or '}', found '"'`), invalid UTF-8 (the byte offset), a text over 128 MiB, an argument that is
+   * not a string or a `Uint8Array`; otherwise as the constructor (`invalid_input`, `unsupported_version`).
+   */
+  static fromJSON(text: string | Uint8Array): GitlabPolicy;
+  /**
    * The compiled world as a snapshot: versioned, checksummed bytes that `GitlabPolicy.fromBytes` reads
    * back with no compiling (build it once, at deploy time; load it in every cold isolate). A snapshot
    * is read by the package build whose snapshot format made it (docs/api.md "Snapshots").

@@ -289,6 +289,58 @@ impl crate::gitlab::snapshot::Source for JsBytes<'_> {
     }
 }
 
+// ───────── GitlabPolicy.fromJSON: a world as JSON text, read in the module (src/json.rs) ─────────
+
+#[wasm_bindgen]
+impl GitlabPolicy {
+    /// A world given as JSON text (a string, or UTF-8 bytes), parsed here: the same errors as the
+    /// constructor for the same world, and located syntax errors.
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(text: JsValue) -> Result<GitlabPolicy, JsValue> {
+        let text = json_text(&text).map_err(js_error)?;
+        // As `js_value::reserve_for` reserves for the record of a JS value: about two words a value.
+        let words = 2 * crate::json::count_values(&text);
+        let record = text.len() + 4 * words;
+        alloc::reserve(record.saturating_mul(3).max(words.saturating_mul(72))).map_err(js_error)?;
+        Ok(GitlabPolicy {
+            // JS's own number parse: Rust's correctly rounded one costs 20 KB gzip (src/json.rs).
+            world: World::from_json_with(&text, js_sys::parse_float).map_err(js_error)?,
+        })
+    }
+}
+
+/// `fromJSON`'s text, copied into the module once it is known to fit: a string of at most 128 Mi
+/// UTF-16 code units, or a `Uint8Array` of at most 128 MiB of UTF-8 (without a leading byte order
+/// mark, as `TextDecoder` reads it).
+fn json_text(value: &JsValue) -> Result<String, Error> {
+    const MAX_TEXT: usize = crate::json::MAX_INPUT;
+    let too_long = || Error::invalid("", "JSON text longer than 128 MiB (the input's size limit)");
+    if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
+        let units = text.length() as usize;
+        if units > MAX_TEXT {
+            return Err(too_long());
+        }
+        alloc::reserve(units.saturating_mul(3))?;
+        return value
+            .as_string()
+            .ok_or_else(|| Error::invalid("", "expected a string or a Uint8Array"));
+    }
+    let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() else {
+        return Err(Error::invalid("", "expected a string or a Uint8Array"));
+    };
+    let len = bytes.length();
+    if len as usize > MAX_TEXT {
+        return Err(too_long());
+    }
+    alloc::reserve(len as usize)?;
+    let bom = len >= 3 && (0..3).all(|i| bytes.get_index(i) == [0xef, 0xbb, 0xbf][i as usize]);
+    let start = if bom { 3 } else { 0 };
+    String::from_utf8(bytes.subarray(start, len).to_vec()).map_err(|e| {
+        let at = e.utf8_error().valid_up_to() + start as usize;
+        Error::invalid("", format!("invalid UTF-8 at byte {at} of the JSON text"))
+    })
+}
+
 fn pipeline(value: JsValue) -> Result<AzurePipeline, JsValue> {
     AzurePipeline::from_config(from_js::<AzureConfig>(value)?).map_err(js_error)
 }
