@@ -81,13 +81,15 @@ clean:
 	rm -rf pkg
 
 # Speed and size, measured (never asserted by timed tests): the side-by-side table (job-token-scope vs
-# a plain-JS baseline vs Cedar, bench/results.md), enforcement plans of a 10,000-project world with a
-# 100,000-entry log (bench/plan.mjs), the gate under load in workerd, the simulator over 200 and 1,000
+# a plain-JS baseline vs Cedar, bench/results.md), edge-scale worlds (compiled-world memory, fromJSON,
+# snapshots, the largest world that workerd loads under 128 MB: bench/edge.mjs), enforcement plans of a
+# 10,000-project world with a 100,000-entry log (bench/plan.mjs), the gate under load in workerd, the simulator over 200 and 1,000
 # projects in Chromium (bench/simulator.mjs), the live import of 2,000 projects (bench/fetch-results.md),
 # the native engine.
 bench: pkg
 	cd bench && npm ci --no-audit --no-fund --silent
 	node bench/run.mjs
+	node bench/edge.mjs
 	node bench/plan.mjs
 	node bench/gate-load.mjs --requests 5000 --concurrency 32
 	node bench/simulator.mjs 200 1000

@@ -10,11 +10,12 @@
 //
 // Writes its section of bench/results.md ("## Enforcement readiness"), replacing the previous one.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import { writeResultsSection } from "./common.mjs";
 import { makeAuthLog, makeWorld } from "./worlds.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -128,9 +129,5 @@ const notes = [
 const section = `## Enforcement readiness (\`bench/plan.mjs\`)\n\n${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
 console.log(`\n${section}`);
 
-const RESULTS = join(BENCH, "results.md");
-const previous = existsSync(RESULTS) ? readFileSync(RESULTS, "utf8") : "# job-token-scope benchmark\n";
-const at = previous.indexOf("## Enforcement readiness");
-const kept = (at < 0 ? previous : previous.slice(0, at)).trimEnd();
-writeFileSync(RESULTS, `${kept}\n\n${section}`);
+writeResultsSection(section);
 log("wrote its section of bench/results.md");

@@ -13,164 +13,40 @@
 // batches after a warm-up; expensive operations (compile, resolve of the large world) are repeated as
 // often as a time budget allows (median, or the single run when one run exceeds it).
 
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { gzipSync } from "node:zlib";
 
 import { BaselinePolicy } from "./baseline.mjs";
+import {
+  BENCH, PKG, TINY_WORLD, copyPackageForWorkerd, firstQueries, fmtBytes, fmtRatio, fmtStat, importPackage,
+  loopOver, machineLine, makeLog, P, perOp, perRun, ratio, sinkBit, startWorkerd, stats, workerdBinary, workerdConfig,
+} from "./common.mjs";
 import { makeQueries, makeWorld } from "./worlds.mjs";
 
-const BENCH = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(BENCH, "..");
-const PKG = join(ROOT, "pkg");
-const WASM_FILE = "job_token_scope_bg.wasm";
 const started = performance.now();
-const log = (...args) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s]`, ...args);
+const log = makeLog(started);
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc");
 
-const TINY_WORLD = { version: "18.3", projects: [{ path: "acme/ci" }, { path: "acme/api", inbound: { projects: ["acme/ci"] } }] };
-
-// ───────────────────────────── the package (retry while another build rewrites pkg/) ─────────────────────────────
-
-async function importPackage() {
-  // A child process tries the import first: a half-written pkg/ must not poison this process's module cache.
-  const deadline = Date.now() + 180_000;
-  const entry = pathToFileURL(join(PKG, "node.js")).href;
-  for (;;) {
-    const missing = ["node.js", "api.js", "job_token_scope.js", WASM_FILE].filter((f) => !existsSync(join(PKG, f)));
-    const probe = missing.length
-      ? { status: 1, stderr: `pkg/${missing[0]} missing (run \`make pkg\`)` }
-      : spawnSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(entry)});
-          const p = new m.GitlabPolicy(${JSON.stringify(TINY_WORLD)}); if (!p.check("acme/ci", "acme/api")) process.exit(3);`],
-        { encoding: "utf8", timeout: 60_000 });
-    if (probe.status === 0) break;
-    if (Date.now() > deadline) throw new Error(`pkg/ is not usable: ${probe.stderr}`);
-    log(`pkg/ not usable yet (${String(probe.stderr).trim().split("\n").pop()}); retrying in 5 s`);
-    await new Promise((r) => setTimeout(r, 5000));
-  }
-  const wasmBytes = readFileSync(join(PKG, WASM_FILE));
-  const api = await import(entry);
-  // The glue's initSync returns the (already initialised) instance's exports: the way to its memory.
-  let memory = null;
-  try {
-    const glue = await import(pathToFileURL(join(PKG, "job_token_scope.js")).href);
-    memory = glue.initSync?.({ module: wasmBytes })?.memory ?? null;
-  } catch {
-    memory = null;
-  }
-  return { api, memory, wasmBytes };
-}
-
-const { api: jts, memory: wasmMemory, wasmBytes } = await importPackage();
+// The package (retrying while another build rewrites pkg/), with a way to its wasm memory.
+const { api: jts, memory: wasmMemory, wasmBytes } = await importPackage({ log });
 const { GitlabPolicy, checkGitlabAccess, resolveGitlabScope } = jts;
 
 const require = createRequire(join(BENCH, "package.json"));
 const cedarMod = await import("./cedar.mjs");
 const { cedar, CedarWorld, isAuthorized, isAuthorizedPreparsed, preparse, allowed: cedarAllowed } = cedarMod;
 
-// ───────────────────────────── timing ─────────────────────────────
+// ───────────────────────────── rows and targets ─────────────────────────────
 
 let sink = 0;
-
-/**
- * ns per operation of `run(n)` (n operations): calibrated and warmed up, then `batches` batches of about
- * totalMs / batches each; the median batch.
- */
-function perOp(run, { totalMs = 700, batches = 5 } = {}) {
-  let n = 1;
-  let elapsed = 0;
-  const warmUntil = performance.now() + 150;
-  for (;;) {
-    const t0 = performance.now();
-    sink ^= run(n);
-    elapsed = performance.now() - t0;
-    if (elapsed >= 10 && performance.now() >= warmUntil) break;
-    if (elapsed < 10) n *= 2;
-    if (elapsed > totalMs / batches) break;
-  }
-  const perBatch = Math.max(1, Math.round(n * (totalMs / batches / Math.max(elapsed, 1e-3))));
-  const samples = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
-    sink ^= run(perBatch);
-    samples.push(((performance.now() - t0) * 1e6) / perBatch);
-  }
-  return stats(samples);
-}
-
-/**
- * ns of one expensive call: a warm-up run (unless `warmup` is false), then runs while the budget lasts
- * (at most `maxRuns`); the median. When not even one run fits after the warm-up, the warm-up run itself.
- */
-function perRun(runOnce, { budgetMs = 8000, warmup = true, maxRuns = 5 } = {}) {
-  const samples = [];
-  let spent = 0;
-  let estimate = 0;
-  if (warmup) {
-    const t = performance.now();
-    sink ^= runOnce();
-    spent = estimate = performance.now() - t;
-  }
-  while (samples.length < maxRuns && (samples.length === 0 && !warmup ? true : spent + estimate <= budgetMs)) {
-    const t = performance.now();
-    sink ^= runOnce();
-    const ms = performance.now() - t;
-    samples.push(ms * 1e6);
-    spent += ms;
-    estimate = ms;
-  }
-  if (!samples.length) return { ...stats([estimate * 1e6]), note: "1 cold run" };
-  return stats(samples);
-}
-
-function stats(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], n: sorted.length };
-}
-
-function loopOver(q, call) {
-  const { sources, targets, permissions, count } = q;
-  let i = 0;
-  return (n) => {
-    let allowedCount = 0;
-    for (let k = 0; k < n; k++) {
-      if (call(sources[i], targets[i], permissions[i])) allowedCount++;
-      if (++i === count) i = 0;
-    }
-    return allowedCount;
-  };
-}
-
-/** The first n queries of a query set. */
-const firstQueries = (q, n) => ({
-  sources: q.sources.slice(0, n), targets: q.targets.slice(0, n), permissions: q.permissions.slice(0, n), count: Math.min(n, q.count),
-});
-
-// ───────────────────────────── formatting ─────────────────────────────
-
-function fmtNs(ns) {
-  if (ns === undefined || ns === null) return "—";
-  if (ns < 10_000) return `${ns < 100 ? ns.toFixed(1) : Math.round(ns)} ns`;
-  if (ns < 10_000_000) return `${(ns / 1e3).toFixed(ns < 100_000 ? 1 : 0)} µs`;
-  if (ns < 10_000_000_000) return `${(ns / 1e6).toFixed(ns < 100_000_000 ? 1 : 0)} ms`;
-  return `${(ns / 1e9).toFixed(1)} s`;
-}
-const fmtStat = (s, suffix = "") => (s ? `${fmtNs(s.median)}${s.note ? ` (${s.note})` : ""}${suffix}` : "—");
-const fmtBytes = (b) => (b >= 1e6 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
-const ratio = (theirs, ours) => (theirs?.median && ours?.median ? theirs.median / ours.median : null);
-const fmtRatio = (r) => (r === null ? "—" : r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`);
-
-const P = (n) => n.toLocaleString("en-US");
 const rows = [];
 const targets = [];
 function row(measurement, { ours, js, cedarIa, cedarPre, target = "", fmt = fmtStat, vs = true } = {}) {
@@ -308,64 +184,31 @@ function coldStarts() {
 
 /** workerd: spawn `workerd serve` on a config importing the package; time from spawn to first response. */
 async function workerdStarts() {
-  const bin = join(ROOT, "node_modules", "workerd");
-  if (!existsSync(bin)) return { note: "skipped: node_modules/workerd not installed at the repository root" };
-  const workerd = createRequire(join(ROOT, "package.json"))("workerd").default;
+  if (!workerdBinary()) return { note: "skipped: node_modules/workerd not installed at the repository root" };
   const dir = mkdtempSync(join(os.tmpdir(), "jts-bench-workerd-"));
   try {
-    mkdirSync(join(dir, "pkg"));
-    const pkgModules = readdirSync(PKG).filter((f) => f.endsWith(".js") && !["node.js", "web.js", "index.js"].includes(f));
-    for (const f of [...pkgModules, WASM_FILE]) copyFileSync(join(PKG, f), join(dir, "pkg", f));
+    const ourModules = copyPackageForWorkerd(dir);
     copyFileSync(join(BENCH, "baseline.mjs"), join(dir, "baseline.js"));
     const world = JSON.stringify(TINY_WORLD);
     writeFileSync(join(dir, "ours.js"), `import { GitlabPolicy } from "./pkg/workerd.js";
 export default { fetch() { const p = new GitlabPolicy(${world}); const ok = p.check("acme/ci", "acme/api"); p.free(); return new Response(String(ok)); } };`);
     writeFileSync(join(dir, "js.js"), `import { BaselinePolicy } from "./baseline.js";
 export default { fetch() { return new Response(String(new BaselinePolicy(${world}).check("acme/ci", "acme/api"))); } };`);
-    const config = (main, modules) => `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .w) ],
-  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
-);
-const w :Workerd.Worker = (
-  modules = [ (name = "${main}", esModule = embed "${main}"), ${modules} ],
-  compatibilityDate = "2025-01-01",
-);
-`;
-    const ourModules = [
-      ...pkgModules.map((f) => `(name = "pkg/${f}", esModule = embed "pkg/${f}")`),
-      `(name = "pkg/${WASM_FILE}", wasm = embed "pkg/${WASM_FILE}")`,
-    ].join(", ");
-    writeFileSync(join(dir, "ours.capnp"), config("ours.js", ourModules));
-    writeFileSync(join(dir, "js.capnp"), config("js.js", `(name = "baseline.js", esModule = embed "baseline.js")`));
-    const once = (cfg) => new Promise((resolve, reject) => {
+    writeFileSync(join(dir, "ours.capnp"), workerdConfig("ours.js", ourModules));
+    writeFileSync(join(dir, "js.capnp"), workerdConfig("js.js", `(name = "baseline.js", esModule = embed "baseline.js")`));
+    const once = async (cfg) => {
       const t0 = performance.now();
-      const child = spawn(workerd, ["serve", cfg, "--control-fd=3"], { cwd: dir, stdio: ["ignore", "ignore", "pipe", "pipe"] });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (d) => { stderr += d; });
-      const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`workerd: no answer in 30 s\n${stderr}`)); }, 30_000);
-      let control = "";
-      child.stdio[3].setEncoding("utf8").on("data", async (chunk) => {
-        control += chunk;
-        const line = control.split("\n").find((l) => l.includes('"listen"'));
-        if (!line || child.answered) return;
-        child.answered = true;
-        try {
-          const { port } = JSON.parse(line);
-          const res = await fetch(`http://127.0.0.1:${port}/`);
-          const body = await res.text();
-          const ms = performance.now() - t0;
-          if (body !== "true") throw new Error(`workerd answered ${res.status} ${body}\n${stderr}`);
-          resolve(ms);
-        } catch (error) {
-          reject(error);
-        } finally {
-          clearTimeout(timer);
-          child.kill("SIGTERM");
-        }
-      });
-      child.once("exit", (code) => { if (!child.answered) { clearTimeout(timer); reject(new Error(`workerd exited ${code}\n${stderr}`)); } });
-    });
+      const w = await startWorkerd(dir, cfg);
+      try {
+        const res = await fetch(`http://127.0.0.1:${w.port}/`);
+        const body = await res.text();
+        const ms = performance.now() - t0;
+        if (body !== "true") throw new Error(`workerd answered ${res.status} ${body}\n${w.stderr()}`);
+        return ms;
+      } finally {
+        await w.stop();
+      }
+    };
     const runs = async (cfg) => {
       const samples = [];
       for (let r = 0; r < 5; r++) samples.push((await once(cfg)) * 1e6);
@@ -381,9 +224,7 @@ const w :Workerd.Worker = (
 
 // ───────────────────────────── the run ─────────────────────────────
 
-const cpus = os.cpus();
-const machine = `${cpus[0]?.model?.trim() ?? "unknown CPU"}, ${cpus.length} cores, ${os.platform()} ${os.release()}, ` +
-  `${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${os.loadavg()[0].toFixed(2)} at the start`;
+const machine = machineLine();
 const versions = `job-token-scope ${jts.version()}, @cedar-policy/cedar-wasm ${cedar.getCedarVersion()}`;
 console.log(`machine: ${machine}`);
 console.log(`versions: ${versions}`);
@@ -659,5 +500,9 @@ const out = `${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
 console.log(`\n${out}`);
 const missed = targets.filter((t) => !t.pass).map((t) => t.name);
 console.log(missed.length ? `targets missed: ${missed.join(", ")}` : "all targets met");
-writeFileSync(join(BENCH, "results.md"), `# job-token-scope benchmark\n\n${out}`);
-log(`wrote bench/results.md (sink ${sink & 1})`);
+// The other scripts' sections (bench/edge.mjs, bench/plan.mjs: "## …") are kept after this one's table.
+const RESULTS = join(BENCH, "results.md");
+const previous = existsSync(RESULTS) ? readFileSync(RESULTS, "utf8") : "";
+const sections = previous.indexOf("\n## ");
+writeFileSync(RESULTS, `# job-token-scope benchmark\n\n${out}${sections < 0 ? "" : `\n${previous.slice(sections + 1).trimEnd()}\n`}`);
+log(`wrote bench/results.md (sink ${(sink ^ sinkBit()) & 1})`);

@@ -50,18 +50,30 @@ export const WORLD_PARAMS = {
   plan: { projects: 10_000, groups: 1_200, roots: 8, maxDepth: 6, maxEntries: 200, fullShare: 0, meanEntries: 4 },
 };
 
+/**
+ * The large world's shape at `projects` projects (bench/edge.mjs): groups and top-level groups in the same
+ * proportion, the same allowlists. `makeWorld("large", SEED, largeWorldParams(100_000))` is the large world.
+ */
+export function largeWorldParams(projects) {
+  const large = WORLD_PARAMS.large;
+  const scale = projects / large.projects;
+  return {
+    ...large, projects, groups: Math.max(1, Math.round(large.groups * scale)), roots: Math.max(1, Math.round(large.roots * scale)),
+  };
+}
+
 const WORDS = [
   "acme", "platform", "infra", "data", "web", "mobile", "security", "tools", "payments", "search", "ml", "ops",
   "core", "shared", "api", "edge", "billing", "identity", "growth", "support",
 ];
 
 /**
- * Builds a world. Returns `{ world, meta }`: `world` is the plain `GitlabWorld` object handed to every
+ * Builds a world (`params`: another shape under the same name and seed, e.g. `largeWorldParams(n)`). Returns `{ world, meta }`: `world` is the plain `GitlabWorld` object handed to every
  * implementation; `meta` holds what the query generator and the Cedar encoding need (group list,
  * projects per group, which targets have which kinds of entries).
  */
-export function makeWorld(name, seed = SEED) {
-  const p = WORLD_PARAMS[name];
+export function makeWorld(name, seed = SEED, params = WORLD_PARAMS[name]) {
+  const p = params;
   if (!p) throw new Error(`unknown world ${name}`);
   const rand = mulberry32(seed ^ hash(name));
   const int = (n) => Math.floor(rand() * n);
