@@ -5,7 +5,7 @@
 
 use super::input::{Feature, FeatureAccess, RequestInput, Visibility};
 use super::permission::{Permission, Role};
-use super::world::{Entry, GroupIndex, List, Name, ProjectId, ProjectIndex, ProjectRef, World};
+use super::world::{Entry, GroupIndex, List, Name, Project, ProjectId, ProjectIndex, World};
 use crate::decision::{Outcome, Trace, TraceStep};
 use crate::{Decision, Error};
 
@@ -299,17 +299,19 @@ impl World {
 
     /// Evaluates the rules in order; `trace` receives every rule evaluated.
     pub(crate) fn decide<T: Trace>(&self, query: &Query, trace: &mut T) -> Finding {
-        let (s, t) = (self.project(query.source), self.project(query.target));
-
         // 1. A project can always use its own token on itself.
         if query.source == query.target {
             trace.record(SAME_PROJECT, Outcome::Pass, || {
-                format!("{} is the target itself", s.path)
+                format!("{} is the target itself", self.project_path(query.source))
             });
             return Finding::allow(Reason::SameProject);
         }
         trace.record(SAME_PROJECT, Outcome::Skip, || {
-            format!("{} is not {}", s.path, t.path)
+            format!(
+                "{} is not {}",
+                self.project_path(query.source),
+                self.project_path(query.target)
+            )
         });
 
         let admission = match self
@@ -349,7 +351,7 @@ impl World {
                     } else {
                         format!(
                             "no allowlist entry admitted {}, so none restricts it",
-                            s.path
+                            self.project_path(query.source)
                         )
                     }
                 });
@@ -369,7 +371,7 @@ impl World {
 
     /// 2. The deprecated outbound limit (14.1–17.11) restricts the source's token to private projects it lists.
     fn outbound_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Result<(), Reason> {
-        let (s, t) = (self.project(query.source), self.project(query.target));
+        let (s, t) = (&self.projects[query.source], &self.projects[query.target]);
         if !self.profile.outbound {
             trace.record(OUTBOUND, Outcome::Skip, || {
                 if self.profile.inbound {
@@ -390,7 +392,7 @@ impl World {
             trace.record(OUTBOUND, Outcome::Skip, || {
                 format!(
                     "{} does not limit its job token's access (outbound setting off)",
-                    s.path
+                    self.project_path(query.source)
                 )
             });
             return Ok(());
@@ -399,8 +401,8 @@ impl World {
             trace.record(OUTBOUND, Outcome::Pass, || {
                 format!(
                     "{} limits its job token, but {} is {}: the outbound limit applies only to private projects",
-                    s.path,
-                    t.path,
+                    self.project_path(query.source),
+                    self.project_path(query.target),
                     t.visibility.as_str()
                 )
             });
@@ -415,14 +417,19 @@ impl World {
             .is_some()
         {
             trace.record(OUTBOUND, Outcome::Pass, || {
-                format!("{} is on {}'s outbound allowlist", t.path, s.path)
+                format!(
+                    "{} is on {}'s outbound allowlist",
+                    self.project_path(query.target),
+                    self.project_path(query.source)
+                )
             });
             return Ok(());
         }
         trace.record(OUTBOUND, Outcome::Fail, || {
             format!(
                 "{} limits its job token and {} (private) is not on its outbound allowlist",
-                s.path, t.path
+                self.project_path(query.source),
+                self.project_path(query.target)
             )
         });
         Err(Reason::OutboundNotAllowlisted)
@@ -434,7 +441,7 @@ impl World {
         query: &Query,
         trace: &mut T,
     ) -> Result<Admission<'_>, Reason> {
-        let (s, t) = (self.project(query.source), self.project(query.target));
+        let t = &self.projects[query.target];
         if !self.profile.inbound {
             trace.record(INBOUND, Outcome::Skip, || {
                 format!(
@@ -446,7 +453,7 @@ impl World {
         }
         if !self.inbound_enforced(query.target) {
             trace.record(INBOUND, Outcome::Pass, || {
-                format!("{} does not limit access with a CI_JOB_TOKEN and the instance does not enforce it", t.path)
+                format!("{} does not limit access with a CI_JOB_TOKEN and the instance does not enforce it", self.project_path(query.target))
             });
             return Ok(Admission::Open(Reason::InboundDisabled));
         }
@@ -455,7 +462,9 @@ impl World {
                 trace.record(INBOUND, Outcome::Pass, || {
                     format!(
                         "{} is on {}'s allowlist (entry {})",
-                        s.path, t.path, entry.path
+                        self.project_path(query.source),
+                        self.project_path(query.target),
+                        entry.path
                     )
                 });
                 return Ok(Admission::Entry(entry, None));
@@ -464,7 +473,9 @@ impl World {
                 trace.record(INBOUND, Outcome::Pass, || {
                     format!(
                         "{} is in group {}, which is on {}'s allowlist",
-                        s.path, entry.path, t.path
+                        self.project_path(query.source),
+                        entry.path,
+                        self.project_path(query.target)
                     )
                 });
                 return Ok(Admission::Entry(entry, group));
@@ -493,14 +504,15 @@ impl World {
             if self.profile.groups && !groups.is_empty() {
                 format!(
                     "{} {enforced_by}; {} and its groups {} are not on its allowlist",
-                    t.path,
-                    s.path,
+                    self.project_path(query.target),
+                    self.project_path(query.source),
                     groups.join(", ")
                 )
             } else {
                 format!(
                     "{} {enforced_by}; {} is not on its allowlist{ignored}",
-                    t.path, s.path
+                    self.project_path(query.target),
+                    self.project_path(query.source)
                 )
             }
         });
@@ -600,7 +612,7 @@ impl World {
 
     /// 5. The user's highest role on the target must reach the permission's minimum.
     fn role_rule<T: Trace>(&self, query: &Query, trace: &mut T) -> Option<Finding> {
-        let t = self.project(query.target);
+        let t = &self.projects[query.target];
         let Some(user) = query.user.as_deref() else {
             trace.record(ROLE, Outcome::Skip, || "no user given".to_owned());
             return None;
@@ -619,7 +631,7 @@ impl World {
         let needed = query
             .permission
             .map_or(Role::Guest, Permission::minimum_role);
-        let role = self.role_on(user, t.key);
+        let role = self.role_on(user, self.project_key(query.target));
         let what = || {
             query
                 .permission
@@ -630,7 +642,7 @@ impl World {
                 format!(
                     "{user} is {} on {}; {} needs {needed}",
                     role.unwrap_or(needed),
-                    t.path,
+                    self.project_path(query.target),
                     what()
                 )
             });
@@ -640,7 +652,7 @@ impl World {
             let has = role.map_or("has no role".to_owned(), |r| format!("is only {r}"));
             format!(
                 "{user} {has} on {}; {} needs at least {needed}",
-                t.path,
+                self.project_path(query.target),
                 what()
             )
         });
@@ -652,7 +664,7 @@ impl World {
 
     /// The feature through which a public or internal `t` opens `permission` to users who are not
     /// its members, if it does: its visibility is "Everyone with access".
-    fn open_feature(&self, t: ProjectRef, permission: Permission) -> Option<Feature> {
+    fn open_feature(&self, t: &Project, permission: Permission) -> Option<Feature> {
         let feature = permission.everyone_feature()?;
         (t.visibility != Visibility::Private && t.features.get(feature) == FeatureAccess::Enabled)
             .then_some(feature)
@@ -669,10 +681,13 @@ impl World {
         after_fine_grained: bool,
         trace: &mut T,
     ) -> Finding {
-        let t = self.project(query.target);
+        let t = &self.projects[query.target];
         if t.visibility == Visibility::Private {
             trace.record(ANONYMOUS_LEVEL, Outcome::Skip, || {
-                format!("{} is private: nothing is open to other job tokens", t.path)
+                format!(
+                    "{} is private: nothing is open to other job tokens",
+                    self.project_path(query.target)
+                )
             });
             return Finding::deny(denial);
         }
@@ -682,7 +697,7 @@ impl World {
             trace.record(ANONYMOUS_LEVEL, Outcome::Pass, || {
                 format!(
                     "{} is {}: before GitLab 16.6 (this is {}) an allowlist restricts only private projects",
-                    t.path,
+                    self.project_path(query.target),
                     t.visibility.as_str(),
                     self.version
                 )
@@ -696,7 +711,7 @@ impl World {
             trace.record(ANONYMOUS_LEVEL, Outcome::Fail, || {
                 format!(
                     "{} is {}, but without a permission nothing names a feature visible to everyone",
-                    t.path,
+                    self.project_path(query.target),
                     t.visibility.as_str()
                 )
             });
@@ -743,7 +758,7 @@ impl World {
                 trace.record(ANONYMOUS_LEVEL, Outcome::Pass, || {
                     format!(
                         "{} is {}: {permission} is open to everyone with access",
-                        t.path,
+                        self.project_path(query.target),
                         t.visibility.as_str()
                     )
                 });
@@ -754,7 +769,11 @@ impl World {
             }
             Err(why) => {
                 trace.record(ANONYMOUS_LEVEL, Outcome::Fail, || {
-                    format!("{} is {}, but {why}", t.path, t.visibility.as_str())
+                    format!(
+                        "{} is {}, but {why}",
+                        self.project_path(query.target),
+                        t.visibility.as_str()
+                    )
                 });
                 Finding::deny(denial)
             }
@@ -796,11 +815,11 @@ impl World {
             Reason::AnonymousLevel => format!(
                 "{s}'s CI/CD job token is not admitted for {} by {t}'s allowlist, but {t} is {} and opens it to everyone with access.",
                 query.permission.map_or("", Permission::name),
-                self.project(query.target).visibility.as_str(),
+                self.projects[query.target].visibility.as_str(),
             ),
             Reason::PublicUnrestricted => format!(
                 "{t} is {}: before GitLab 16.6 a CI/CD job token allowlist restricts only private projects, so {s} may authenticate to it{asked}.",
-                self.project(query.target).visibility.as_str(),
+                self.projects[query.target].visibility.as_str(),
             ),
             Reason::OutboundNotAllowlisted | Reason::NotInInboundAllowlist => not_allowed(),
             Reason::PermissionNotGranted => format!(
@@ -814,7 +833,7 @@ impl World {
             // No role at all on a private project: `read_project` fails.
             Reason::InsufficientRole
                 if verdict.role.is_some_and(|(role, _)| role.is_none())
-                    && self.project(query.target).visibility == Visibility::Private =>
+                    && self.projects[query.target].visibility == Visibility::Private =>
             {
                 not_allowed()
             }
