@@ -536,17 +536,28 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// A string of [`Writer::text`].
+    /// A string of [`Writer::text`]: what the chunk read holds of it, then the rest straight from the
+    /// source (the world's paths, megabytes, in one copy).
     fn text(&mut self) -> Result<String, Error> {
         let len = self.count(0)?;
-        let mut words = vec![0; len.div_ceil(4)];
-        self.bulk(&mut words)?;
-        let mut bytes = Vec::with_capacity(4 * words.len());
-        for word in words {
-            bytes.extend_from_slice(&word.to_le_bytes());
+        let words = len.div_ceil(4);
+        let buffered = words.min(self.words.len() - self.pos);
+        let start = 4 * self.pos;
+        let mut bytes = self.bytes[start..start + len.min(4 * buffered)].to_vec();
+        self.pos += buffered;
+        let rest = 4 * (words - buffered);
+        if rest > 0 {
+            if rest > self.source.len() - self.next {
+                return Err(corrupt("it ends too early"));
+            }
+            let read = bytes.len();
+            bytes.resize(read + rest, 0);
+            self.source.read(self.next, &mut bytes[read..]);
+            self.checksum.add_bytes(&bytes[read..]);
+            self.next += rest;
+            // The padding after the last byte is the rest of its word.
+            bytes.truncate(len);
         }
-        // The padding after the last byte is the rest of its word.
-        bytes.truncate(len);
         String::from_utf8(bytes).map_err(|_| corrupt("a path is not UTF-8"))
     }
 
