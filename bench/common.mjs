@@ -212,16 +212,20 @@ export function copyPackageForWorkerd(dir) {
   ].join(", ");
 }
 
-/** A workerd config: one worker `main` (its modules listed), one socket on a free loopback port. */
-export function workerdConfig(main, modules, { v8Flags = [] } = {}) {
+/**
+ * A workerd config: one worker `main` (its modules listed, and `bindings`), one socket on a free loopback
+ * port, and any other `services` the bindings name.
+ */
+export function workerdConfig(main, modules, { v8Flags = [], services = "", bindings = "" } = {}) {
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .w) ],
+  services = [ (name = "main", worker = .w)${services ? `, ${services}` : ""} ],
   sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],${v8Flags.length ? `
   v8Flags = [ ${v8Flags.map((f) => JSON.stringify(f)).join(", ")} ],` : ""}
 );
 const w :Workerd.Worker = (
-  modules = [ (name = "${main}", esModule = embed "${main}"), ${modules} ],
+  modules = [ (name = "${main}", esModule = embed "${main}"), ${modules} ],${bindings ? `
+  bindings = [ ${bindings} ],` : ""}
   compatibilityDate = "2025-01-01",
 );
 `;
