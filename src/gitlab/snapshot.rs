@@ -9,9 +9,9 @@
 //! with `invalid_input`, and no snapshot, however made, can make a decision panic.
 //!
 //! Layout (format 1), after the 24-byte header (`JTSW`, format, body length, checksum):
-//! version · instance · text · projects · project keys · groups · group keys · entries · entry index ·
-//! policy lists · users. The checksum (FxHash's step over 8-byte words) catches any change to one
-//! word; it is not a signature: whoever can write a snapshot decides what it allows.
+//! version · instance · text · projects · project keys · groups · group keys · entries · spellings ·
+//! entry index · policy lists · users. The checksum (Fletcher's, over 32-bit words) catches any change
+//! to one word; it is not a signature: whoever can write a snapshot decides what it allows.
 
 use super::input::{FeatureAccess, Features, Visibility};
 use super::permission::{PermissionSet, Role};
@@ -195,7 +195,9 @@ impl World {
         for e in &self.entries {
             w.words(e);
         }
-        w.pairs(&self.entry_index);
+        w.pairs(&self.spellings);
+        w.word(self.entry_index.len() as u32);
+        w.words(&self.entry_index);
         w.word(self.policy_lists.len() as u32);
         for list in &self.policy_lists {
             w.word(list.names.len() as u32);
@@ -238,8 +240,9 @@ impl World {
         self.text.len()
             + 56 * self.projects.len()
             + 32 * self.groups.len()
-            + 16 * self.entries.len()
-            + 8 * (self.entry_index.len() + self.projects.len() + self.groups.len())
+            + 12 * self.entries.len()
+            + 8 * (self.spellings.len() + self.projects.len() + self.groups.len())
+            + 4 * self.entry_index.len()
             + 64
     }
 
@@ -352,18 +355,21 @@ impl World {
                 let (first, end) = (p.lists[l] as usize, p.lists[l + 1] as usize);
                 for e in &self.entries[first..end] {
                     let e = Slot::of(e);
-                    let own_text = e.start != SPELLED_AS_NAMED || e.names == NAMES_NOTHING;
-                    let key = Span {
-                        start: e.start.wrapping_add(e.len),
-                        len: e.len,
+                    let spelling = self.spellings.get(e.spelling as usize);
+                    let own_text = e.spelling != SPELLED_AS_NAMED || e.names == NAMES_NOTHING;
+                    let spelling_ok = |folded: bool| match spelling {
+                        Some(&[start, len]) => {
+                            span_ok(Span { start, len })
+                                && (!folded
+                                    || span_ok(Span {
+                                        start: start.wrapping_add(len),
+                                        len,
+                                    }))
+                        }
+                        None => false,
                     };
                     let bad = (e.names != NAMES_NOTHING && e.names as usize >= named)
-                        || (own_text
-                            && !span_ok(Span {
-                                start: e.start,
-                                len: e.len,
-                            }))
-                        || (e.flags & FOLDED != 0 && !span_ok(key))
+                        || (own_text && !spelling_ok(e.flags & FOLDED != 0))
                         || (e.flags & POLICY_LIST) as usize >= self.policy_lists.len();
                     if bad {
                         return Err(corrupt(format_args!(
@@ -373,10 +379,11 @@ impl World {
                 }
                 let index = &self.entry_index[p.indexes[l] as usize..p.indexes[l + 1] as usize];
                 let listed = (end - first) as u32;
-                if index
-                    .iter()
-                    .any(|&[id, position]| id as usize >= named || position >= listed)
-                {
+                // Each position within its list, whose entry names something (checked above).
+                let entries = &self.entries[first..end];
+                if index.iter().any(|&position| {
+                    position >= listed || entries[position as usize][0] == NAMES_NOTHING
+                }) {
                     return Err(corrupt(format_args!(
                         "the index of project {i}'s entries is out of place"
                     )));
@@ -631,7 +638,10 @@ impl Reader<'_> {
         }
         let group_keys = KeyIndex(self.records()?);
         let entries = self.records()?;
-        let entry_index = self.records()?;
+        let spellings = self.records()?;
+        let count = self.count(1)?;
+        let mut entry_index = vec![0; count];
+        self.bulk(&mut entry_index)?;
 
         let count = self.count(1)?;
         let mut policy_lists = Vec::with_capacity(count);
@@ -676,6 +686,7 @@ impl Reader<'_> {
             groups,
             group_keys,
             entries,
+            spellings,
             entry_index,
             policy_lists,
             users,

@@ -63,10 +63,13 @@ pub struct World {
     /// The groups by key.
     pub(crate) group_keys: KeyIndex,
     /// Every allowlist entry, project by project, each project's lists one after the other.
-    pub(crate) entries: Vec<[u32; 4]>,
-    /// Per list, (the project or group an entry names, the entry's position in its list), sorted:
-    /// only entries that name something of the world are here.
-    pub(crate) entry_index: Vec<[u32; 2]>,
+    pub(crate) entries: Vec<[u32; 3]>,
+    /// The spellings entries have of their own (start, length in the arena): those that name
+    /// nothing of the world, or spell it otherwise.
+    pub(crate) spellings: Vec<[u32; 2]>,
+    /// Per list, the positions of the entries that name something of the world, sorted by what they
+    /// name and then by position.
+    pub(crate) entry_index: Vec<u32>,
     /// The distinct policy lists entries name; the first is the empty list.
     pub(crate) policy_lists: Vec<PolicyList>,
     /// user key → (project or group key, role) memberships
@@ -154,27 +157,25 @@ pub enum List {
     OutboundProjects = 2,
 }
 
-/// An allowlist entry as compiled: 16 bytes (a large world holds a million), held in
-/// `World::entries` as four words (so that a snapshot is read into it in one copy).
+/// An allowlist entry as compiled: 12 bytes (a large world holds a million), held in
+/// `World::entries` as three words (so that a snapshot is read into it in one copy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Slot {
     /// The project (in a project list) or group (in a group list) it names, or [`NAMES_NOTHING`].
     pub(crate) names: u32,
-    /// Its spelling in the arena, or [`SPELLED_AS_NAMED`] with `len` 0 when it is spelled exactly as
-    /// what it names (most entries: no text of their own).
-    pub(crate) start: u32,
-    pub(crate) len: u32,
+    /// Its spelling in `World::spellings`, or [`SPELLED_AS_NAMED`] when it is spelled exactly as what
+    /// it names (most entries: no text of their own).
+    pub(crate) spelling: u32,
     /// [`DEFAULT_PERMISSIONS`], [`FOLDED`] and the index of its policy list in `World::policy_lists`.
     pub(crate) flags: u32,
 }
 
 impl Slot {
-    /// The entry `World::entries` holds as four words.
-    pub(crate) fn of(&[names, start, len, flags]: &[u32; 4]) -> Slot {
+    /// The entry `World::entries` holds as three words.
+    pub(crate) fn of(&[names, spelling, flags]: &[u32; 3]) -> Slot {
         Slot {
             names,
-            start,
-            len,
+            spelling,
             flags,
         }
     }
@@ -182,11 +183,11 @@ impl Slot {
 
 /// [`Slot::names`] of an entry that names nothing of its world.
 pub(crate) const NAMES_NOTHING: u32 = u32::MAX;
-/// [`Slot::start`] of an entry spelled as what it names.
+/// [`Slot::spelling`] of an entry spelled as what it names.
 pub(crate) const SPELLED_AS_NAMED: u32 = u32::MAX;
 /// [`Slot::flags`]: the entry keeps the default permissions.
 pub(crate) const DEFAULT_PERMISSIONS: u32 = 1 << 31;
-/// [`Slot::flags`]: its key (lower case) follows its spelling in the arena.
+/// [`Slot::flags`]: its key (lower case) follows its own spelling in the arena.
 pub(crate) const FOLDED: u32 = 1 << 30;
 /// [`Slot::flags`]: the bits that hold the policy list's index.
 pub(crate) const POLICY_LIST: u32 = FOLDED - 1;
@@ -312,6 +313,7 @@ impl World {
             groups: Vec::new(),
             group_keys: KeyIndex::default(),
             entries: Vec::new(),
+            spellings: Vec::new(),
             entry_index: Vec::new(),
             policy_lists: vec![PolicyList::default()],
             users: HashMap::default(),
@@ -470,7 +472,6 @@ impl World {
         groups: bool,
         at: &dyn Fn() -> String,
     ) -> Result<(), Error> {
-        let first = self.entries.len();
         let mut index = Vec::new();
         for (j, input) in inputs.into_iter().enumerate() {
             let at = || format!("{}[{j}]", at());
@@ -482,7 +483,7 @@ impl World {
             } else {
                 maps.projects.get(key)
             };
-            let (names, start, len, flags) = match named.copied() {
+            let (names, own_text, flags) = match named.copied() {
                 Some(id) => {
                     let spelled = if groups {
                         self.group_path(id)
@@ -490,18 +491,17 @@ impl World {
                         self.project_path(id)
                     };
                     index.push((id as u32, j as u32));
-                    if spelled == path {
-                        (id as u32, SPELLED_AS_NAMED, 0, 0)
-                    } else {
-                        let (span, _) = self.add_text(&path, false, &at)?;
-                        (id as u32, span.start, span.len, 0)
-                    }
+                    (id as u32, spelled != path, 0)
                 }
-                None => {
-                    let (span, _) = self.add_text(&path, scan.upper, &at)?;
-                    let flags = if scan.upper { FOLDED } else { 0 };
-                    (NAMES_NOTHING, span.start, span.len, flags)
-                }
+                None => (NAMES_NOTHING, true, if scan.upper { FOLDED } else { 0 }),
+            };
+            let spelling = if own_text {
+                // A key of its own only for an entry that names nothing (else it is the named one's).
+                let (span, _) = self.add_text(&path, flags & FOLDED != 0, &at)?;
+                self.spellings.push([span.start, span.len]);
+                (self.spellings.len() - 1) as u32
+            } else {
+                SPELLED_AS_NAMED
             };
             let policies = self.policy_list(maps, input.policies);
             let permissions = if input.default_permissions {
@@ -510,11 +510,10 @@ impl World {
                 0
             };
             self.entries
-                .push([names, start, len, flags | permissions | policies]);
+                .push([names, spelling, flags | permissions | policies]);
         }
-        debug_assert!(self.entries.len() - first < POLICY_LIST as usize);
         crate::sort::heapsort(&mut index);
-        (self.entry_index).extend(index.iter().map(|&(id, position)| [id, position]));
+        (self.entry_index).extend(index.iter().map(|&(_, position)| position));
         Ok(())
     }
 
@@ -741,17 +740,17 @@ impl World {
                 (self.project_path(id), self.project_key(id))
             }
         };
-        let spelled = Span {
-            start: slot.start,
-            len: slot.len,
+        let spelled = match self.spellings.get(slot.spelling as usize) {
+            Some(&[start, len]) => Span { start, len },
+            None => Span::default(),
         };
         let (path, key) = match names {
-            Some(id) if slot.start == SPELLED_AS_NAMED => named(id),
+            Some(id) if slot.spelling == SPELLED_AS_NAMED => named(id),
             Some(id) => (self.span(spelled), named(id).1),
             None if slot.flags & FOLDED != 0 => {
                 let key = Span {
-                    start: slot.start + slot.len,
-                    len: slot.len,
+                    start: spelled.start.saturating_add(spelled.len),
+                    len: spelled.len,
                 };
                 (self.span(spelled), self.span(key))
             }
@@ -805,12 +804,15 @@ impl World {
         let index = (self.entry_index)
             .get(indexes[l] as usize..indexes[l + 1] as usize)
             .unwrap_or_default();
-        // Sorted by (id, position): the first with this id is the list's first entry for it.
-        let at = index.partition_point(|&[named, _]| named < id);
-        let &[named, position] = index.get(at)?;
-        let slot = self.entries.get(lists[l] as usize + position as usize)?;
-        (named == id && position < lists[l + 1] - lists[l])
-            .then(|| self.entry(Slot::of(slot), list == List::InboundGroups))
+        let entries = (self.entries)
+            .get(lists[l] as usize..lists[l + 1] as usize)
+            .unwrap_or_default();
+        let names = |position: u32| entries.get(position as usize).map(|slot| slot[0]);
+        // Sorted by what they name, then by position: the first naming `id` is the list's first.
+        let at = index.partition_point(|&position| names(position).is_some_and(|n| n < id));
+        let position = *index.get(at)?;
+        let slot = entries.get(position as usize)?;
+        (slot[0] == id).then(|| self.entry(Slot::of(slot), list == List::InboundGroups))
     }
 
     /// Whether project `target` enforces its inbound allowlist in this release.
@@ -866,7 +868,7 @@ impl World {
 pub(crate) struct Entries<'w> {
     world: &'w World,
     groups: bool,
-    slots: &'w [[u32; 4]],
+    slots: &'w [[u32; 3]],
 }
 
 impl<'w> Iterator for Entries<'w> {
