@@ -86,12 +86,27 @@ interface GateConfigBase {
    * request; redirects not followed; 5 s timeout) and cached (at most 10 minutes).
    */
   jwks?: GateJwks;
-  /** The allowlists, compiled once. */
-  world: GitlabWorld;
   routes: GateRoute[];
   require?: GateRequirements;
   /** Allowed clock skew for `exp`, `nbf`, `iat` (0–300, default 60). */
   clockSkewSeconds?: number;
+}
+
+/** The allowlists as a world, compiled once, when the gate is created... */
+interface GateWorldSource {
+  world: GitlabWorld;
+  policy?: never;
+}
+
+/**
+ * ...or as a snapshot of a compiled world (`new GitlabPolicy(world).toBytes()`, made at deploy time and
+ * bundled as a data module or kept in KV; docs/gate.md "Deploy with a snapshot"), read with no compiling.
+ * The gate then decides exactly as one given that world. A snapshot that is not one this build reads (cut,
+ * changed, another format) throws `invalid_input` located at `policy`.
+ */
+interface GatePolicySource {
+  policy: Uint8Array | ArrayBuffer;
+  world?: never;
 }
 
 /** Allowed requests are answered by `handler`... */
@@ -111,7 +126,8 @@ export interface GateUpstreamConfig extends GateConfigBase {
   handler?: never;
 }
 
-export type GateConfig = GateHandlerConfig | GateUpstreamConfig;
+/** A gate's config: `handler` or `upstream`, and `world` or `policy` (exactly one of each pair). */
+export type GateConfig = (GateHandlerConfig | GateUpstreamConfig) & (GateWorldSource | GatePolicySource);
 
 /**
  * A Workers / workerd module handler (`export default createGate(...)`), also usable in Deno and Node.
