@@ -92,19 +92,20 @@ interface GateConfigBase {
   clockSkewSeconds?: number;
 }
 
-/** The allowlists as a world, compiled once, when the gate is created... */
+/** Where the allowlists come from: a world... */
 interface GateWorldSource {
+  /** The allowlists, compiled once, when the gate is created. */
   world: GitlabWorld;
   policy?: never;
 }
 
-/**
- * ...or as a snapshot of a compiled world (`new GitlabPolicy(world).toBytes()`, made at deploy time and
- * bundled as a data module or kept in KV; docs/gate.md "Deploy with a snapshot"), read with no compiling.
- * The gate then decides exactly as one given that world. A snapshot that is not one this build reads (cut,
- * changed, another format) throws `invalid_input` located at `policy`.
- */
+/** ...or a snapshot of one, read with no compiling (docs/gate.md "Deploy with a snapshot"). */
 interface GatePolicySource {
+  /**
+   * A snapshot of `new GitlabPolicy(world).toBytes()`, made at deploy time and bundled as a data module or
+   * kept in KV: the gate decides exactly as one given that world. A snapshot this build cannot read (cut,
+   * changed, another snapshot format) throws `invalid_input` located at `policy`.
+   */
   policy: Uint8Array | ArrayBuffer;
   world?: never;
 }
