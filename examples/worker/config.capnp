@@ -1,6 +1,7 @@
 # workerd config for the gate (no wrangler): `node examples/worker/run.mjs` builds dist/ and starts it;
 # by hand:
-#   node examples/worker/run.mjs --build-only      # bundles worker.js into dist/ with the .wasm next to it
+#   node examples/worker/run.mjs --build-only      # bundles worker.js into dist/ with the .wasm and
+#                                                  # world.snapshot next to it (--snapshot: worker-snapshot.js)
 #   GATE_ISSUER=https://gitlab.example.com GATE_AUDIENCE=https://artifacts.example.com \
 #   GATE_UPSTREAM=https://artifacts.internal npx workerd serve examples/worker/config.capnp
 using Workerd = import "/workerd/workerd.capnp";
@@ -20,6 +21,9 @@ const gate :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "dist/worker.js"),
     (name = "job_token_scope_bg.wasm", wasm = embed "dist/job_token_scope_bg.wasm"),
+    # The allowlists as a snapshot (snapshot.mjs, made by buildGate next to the bundle): an ArrayBuffer
+    # to `import snapshot from "./world.snapshot"` (worker-snapshot.js; worker.js does not import it).
+    (name = "world.snapshot", data = embed "dist/world.snapshot"),
   ],
   compatibilityDate = "2025-01-01",
   bindings = [

@@ -1,7 +1,8 @@
-// Local tooling for the example gate (Node 20+): bundle worker.js for workerd, start a real `workerd`
-// (the npm package's binary) on 127.0.0.1, make signing keys and GitLab-like ID tokens with WebCrypto, and
-// run a small echo server as the "internal service". Used by run.mjs, by the tests
-// (tests/js/gate.test.mjs) and by the load test (bench/gate-load.mjs). Not part of the worker itself.
+// Local tooling for the example gate (Node 20+): bundle worker.js (or worker-snapshot.js) for workerd with
+// the world's snapshot (snapshot.mjs) next to it, start a real `workerd` (the npm package's binary) on
+// 127.0.0.1, make signing keys and GitLab-like ID tokens with WebCrypto, and run a small echo server as the
+// "internal service". Used by run.mjs, by the tests (tests/js/gate.test.mjs) and by the load test
+// (bench/gate-load.mjs). Not part of the worker itself.
 
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -11,9 +12,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { writeSnapshot } from "./snapshot.mjs";
+
 export const EXAMPLE_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(EXAMPLE_DIR, "..", "..");
 export const WASM = "job_token_scope_bg.wasm";
+export const SNAPSHOT = "world.snapshot";
 export const ISSUER = "https://gitlab.example.com";
 export const AUDIENCE = "https://artifacts.example.com";
 
@@ -42,34 +46,37 @@ export function packageSource() {
 }
 
 /**
- * Bundles worker.js (from `source`, default this directory) as wrangler would — esbuild, `workerd` /
- * `worker` conditions, the .wasm left an external module — into `dir`/dist/, copies the package's .wasm
- * next to it and config.capnp into `dir`. Returns { dir, packageDir, bundle }.
+ * Bundles `entry` (worker.js, or worker-snapshot.js; from `source`, default this directory) as wrangler
+ * would — esbuild, `workerd` / `worker` conditions, the .wasm and the .snapshot left external modules — into
+ * `dir`/dist/worker.js, copies the package's .wasm next to it, makes dist/world.snapshot from `source`'s
+ * world.json with that same package (snapshot.mjs; config.capnp lists it as a data module), and copies
+ * config.capnp into `dir`. Returns { dir, packageDir, bundle, snapshot }.
  */
-export async function buildGate({ dir = EXAMPLE_DIR, source = EXAMPLE_DIR, nodePaths = [] } = {}) {
+export async function buildGate({ dir = EXAMPLE_DIR, source = EXAMPLE_DIR, nodePaths = [], entry = "worker.js" } = {}) {
   const { build } = await import("esbuild");
   const outdir = join(dir, "dist");
   mkdirSync(outdir, { recursive: true });
   const result = await build({
-    entryPoints: [join(source, "worker.js")],
+    entryPoints: [join(source, entry)],
     absWorkingDir: source,
     nodePaths,
     bundle: true,
     format: "esm",
     platform: "neutral",
     conditions: ["workerd", "worker"],
-    external: ["*.wasm"],
+    external: ["*.wasm", "*.snapshot"],
     outfile: join(outdir, "worker.js"),
     metafile: true,
     logLevel: "silent",
   });
   if (result.warnings.length > 0) throw new Error(`esbuild warnings: ${JSON.stringify(result.warnings)}`);
-  const entry = Object.keys(result.metafile.inputs).find((input) => input.endsWith("gate-workerd.js"));
-  if (entry === undefined) throw new Error("the bundle does not contain job-token-scope's gate-workerd.js");
-  const packageDir = dirname(resolve(source, entry));
+  const gateEntry = Object.keys(result.metafile.inputs).find((input) => input.endsWith("gate-workerd.js"));
+  if (gateEntry === undefined) throw new Error("the bundle does not contain job-token-scope's gate-workerd.js");
+  const packageDir = dirname(resolve(source, gateEntry));
   copyFileSync(join(packageDir, WASM), join(outdir, WASM));
+  const { out: snapshot } = await writeSnapshot({ world: join(source, "world.json"), out: join(outdir, SNAPSHOT), packageDir });
   if (resolve(dir) !== EXAMPLE_DIR) copyFileSync(join(EXAMPLE_DIR, "config.capnp"), join(dir, "config.capnp"));
-  return { dir, packageDir, bundle: join(outdir, "worker.js") };
+  return { dir, packageDir, bundle: join(outdir, "worker.js"), snapshot };
 }
 
 /** The `workerd` binary of the npm package. */

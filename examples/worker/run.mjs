@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the example gate locally: `node examples/worker/run.mjs [--port 8787] [--build-only]`.
+// Runs the example gate locally: `node examples/worker/run.mjs [--port 8787] [--snapshot] [--build-only]`.
 //
-// Bundles worker.js for workerd (dist/), generates a signing key (RSA 2048) and passes its public JWK to
+// Bundles worker.js for workerd (dist/) — with --snapshot, worker-snapshot.js, which reads the allowlists
+// from dist/world.snapshot (made from world.json by snapshot.mjs, as a deploy would) —, generates a signing key (RSA 2048) and passes its public JWK to
 // the gate as GATE_JWKS, starts a small echo server on 127.0.0.1 as the internal service (GATE_UPSTREAM),
 // starts `workerd` from node_modules on 127.0.0.1, and prints the URL with ready-made signed job tokens
 // and curl commands. Ctrl-C stops everything. Uses job-token-scope where worker.js finds it installed,
@@ -15,7 +16,11 @@ import {
 } from "./dev.mjs";
 
 const { values: options } = parseArgs({
-  options: { port: { type: "string", default: "8787" }, "build-only": { type: "boolean", default: false } },
+  options: {
+    port: { type: "string", default: "8787" },
+    snapshot: { type: "boolean", default: false },
+    "build-only": { type: "boolean", default: false },
+  },
 });
 
 let source;
@@ -30,11 +35,11 @@ try {
 }
 let built;
 try {
-  built = await buildGate({ nodePaths: source.nodePaths });
+  built = await buildGate({ nodePaths: source.nodePaths, entry: options.snapshot ? "worker-snapshot.js" : "worker.js" });
 } finally {
   source.cleanup();
 }
-console.log(`bundled ${built.bundle} (job-token-scope from ${built.packageDir})`);
+console.log(`bundled ${built.bundle} (job-token-scope from ${built.packageDir}), snapshot ${built.snapshot}`);
 if (options["build-only"]) process.exit(0);
 
 const key = await generateKey("RS256", "local-1");
@@ -57,7 +62,7 @@ const denied = await signToken(key, jobClaims("acme/other", { exp: hour }));
 const packages = `${gate.url}/projects/acme%2Fplatform%2Fapi/packages/generic/tool/1.0/tool.tgz`;
 
 console.log(`
-job-token gate on ${gate.url}  (workerd; upstream echo server ${upstream.url}; world: examples/worker/world.json)
+job-token gate on ${gate.url}  (workerd; upstream echo server ${upstream.url}; world: examples/worker/world.json${options.snapshot ? ", as the snapshot dist/world.snapshot" : ""})
 
 A job token of acme/ci (allowlisted by acme/platform/api), valid for one hour:
 

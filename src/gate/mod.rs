@@ -11,6 +11,7 @@ mod route;
 
 use serde::Serialize;
 
+use crate::gitlab::snapshot::Source;
 use crate::gitlab::{Query, World, WorldInput};
 use crate::value::{
     list, number, optional, required, string, Fields, FromValue, Path, Shape, Value,
@@ -81,23 +82,55 @@ pub struct Gate {
 /// Most clock skew a config may allow: more would make `exp` meaningless.
 const MAX_SKEW_SECONDS: f64 = 300.0;
 
+/// A config with its world given as `world` (the allowlists, compiled here). A config whose world is a
+/// snapshot is read by [`Gate::from_config`].
 impl FromValue for Gate {
     fn from_value(value: &Value, at: &Path) -> Result<Self, Error> {
+        Gate::from_config(value, at, None)
+    }
+}
+
+impl Gate {
+    /// The gate for `config`, with its world either in the config (`world`, compiled here) or as a
+    /// snapshot of [`World::to_bytes`] (`policy`: bytes, which a config value cannot carry, so they
+    /// come beside it) — exactly one of the two. A snapshot's errors are located at `policy`.
+    pub fn from_config(
+        config: &Value,
+        at: &Path,
+        policy: Option<&mut dyn Source>,
+    ) -> Result<Gate, Error> {
         const SHAPE: Shape = Shape {
             noun: "a gate config",
             keys: &[
                 required("issuer"),
                 required("audience"),
-                required("world"),
+                optional("world"),
                 required("routes"),
                 optional("require"),
                 optional("clockSkewSeconds"),
             ],
             note: "",
         };
-        let f = Fields::of(value, at, &SHAPE)?;
-        let world = World::from_input(f.required("world", at, WorldInput::from_value)?)
-            .map_err(|e| Error::new(e.code(), prefixed("world", e.path()), e.message()))?;
+        let f = Fields::of(config, at, &SHAPE)?;
+        let world = match policy {
+            Some(_) if f.get("world").is_some() => {
+                return Err(at.error(
+                    "a gate config takes `world` or `policy` (a snapshot of a world), not both",
+                ))
+            }
+            Some(source) => World::from_source(source).map_err(|e| {
+                // The snapshot reader names its argument `bytes`: here it is the config's `policy`.
+                let path = e.path().strip_prefix("bytes").unwrap_or(e.path());
+                Error::new(e.code(), prefixed("policy", path), e.message())
+            })?,
+            None => match f.optional("world", at, WorldInput::from_value)? {
+                Some(input) => World::from_input(input)
+                    .map_err(|e| Error::new(e.code(), prefixed("world", e.path()), e.message()))?,
+                None => return Err(at.error(
+                    "a gate config needs `world` (the allowlists) or `policy` (a snapshot of them, made by toBytes)",
+                )),
+            },
+        };
         let clock_skew = match f.optional("clockSkewSeconds", at, number)? {
             Some(skew) if !(0.0..=MAX_SKEW_SECONDS).contains(&skew) => {
                 return Err(at

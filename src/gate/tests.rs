@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::Gate;
-use crate::value::Value;
+use crate::value::{Path, Value};
 
 const NOW: f64 = 1_800_000_000.0;
 
@@ -11,7 +11,7 @@ fn value(json: serde_json::Value) -> Value<'static> {
     crate::parse::<Value, _>(json).unwrap()
 }
 
-fn gate(extra: serde_json::Value) -> Gate {
+fn config(extra: serde_json::Value) -> serde_json::Value {
     let mut config = json!({
         "issuer": "https://gitlab.example.com",
         "audience": "https://artifacts.example.com",
@@ -32,7 +32,25 @@ fn gate(extra: serde_json::Value) -> Gate {
     for (key, v) in extra.as_object().unwrap() {
         config[key] = v.clone();
     }
-    crate::parse::<Gate, _>(config).unwrap()
+    config
+}
+
+fn gate(extra: serde_json::Value) -> Gate {
+    crate::parse::<Gate, _>(config(extra)).unwrap()
+}
+
+/// The config's world as a snapshot, and the config without it.
+fn snapshot_of(config: &serde_json::Value) -> (Vec<u8>, serde_json::Value) {
+    let input = crate::parse::<crate::gitlab::WorldInput, _>(config["world"].clone()).unwrap();
+    let bytes = crate::gitlab::World::from_input(input).unwrap().to_bytes();
+    let mut rest = config.clone();
+    rest.as_object_mut().unwrap().remove("world");
+    (bytes, rest)
+}
+
+/// The gate of `config` with its world given as `policy`, the bytes of a snapshot.
+fn gate_from_snapshot(config: &serde_json::Value, bytes: &[u8]) -> Result<Gate, crate::Error> {
+    Gate::from_config(&value(config.clone()), &Path::ROOT, Some(&mut { bytes }))
 }
 
 fn claims(project: &str) -> Value<'static> {
@@ -247,4 +265,104 @@ fn bad_configs_say_where() {
     assert!(bad(json!({ "world": { "projects": [ { "path": "x" } ] } }))
         .starts_with("world.projects[0].path: "));
     assert!(bad(json!({ "jwks": {} })).starts_with("jwks: unknown field"));
+}
+
+#[test]
+fn a_gate_from_a_snapshot_answers_as_the_gate_from_its_world() {
+    let with_world = gate(json!({}));
+    let (bytes, rest) = snapshot_of(&config(json!({})));
+    let with_policy = gate_from_snapshot(&rest, &bytes).unwrap();
+    let paths = [
+        "/projects/acme%2Fapi/packages/p",
+        "/projects/ACME%2FApi/packages/p",
+        "/projects/acme%2Fci/packages/p",
+        "/projects/nowhere%2Fx/packages/p",
+        "/deploy",
+        "/nope",
+    ];
+    let projects = [
+        "acme/ci",
+        "acme/tools/deploy",
+        "other/x",
+        "acme/fine",
+        "nowhere/x",
+        "ACME/CI",
+    ];
+    for method in ["GET", "POST", "PUT"] {
+        for path in paths {
+            let (a, b) = (
+                with_world.route(method, path),
+                with_policy.route(method, path),
+            );
+            assert_eq!(a.is_some(), b.is_some(), "{method} {path}");
+            if let (Some((_, a)), Some((_, b))) = (a, b) {
+                assert_eq!((&a.target, a.segment), (&b.target, b.segment));
+                assert_eq!(
+                    with_world.spelling(&a.target),
+                    with_policy.spelling(&b.target)
+                );
+            }
+            for project in projects {
+                let c = claims(project);
+                assert_eq!(
+                    with_world.authorize(method, path, &c, NOW),
+                    with_policy.authorize(method, path, &c, NOW),
+                    "{method} {path} from {project}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn world_or_policy_exactly_one() {
+    let full = config(json!({}));
+    let (bytes, rest) = snapshot_of(&full);
+    let both = gate_from_snapshot(&full, &bytes).unwrap_err();
+    assert_eq!(both.code(), crate::ErrorCode::InvalidInput);
+    assert!(
+        both.message().contains("`world` or `policy`") && both.message().contains("not both"),
+        "{both}"
+    );
+    let neither = crate::parse::<Gate, _>(rest.clone()).unwrap_err();
+    assert_eq!(neither.code(), crate::ErrorCode::InvalidInput);
+    assert!(
+        neither.message().contains("needs `world`") && neither.message().contains("`policy`"),
+        "{neither}"
+    );
+    // A `world` of null is no world (as JS's undefined): the snapshot is the world.
+    let mut null_world = rest.clone();
+    null_world["world"] = serde_json::Value::Null;
+    assert!(gate_from_snapshot(&null_world, &bytes).is_ok());
+}
+
+#[test]
+fn a_bad_snapshot_is_refused_at_policy() {
+    let (bytes, rest) = snapshot_of(&config(json!({})));
+    let mut changed = bytes.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 1;
+    let cases: [(&str, &[u8]); 4] = [
+        ("cut", &bytes[..bytes.len() - 4]),
+        ("changed", &changed),
+        ("empty", &[]),
+        ("not a snapshot", b"{\"version\": \"18.3\"}"),
+    ];
+    for (what, bad) in cases {
+        let error = gate_from_snapshot(&rest, bad).unwrap_err();
+        assert_eq!(error.code(), crate::ErrorCode::InvalidInput, "{what}");
+        assert_eq!(error.path(), "policy", "{what}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("policy: not a snapshot this build can read: "),
+            "{what}: {error}"
+        );
+        assert!(error.to_string().len() <= crate::error::MAX_ERROR_TEXT);
+    }
+    // The rest of the config is still checked.
+    let mut no_routes = rest.clone();
+    no_routes["routes"] = json!([]);
+    let error = gate_from_snapshot(&no_routes, &bytes).unwrap_err();
+    assert_eq!(error.path(), "routes");
 }

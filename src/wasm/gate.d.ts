@@ -86,12 +86,28 @@ interface GateConfigBase {
    * request; redirects not followed; 5 s timeout) and cached (at most 10 minutes).
    */
   jwks?: GateJwks;
-  /** The allowlists, compiled once. */
-  world: GitlabWorld;
   routes: GateRoute[];
   require?: GateRequirements;
   /** Allowed clock skew for `exp`, `nbf`, `iat` (0–300, default 60). */
   clockSkewSeconds?: number;
+}
+
+/** Where the allowlists come from: a world... */
+interface GateWorldSource {
+  /** The allowlists, compiled once, when the gate is created. */
+  world: GitlabWorld;
+  policy?: never;
+}
+
+/** ...or a snapshot of one, read with no compiling (docs/gate.md "Deploy with a snapshot"). */
+interface GatePolicySource {
+  /**
+   * A snapshot of `new GitlabPolicy(world).toBytes()`, made at deploy time and bundled as a data module or
+   * kept in KV: the gate decides exactly as one given that world. A snapshot this build cannot read (cut,
+   * changed, another snapshot format) throws `invalid_input` located at `policy`.
+   */
+  policy: Uint8Array | ArrayBuffer;
+  world?: never;
 }
 
 /** Allowed requests are answered by `handler`... */
@@ -111,7 +127,8 @@ export interface GateUpstreamConfig extends GateConfigBase {
   handler?: never;
 }
 
-export type GateConfig = GateHandlerConfig | GateUpstreamConfig;
+/** A gate's config: `handler` or `upstream`, and `world` or `policy` (exactly one of each pair). */
+export type GateConfig = (GateHandlerConfig | GateUpstreamConfig) & (GateWorldSource | GatePolicySource);
 
 /**
  * A Workers / workerd module handler (`export default createGate(...)`), also usable in Deno and Node.

@@ -41,7 +41,7 @@ const JWKS_FAILURE_BACKOFF_MS = 1_000;
 const RSA_MIN_BITS = 2048;
 const RSA_MAX_EXPONENT_BITS = 32;
 
-const CONFIG_KEYS = ["issuer", "audience", "jwks", "world", "routes", "require", "clockSkewSeconds", "handler", "upstream"];
+const CONFIG_KEYS = ["issuer", "audience", "jwks", "world", "policy", "routes", "require", "clockSkewSeconds", "handler", "upstream"];
 const ENGINE_KEYS = ["issuer", "audience", "world", "routes", "require", "clockSkewSeconds"];
 
 const SCOPE_HEADER = "x-job-token-scope";
@@ -98,8 +98,10 @@ export function createGate(config) {
 
   const engineConfig = {};
   for (const key of ENGINE_KEYS) if (config[key] !== undefined) engineConfig[key] = config[key];
-  // The engine checks issuer, audience, world, routes, require and clockSkewSeconds, and throws coded errors.
-  const engine = enter(VALUE_CALL, () => new GateEngine(engineConfig));
+  // The engine checks issuer, audience, world or policy (exactly one), routes, require and clockSkewSeconds,
+  // and throws coded errors. `policy`, a snapshot's bytes, goes beside the config: the engine reads it from
+  // JS memory a chunk at a time (a JS value is copied into the module whole, and holds no bytes).
+  const engine = enter(VALUE_CALL, () => new GateEngine(engineConfig, config.policy));
 
   let keys;
   try {

@@ -239,26 +239,42 @@ impl GitlabPolicy {
     /// copied whole into the module.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: JsValue) -> Result<GitlabPolicy, JsValue> {
-        let Some(array) = bytes.dyn_ref::<js_sys::Uint8Array>() else {
-            return Err(js_error(Error::invalid(
-                "bytes",
-                "expected a Uint8Array (a snapshot made by toBytes)",
-            )));
-        };
-        let len = array.length() as usize;
-        // The world takes about as much memory as its snapshot has bytes.
-        alloc::reserve(len.saturating_add(len / 4)).map_err(js_error)?;
-        let mut source = JsBytes { array, len };
+        let array = snapshot_array(&bytes, "bytes")?;
+        let mut source = JsBytes::new(&array).map_err(js_error)?;
         Ok(GitlabPolicy {
             world: World::from_source(&mut source).map_err(js_error)?,
         })
     }
 }
 
+/// A snapshot argument (`bytes`, or the gate's `policy`): a `Uint8Array`, or an `ArrayBuffer` seen
+/// whole; anything else is an error at `name`.
+fn snapshot_array(value: &JsValue, name: &str) -> Result<js_sys::Uint8Array, JsValue> {
+    if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(array.clone());
+    }
+    if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(js_sys::Uint8Array::new(buffer));
+    }
+    Err(js_error(Error::invalid(
+        name,
+        "expected a Uint8Array or an ArrayBuffer (a snapshot made by toBytes)",
+    )))
+}
+
 /// A snapshot's bytes in JS memory, read a chunk at a time.
 struct JsBytes<'a> {
     array: &'a js_sys::Uint8Array,
     len: usize,
+}
+
+impl<'a> JsBytes<'a> {
+    /// The snapshot in `array`, with room reserved for the world it holds (about as many bytes).
+    fn new(array: &'a js_sys::Uint8Array) -> Result<JsBytes<'a>, Error> {
+        let len = array.length() as usize;
+        alloc::reserve(len.saturating_add(len / 4))?;
+        Ok(JsBytes { array, len })
+    }
 }
 
 impl crate::gitlab::snapshot::Source for JsBytes<'_> {
@@ -374,10 +390,21 @@ pub struct GateEngine {
 
 #[wasm_bindgen]
 impl GateEngine {
+    /// The gate for `config` (`issuer`, `audience`, `world`, `routes`, `require`, `clockSkewSeconds`),
+    /// its world in the config or, as `policy`, a snapshot of `GitlabPolicy.toBytes` (a `Uint8Array`
+    /// or an `ArrayBuffer`, read a chunk at a time; `undefined` or `null` when there is none).
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<GateEngine, JsValue> {
+    pub fn new(config: JsValue, policy: JsValue) -> Result<GateEngine, JsValue> {
+        let mut config = js_value::from_js(&config)?;
+        let gate = if policy.is_undefined() || policy.is_null() {
+            crate::gate::Gate::from_config(&config.value(), &Path::ROOT, None)
+        } else {
+            let array = snapshot_array(&policy, "policy")?;
+            let mut source = JsBytes::new(&array).map_err(js_error)?;
+            crate::gate::Gate::from_config(&config.value(), &Path::ROOT, Some(&mut source))
+        };
         Ok(GateEngine {
-            gate: from_js(config)?,
+            gate: gate.map_err(js_error)?,
         })
     }
 

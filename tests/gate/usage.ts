@@ -1,7 +1,7 @@
 // Type-checked (never run) by tests/js/gate.test.mjs with tsc against the installed package: the types of
 // `job-token-scope/gate` (gate.d.ts) fit real use, and mistakes are caught.
 import { createGate, type Gate, type GateConfig, type GateDecision, type GateDenial } from "job-token-scope/gate";
-import type { GitlabWorld } from "job-token-scope";
+import { GitlabPolicy, type GitlabWorld } from "job-token-scope";
 
 const world: GitlabWorld = { version: "18.3", projects: [{ path: "acme/ci" }, { path: "acme/api", inbound: { projects: ["acme/ci"] } }] };
 
@@ -37,6 +37,24 @@ export async function handle(request: Request): Promise<Response> {
   }
   return response;
 }
+
+// The allowlists as a snapshot made at deploy time: a Uint8Array (toBytes) or an ArrayBuffer (a Data
+// module, KV's get(key, "arrayBuffer")).
+const snapshot: Uint8Array = new GitlabPolicy(world).toBytes();
+const { world: _world, ...withoutWorld } = config;
+createGate({ ...withoutWorld, policy: snapshot });
+createGate({ ...withoutWorld, policy: snapshot.buffer as ArrayBuffer });
+export async function fromKv(kv: { get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null> }): Promise<Gate> {
+  const policy = await kv.get("world.snapshot", "arrayBuffer");
+  if (policy === null) throw new Error("no snapshot");
+  return createGate({ ...withoutWorld, policy });
+}
+// @ts-expect-error: world and policy together
+createGate({ ...config, policy: snapshot });
+// @ts-expect-error: neither world nor policy
+createGate({ ...withoutWorld });
+// @ts-expect-error: a policy is a snapshot's bytes, not a world
+createGate({ ...withoutWorld, policy: world });
 
 // @ts-expect-error: handler and upstream together
 createGate({ ...config, upstream: "https://internal.example" });

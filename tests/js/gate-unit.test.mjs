@@ -28,10 +28,12 @@ const ROUTES = [
 const ok = () => new Response("ok", { headers: { "content-type": "text/plain" } });
 
 let createGate;
+let GitlabPolicy;
 let keys;
 before(async () => {
   requireGatePackage();
   ({ createGate } = await import(pathToFileURL(join(PKG_DIR, "gate-node.js")).href));
+  ({ GitlabPolicy } = await import(pathToFileURL(join(PKG_DIR, "node.js")).href));
   keys = {
     rsa: await generateKey("RS256", "rsa-1"),
     rsa2: await generateKey("RS256", "rsa-2"),
@@ -109,6 +111,131 @@ describe("createGate: a bad config throws a coded Error", () => {
   });
   test("a plain-http issuer on loopback is allowed (local JWKS)", () => {
     createGate(config({ jwks: undefined, issuer: "http://127.0.0.1:1" }));
+  });
+});
+
+// ───────────────────────────── a snapshot instead of a world ─────────────────────────────
+
+describe("createGate: the allowlists as a snapshot (config.policy)", () => {
+  /** The snapshot of `world` (GitlabPolicy.toBytes). */
+  function snapshotOf(world) {
+    const policy = new GitlabPolicy(world);
+    try {
+      return policy.toBytes();
+    } finally {
+      policy.free();
+    }
+  }
+  const fromSnapshot = (overrides = {}) => {
+    const { world: _, ...rest } = config(overrides);
+    return { ...rest, policy: snapshotOf(WORLD), ...overrides };
+  };
+  /** The answer as the client sees it: status, body and headers. */
+  const seen = (res) => ({ status: res.status, text: res.text, headers: [...res.headers] });
+
+  test("a gate from the snapshot answers every request as the gate from the world", async () => {
+    const routes = [...ROUTES, { method: "POST", path: "/deploy", target: "acme/platform/api", permission: "admin_deployments" }];
+    const bytes = snapshotOf(WORLD);
+    const gates = {
+      world: createGate(config({ routes })),
+      uint8array: createGate(fromSnapshot({ routes, policy: bytes })),
+      arraybuffer: createGate(fromSnapshot({ routes, policy: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })),
+      // a view into a larger buffer, at an odd offset
+      offset: createGate(fromSnapshot({ routes, policy: (() => {
+        const big = new Uint8Array(bytes.length + 7);
+        big.set(bytes, 3);
+        return big.subarray(3, 3 + bytes.length);
+      })() })),
+    };
+    const T = "acme%2Fplatform%2Fapi";
+    const paths = [
+      PACKAGES, `/projects/${T}/packages/a+b@c:d!$&'()*,=e~f_g-h.i`, `/projects/${T}/packages/dir/`,
+      "/projects/ACME%2FPlatform%2FAPI/packages/x", "/projects/acme%2fplatform%2fapi/packages/x", `/projects/%20${T}/packages/x`,
+      `/projects/${T}/packages/..%2F..%2Fadmin`, `/projects/${T}/packages/..;/admin`, `/projects/${T}/packages/t%C3%B6l`,
+      "/projects/ACME%2FGhost/packages/x", "/projects/acme%2Fci/packages/x", "/projects/acme%2Fother/packages/x",
+      "/deploy", "/deploy%2F..%2Fadmin", "/admin",
+    ];
+    const projects = [...WORLD.projects.map((p) => p.path), "acme/ghost", "ACME/CI"];
+    let compared = 0;
+    for (const method of ["GET", "PUT", "POST"]) {
+      for (const path of paths) {
+        for (const project of projects) {
+          for (const overrides of [{}, { ref_protected: "false" }]) {
+            const token = await signToken(keys.rsa, jobClaims(project, overrides));
+            const answers = {};
+            for (const [name, gate] of Object.entries(gates)) {
+              answers[name] = seen(await ask(gate, { token, method, path, body: method === "GET" ? undefined : "x" }));
+            }
+            for (const name of ["uint8array", "arraybuffer", "offset"]) {
+              assert.deepEqual(answers[name], answers.world, `${name}: ${method} ${path} from ${project}`);
+            }
+            compared++;
+          }
+        }
+      }
+    }
+    assert.equal(compared, 3 * paths.length * projects.length * 2);
+    // The answers were not all alike: the comparison covers allows and every kind of refusal.
+    const statuses = new Set();
+    for (const path of paths) statuses.add((await ask(gates.uint8array, { key: keys.rsa, path })).status);
+    assert.deepEqual([...statuses].sort(), [200, 400, 403, 404]);
+  });
+  test("a snapshot keeps the world's spellings: the target must be spelled as the world spells it", async () => {
+    const world = { version: "18.3", projects: [{ path: "acme/ci" }, { path: " /Acme/API/ ", inbound: { projects: ["acme/ci"] } }] };
+    const gate = createGate(fromSnapshot({ policy: snapshotOf(world) }));
+    assert.equal((await ask(gate, { key: keys.rsa, path: "/projects/Acme%2FAPI/packages/x" })).status, 200);
+    const res = await ask(gate, { key: keys.rsa, path: "/projects/acme%2Fapi/packages/x" });
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.json.message, /world spells it "Acme\/API"/);
+  });
+  test("world and policy both, or neither: invalid_input naming both keys", () => {
+    const both = { ...config(), policy: snapshotOf(WORLD) };
+    const { world: _, ...neither } = config();
+    for (const [what, make, pattern] of [
+      ["both", () => both, /`world` or `policy`.*not both/],
+      ["neither", () => neither, /needs `world`.*`policy`/],
+      ["neither (undefined)", () => ({ ...neither, world: undefined, policy: undefined }), /needs `world`.*`policy`/],
+    ]) {
+      assert.throws(() => createGate(make()), (error) => {
+        assert.equal(error.code, "invalid_input", `${what}: ${error.code} ${error.message}`);
+        assert.match(error.message, pattern, what);
+        return true;
+      });
+    }
+  });
+  test("a policy that is no snapshot, or not one this build reads: invalid_input located at policy", () => {
+    const bytes = snapshotOf(WORLD);
+    const changed = bytes.slice();
+    changed[changed.length - 5] ^= 0x10;
+    const otherFormat = bytes.slice();
+    otherFormat[4] = 9;
+    const policy = new GitlabPolicy(WORLD);
+    const cases = [
+      ["cut", bytes.subarray(0, bytes.length - 4), /^policy: not a snapshot this build can read: /],
+      ["cut to its header", bytes.subarray(0, 24), /^policy: not a snapshot this build can read: /],
+      ["a changed byte", changed, /^policy: not a snapshot this build can read: its checksum/],
+      ["another format", otherFormat, /^policy: not a snapshot this build can read: it is in snapshot format 9/],
+      ["empty", new Uint8Array(0), /^policy: not a snapshot this build can read: /],
+      ["JSON bytes", new TextEncoder().encode(JSON.stringify(WORLD)), /^policy: not a snapshot this build can read: /],
+      ["a string", "JTSW", /^policy: expected a Uint8Array or an ArrayBuffer/],
+      ["the world itself", WORLD, /^policy: expected a Uint8Array or an ArrayBuffer/],
+      ["a GitlabPolicy", policy, /^policy: expected a Uint8Array or an ArrayBuffer/],
+      ["a DataView", new DataView(bytes.buffer), /^policy: expected a Uint8Array or an ArrayBuffer/],
+    ];
+    try {
+      for (const [what, value, pattern] of cases) {
+        assert.throws(() => createGate(fromSnapshot({ policy: value })), (error) => {
+          assert.equal(error.code, "invalid_input", `${what}: ${error.code} ${error.message}`);
+          assert.match(error.message, pattern, what);
+          assert.ok(Buffer.byteLength(error.message) <= 1024, what);
+          return true;
+        });
+      }
+    } finally {
+      policy.free();
+    }
+    // After all that, a good snapshot still makes a gate.
+    createGate(fromSnapshot());
   });
 });
 

@@ -6,12 +6,15 @@
 // Three gates: keys inline, keys fetched from a JWKS server, and keys at an issuer nobody answers (503);
 // and three for the keys' hardening (docs/gate.md): an issuer whose keys URL redirects, one whose keys
 // come slowly (single flight on a cold cache), one whose keys endpoint never answers. The forwarding
-// hardening cases (paths, headers) run in the inline gate, sent by a raw HTTP client in workerd.
+// hardening cases (paths, headers) run in the inline gate, sent by a raw HTTP client in workerd. And the
+// example's snapshot entry (worker-snapshot.js: world.json as a snapshot made by snapshot.mjs with the
+// installed package, a `data` module in workerd; from a KV stand-in in Node) answers every case as the
+// gate from world.json does.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -32,6 +35,7 @@ let upstream;
 let jwksServer;
 let downIssuer;
 let issuers;
+let snapshotBuild;
 const workerds = {};
 
 /** Gates whose issuer is one of `issuers`' scenarios (a "-node" twin each for the Node tests). */
@@ -58,7 +62,7 @@ before(async () => {
   // The example, inside the consumer project, so that "job-token-scope/gate" resolves to the install.
   source = join(installed.project, "src");
   mkdirSync(source);
-  for (const file of ["worker.js", "world.json"]) copyFileSync(join(EXAMPLE_DIR, file), join(source, file));
+  for (const file of ["worker.js", "worker-snapshot.js", "gate-worker.js", "world.json"]) copyFileSync(join(EXAMPLE_DIR, file), join(source, file));
   keys = {
     rsa: await generateKey("RS256", "rsa-1"),
     ec: await generateKey("ES256", "ec-1"),
@@ -78,9 +82,18 @@ before(async () => {
   }
   const built = await buildGate({ dir: join(installed.dir, "gate"), source });
   assert.equal(built.packageDir, join(installed.project, "node_modules", "job-token-scope"), "bundled the installed package");
-  const started = await Promise.allSettled(["inline", "fetched", "down", ...ISSUER_VARIANTS].map(async (variant) => {
-    workerds[variant] = await startWorkerd(built.dir, { env: envOf(variant), timeoutMs: STEP_MS });
-  }));
+  // The same gate with its allowlists as a snapshot of world.json (snapshot.mjs, with the installed
+  // package), bundled as a data module: worker-snapshot.js.
+  snapshotBuild = await buildGate({ dir: join(installed.dir, "gate-snapshot"), source, entry: "worker-snapshot.js" });
+  assert.equal(snapshotBuild.packageDir, built.packageDir);
+  const started = await Promise.allSettled([
+    ...["inline", "fetched", "down", ...ISSUER_VARIANTS].map(async (variant) => {
+      workerds[variant] = await startWorkerd(built.dir, { env: envOf(variant), timeoutMs: STEP_MS });
+    }),
+    (async () => {
+      workerds.snapshot = await startWorkerd(snapshotBuild.dir, { env: envOf("inline"), timeoutMs: STEP_MS });
+    })(),
+  ]);
   for (const s of started) if (s.status === "rejected") throw s.reason;
 }, { timeout: 240_000 });
 
@@ -369,6 +382,26 @@ describe("workerd: the example gate with inline keys", () => {
   });
 });
 
+describe("workerd: the example gate from a snapshot (worker-snapshot.js, world.snapshot a data module)", () => {
+  test("the bundle imports the snapshot as a module and holds no world", () => {
+    const bundle = readFileSync(snapshotBuild.bundle, "utf8");
+    assert.match(bundle, /import \w+ from "\.\/world\.snapshot"/);
+    assert.doesNotMatch(bundle, /acme\/tools\/packager/, "world.json was bundled");
+    const snapshot = readFileSync(snapshotBuild.snapshot);
+    assert.equal(snapshot.subarray(0, 4).toString("latin1"), "JTSW");
+  });
+  for (const c of cases(ISSUER)) {
+    test(`as from world.json: ${c.name}`, { timeout: STEP_MS }, async () => {
+      await check((c.raw ? viaRawHttp : viaHttp)(workerds.snapshot.url), c);
+    });
+  }
+  test("the gate keeps answering after all that", { timeout: STEP_MS }, async () => {
+    const [c] = cases(ISSUER);
+    await check(viaHttp(workerds.snapshot.url), c);
+    assert.doesNotMatch(workerds.snapshot.output(), /Uncaught|panicked|RuntimeError|misconfigured|bad configuration/, workerds.snapshot.output());
+  });
+});
+
 describe("workerd: keys fetched from the issuer's JWKS", () => {
   test("RS256 and ES256 tokens verify with the fetched keys, which are cached", { timeout: STEP_MS }, async () => {
     const send = viaHttp(workerds.fetched.url);
@@ -477,6 +510,23 @@ async function nodeWorker(variant) {
   return (await import(url)).default;
 }
 
+/**
+ * worker-snapshot.js in Node: bundled by esbuild with world.snapshot as bytes (a Uint8Array; in workerd and
+ * wrangler a Data module is an ArrayBuffer) and job-token-scope left to Node (the installed package).
+ */
+async function nodeSnapshotWorker(variant) {
+  const out = join(source, "worker-snapshot.node.mjs");
+  if (!existsSync(out)) {
+    const { build } = await import("esbuild");
+    copyFileSync(snapshotBuild.snapshot, join(source, "world.snapshot"));
+    await build({
+      entryPoints: [join(source, "worker-snapshot.js")], absWorkingDir: source, bundle: true, format: "esm", platform: "node", target: "node20",
+      external: ["job-token-scope", "job-token-scope/*"], loader: { ".snapshot": "binary" }, outfile: out, logLevel: "silent",
+    });
+  }
+  return (await import(`${pathToFileURL(out).href}?variant=${variant}`)).default;
+}
+
 describe("Node: the same worker module, the package's node condition", () => {
   test("resolves job-token-scope/gate to gate-node.js", () => {
     const resolved = execFileSync(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("job-token-scope/gate"))'],
@@ -506,6 +556,33 @@ describe("Node: the same worker module, the package's node condition", () => {
     const send = inProcess(await nodeWorker("down"), envOf("down"));
     const [c] = cases(downIssuer);
     await check(send, { ...c, expect: { status: 503, reason: "gate_unavailable" } });
+  });
+  test("worker-snapshot.js: every case, the snapshot bundled and from KV (env.GATE_KV.get(key, \"arrayBuffer\"))", { timeout: 120_000 }, async () => {
+    const worker = await nodeSnapshotWorker("bundled");
+    const send = inProcess(worker, envOf("inline"));
+    for (const c of cases(ISSUER)) await check(send, c);
+    const snapshot = readFileSync(snapshotBuild.snapshot);
+    const asked = [];
+    const kv = {
+      async get(key, type) {
+        asked.push([key, type]);
+        return key === "world.snapshot" ? snapshot.buffer.slice(snapshot.byteOffset, snapshot.byteOffset + snapshot.byteLength) : null;
+      },
+    };
+    const fromKv = inProcess(await nodeSnapshotWorker("kv"), { ...envOf("inline"), GATE_KV: kv });
+    for (const c of cases(ISSUER)) await check(fromKv, c);
+    assert.deepEqual(asked, [["world.snapshot", "arrayBuffer"]], "KV is read once, for the first request");
+  });
+  test("worker-snapshot.js: a cut snapshot in KV fails closed with 503, the log naming policy", { timeout: STEP_MS }, async (t) => {
+    const snapshot = readFileSync(snapshotBuild.snapshot);
+    const kv = { get: async () => new Uint8Array(snapshot.subarray(0, snapshot.length - 8)).buffer };
+    const send = inProcess(await nodeSnapshotWorker("cut"), { ...envOf("inline"), GATE_KV: kv });
+    const logged = [];
+    t.mock.method(console, "error", (...args) => logged.push(args.join(" ")));
+    const [c] = cases(ISSUER);
+    const res = await check(send, { ...c, expect: { status: 503, reason: "gate_unavailable" } });
+    assert.match(res.json.message, /misconfigured/);
+    assert.match(logged.join("\n"), /invalid_input\): policy: not a snapshot this build can read: /);
   });
   test("a misconfigured gate (no audience) fails closed with 503", { timeout: STEP_MS }, async (t) => {
     const { GATE_AUDIENCE: _, ...env } = envOf("inline");

@@ -13,6 +13,7 @@ import { PKG_DIR, requireGatePackage } from "../gate/support.mjs";
 
 requireGatePackage();
 const { createGate } = await import(pathToFileURL(join(PKG_DIR, "gate-node.js")).href);
+const { GitlabPolicy } = await import(pathToFileURL(join(PKG_DIR, "node.js")).href);
 const WORLD = JSON.parse(readFileSync(join(EXAMPLE_DIR, "world.json"), "utf8"));
 const ROUTES = [{ method: "GET", path: "/projects/:target/packages/*", permission: "read_packages" }];
 const config = (overrides) => ({
@@ -98,4 +99,46 @@ test("a polluted Object.prototype is no setting: a gate given no jwks does not t
   // The keys are fetched from the issuer (unreachable here): never the polluter's.
   assert.notEqual(response.status, 200);
   assert.ok([401, 503].includes(response.status), `status ${response.status}`);
+});
+
+test("a polluted Object.prototype.policy (or .world) is no setting: the gate keeps its own world", async () => {
+  /** The snapshot of `world`. */
+  const snapshotOf = (world) => {
+    const compiled = new GitlabPolicy(world);
+    try {
+      return compiled.toBytes();
+    } finally {
+      compiled.free();
+    }
+  };
+  // The polluter's allowlists let everyone in; the gate's own (world.json) do not let acme/other in.
+  const open = { version: "18.3", projects: [{ path: "acme/ci" }, { path: "acme/other" }, { path: "acme/platform/api" }] };
+  const { publicKey, privateKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const { key_ops: _ops, ext: _ext, ...jwk } = await crypto.subtle.exportKey("jwk", publicKey);
+  const jwks = { keys: [{ ...jwk, kid: "k", alg: "ES256", use: "sig" }] };
+  const { world: _, ...withoutWorld } = config({ jwks });
+  const gates = [];
+  Object.prototype.policy = snapshotOf(open);
+  Object.prototype.world = open;
+  try {
+    // Neither "both" nor the polluter's allowlists: only own properties are settings.
+    gates.push(createGate(config({ jwks })));
+    gates.push(createGate({ ...withoutWorld, policy: snapshotOf(WORLD) }));
+    assert.throws(() => createGate(withoutWorld), { code: "invalid_input", message: /needs `world`/ });
+  } finally {
+    delete Object.prototype.policy;
+    delete Object.prototype.world;
+  }
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${part({ alg: "ES256", kid: "k", typ: "JWT" })}.${part({ iss: ISSUER, aud: AUDIENCE, project_path: "acme/other", iat: now, exp: now + 300 })}`;
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, new TextEncoder().encode(input));
+  const token = `${input}.${Buffer.from(signature).toString("base64url")}`;
+  for (const gate of gates) {
+    const response = await gate.fetch(new Request("http://gate.test/projects/acme%2Fplatform%2Fapi/packages/x", {
+      headers: { authorization: `Bearer ${token}` },
+    }), {}, {});
+    assert.equal(response.status, 403);
+    assert.equal((await response.json()).reason, "not_in_inbound_allowlist");
+  }
 });
