@@ -289,14 +289,17 @@ impl World {
             words: Vec::new(),
             pos: 0,
             checksum: Checksum::default(),
+            error: None,
         };
         // Read first, checked after: a changed byte is reported as such, not as whatever it broke.
-        let read = r.world();
+        let world = r.world();
         r.skip_rest();
         if r.checksum.value() != expected {
             return Err(corrupt("its checksum does not match its bytes"));
         }
-        let world = read?;
+        if let Some(error) = r.error {
+            return Err(error);
+        }
         world.check()?;
         Ok(world)
     }
@@ -440,6 +443,10 @@ impl Writer {
 }
 
 /// Reads the body a chunk at a time as words, adding each chunk to the checksum as it arrives.
+///
+/// A read that fails records its error and gives zeros (a count of 0, an empty string), as does every
+/// read after it: [`Reader::world`] reads straight through, and its caller returns the first error.
+/// (One early return per field cost the wasm a copy of the drops of everything read so far.)
 struct Reader<'s> {
     source: &'s mut dyn Source,
     /// The next offset of `source` to read.
@@ -450,6 +457,8 @@ struct Reader<'s> {
     /// The next word of `words`.
     pos: usize,
     checksum: Checksum,
+    /// The first read that failed.
+    error: Option<Error>,
 }
 
 impl Reader<'_> {
@@ -483,25 +492,31 @@ impl Reader<'_> {
         while self.fill() {}
     }
 
-    /// Words left in the chunk, reading the next one if none are.
-    fn ready(&mut self) -> Result<usize, Error> {
-        if self.pos == self.words.len() && !self.fill() {
-            return Err(corrupt("it ends too early"));
+    /// Records `error` unless one is recorded already.
+    fn fail(&mut self, error: Error) {
+        if self.error.is_none() {
+            self.error = Some(error);
         }
-        Ok(self.words.len() - self.pos)
     }
 
-    fn word(&mut self) -> Result<u32, Error> {
-        self.ready()?;
+    /// The next word; 0 after an error.
+    fn word(&mut self) -> u32 {
+        if self.error.is_some() {
+            return 0;
+        }
+        if self.pos == self.words.len() && !self.fill() {
+            self.fail(corrupt("it ends too early"));
+            return 0;
+        }
         let word = self.words.get(self.pos).copied().unwrap_or_default();
         self.pos += 1;
-        Ok(word)
+        word
     }
 
     /// A count of items each `size` words long (0: bytes), refused when the bytes left cannot hold
-    /// them.
-    fn count(&mut self, size: usize) -> Result<usize, Error> {
-        let count = self.word()? as usize;
+    /// them; 0 after an error.
+    fn count(&mut self, size: usize) -> usize {
+        let count = self.word() as usize;
         let left = self.source.len() - self.next + 4 * (self.words.len() - self.pos);
         // `size` 0: a string's length in bytes.
         let needed = if size == 0 {
@@ -510,43 +525,46 @@ impl Reader<'_> {
             count.saturating_mul(4 * size)
         };
         if needed > left {
-            return Err(corrupt("a count is larger than the bytes that follow"));
+            self.fail(corrupt("a count is larger than the bytes that follow"));
+            return 0;
         }
-        Ok(count)
+        count
     }
 
     /// `count` records of `N` words each, read straight into one array (a large world's million
     /// entries in one copy).
-    fn records<const N: usize>(&mut self) -> Result<Vec<[u32; N]>, Error> {
-        let count = self.count(N)?;
+    fn records<const N: usize>(&mut self) -> Vec<[u32; N]> {
+        let count = self.count(N);
         let mut records = vec![[0; N]; count];
-        self.bulk(records.as_flattened_mut())?;
-        Ok(records)
+        self.bulk(records.as_flattened_mut());
+        records
     }
 
     /// Fills `into` with the next words: what is left of the chunk read, then the rest straight
-    /// from the source.
-    fn bulk(&mut self, into: &mut [u32]) -> Result<(), Error> {
+    /// from the source (zeros after an error).
+    fn bulk(&mut self, into: &mut [u32]) {
+        if self.error.is_some() {
+            return;
+        }
         let buffered = into.len().min(self.words.len() - self.pos);
         into[..buffered].copy_from_slice(&self.words[self.pos..self.pos + buffered]);
         self.pos += buffered;
         let rest = &mut into[buffered..];
         if rest.is_empty() {
-            return Ok(());
+            return;
         }
         if 4 * rest.len() > self.source.len() - self.next {
-            return Err(corrupt("it ends too early"));
+            return self.fail(corrupt("it ends too early"));
         }
         self.source.read_words(self.next, rest);
         self.checksum.add(rest);
         self.next += 4 * rest.len();
-        Ok(())
     }
 
     /// A string of [`Writer::text`]: what the chunk read holds of it, then the rest straight from the
     /// source (the world's paths, megabytes, in one copy).
-    fn text(&mut self) -> Result<String, Error> {
-        let len = self.count(0)?;
+    fn text(&mut self) -> String {
+        let len = self.count(0);
         let words = len.div_ceil(4);
         let buffered = words.min(self.words.len() - self.pos);
         let start = 4 * self.pos;
@@ -555,7 +573,8 @@ impl Reader<'_> {
         let rest = 4 * (words - buffered);
         if rest > 0 {
             if rest > self.source.len() - self.next {
-                return Err(corrupt("it ends too early"));
+                self.fail(corrupt("it ends too early"));
+                return String::new();
             }
             let read = bytes.len();
             bytes.resize(read + rest, 0);
@@ -565,37 +584,50 @@ impl Reader<'_> {
             // The padding after the last byte is the rest of its word.
             bytes.truncate(len);
         }
-        String::from_utf8(bytes).map_err(|_| corrupt("a path is not UTF-8"))
+        String::from_utf8(bytes).unwrap_or_else(|_| {
+            self.fail(corrupt("a path is not UTF-8"));
+            String::new()
+        })
     }
 
-    fn choice<T: Copy>(&mut self, options: &[T], code: u32) -> Result<T, Error> {
-        options
-            .get(code as usize)
-            .copied()
-            .ok_or_else(|| corrupt(format_args!("{code} is not a setting's value")))
+    /// `options[code]`, or (an error) the first option.
+    fn choice<T: Copy>(&mut self, options: &[T], code: u32) -> T {
+        match options.get(code as usize) {
+            Some(&option) => option,
+            None => {
+                self.fail(corrupt(format_args!("{code} is not a setting's value")));
+                options[0]
+            }
+        }
     }
 
-    fn world(&mut self) -> Result<World, Error> {
-        let (major, minor) = (self.word()?, self.word()?);
-        let version = u16::try_from(major)
-            .ok()
-            .zip(u16::try_from(minor).ok())
-            .map(|(major, minor)| Version::new(major, minor))
-            .ok_or_else(|| corrupt("its GitLab release is not one"))?;
+    /// The world the body holds, as read: whether it is one is [`Reader::error`]'s, then
+    /// [`World::check`]'s to say.
+    fn world(&mut self) -> World {
+        let (major, minor) = (self.word(), self.word());
+        let version = match u16::try_from(major).ok().zip(u16::try_from(minor).ok()) {
+            Some((major, minor)) => Version::new(major, minor),
+            None => {
+                self.fail(corrupt("its GitLab release is not one"));
+                Version::new(0, 0)
+            }
+        };
         // A release this build models (it may read a snapshot of an older build's world).
-        Version::parse(&version.to_string(), AT)?;
+        if let Err(error) = Version::parse(&version.to_string(), AT) {
+            self.fail(error);
+        }
         let profile = version::profile(version);
-        let instance_enforces = self.word()? != 0;
-        let setting = self.word()?;
-        let instance_setting = self.choice(&[None, Some(false), Some(true)], setting)?;
-        let text = self.text()?;
+        let instance_enforces = self.word() != 0;
+        let setting = self.word();
+        let instance_setting = self.choice(&[None, Some(false), Some(true)], setting);
+        let text = self.text();
 
         let mut projects = Vec::new();
-        for p in self.records::<14>()? {
+        for p in self.records::<14>() {
             let flags = p[5];
             let mut features = Features::default();
             for (i, access) in features.0.iter_mut().enumerate() {
-                *access = self.choice(&ACCESSES, flags >> (8 + 2 * i) & 3)?;
+                *access = self.choice(&ACCESSES, flags >> (8 + 2 * i) & 3);
             }
             let mut lists = [0; 4];
             let mut indexes = [0; 4];
@@ -611,7 +643,7 @@ impl Reader<'_> {
                     len: p[3],
                 },
                 group: (p[4] != NONE).then_some(p[4] as usize),
-                visibility: self.choice(&VISIBILITIES, flags & 3)?,
+                visibility: self.choice(&VISIBILITIES, flags & 3),
                 features,
                 inbound_enabled: flags & 4 != 0,
                 outbound_enabled: flags & 8 != 0,
@@ -619,10 +651,10 @@ impl Reader<'_> {
                 indexes,
             });
         }
-        let project_keys = KeyIndex(self.records()?);
+        let project_keys = KeyIndex(self.records());
 
         let mut groups = Vec::new();
-        for [path, path_len, key, key_len, parent, visibility] in self.records()? {
+        for [path, path_len, key, key_len, parent, visibility] in self.records() {
             groups.push(Group {
                 path: Span {
                     start: path,
@@ -633,49 +665,46 @@ impl Reader<'_> {
                     len: key_len,
                 },
                 parent: (parent != NONE).then_some(parent as usize),
-                visibility: self.choice(&VISIBILITIES, visibility)?,
+                visibility: self.choice(&VISIBILITIES, visibility),
             });
         }
-        let group_keys = KeyIndex(self.records()?);
-        let entries = self.records()?;
-        let spellings = self.records()?;
-        let count = self.count(1)?;
+        let group_keys = KeyIndex(self.records());
+        let entries = self.records();
+        let spellings = self.records();
+        let count = self.count(1);
         let mut entry_index = vec![0; count];
-        self.bulk(&mut entry_index)?;
+        self.bulk(&mut entry_index);
 
-        let count = self.count(1)?;
+        let count = self.count(1);
         let mut policy_lists = Vec::with_capacity(count);
         for _ in 0..count {
-            let names = (0..self.count(1)?)
-                .map(|_| self.text())
-                .collect::<Result<Vec<_>, _>>()?;
+            let names: Vec<String> = (0..self.count(1)).map(|_| self.text()).collect();
             // What a list grants is the engine's, for the world's release: worked out again.
             let granted = PermissionSet::from_policies(names.iter().map(String::as_str), version);
             policy_lists.push(PolicyList { names, granted });
         }
         if policy_lists.is_empty() {
-            return Err(corrupt("it has no policy lists"));
+            self.fail(corrupt("it has no policy lists"));
         }
 
-        let count = self.count(2)?;
+        let count = self.count(2);
         let mut users = HashMap::default();
         let mut memberships = Vec::with_capacity(count);
         for index in 0..count {
-            users.insert(self.text()?, index);
-            let places = (0..self.count(2)?)
+            users.insert(self.text(), index);
+            let places: Vec<_> = (0..self.count(2))
                 .map(|_| {
-                    Ok((
-                        self.text()?,
-                        self.word().and_then(|c| self.choice(&ROLES, c))?,
-                    ))
+                    let place = self.text();
+                    let role = self.word();
+                    (place, self.choice(&ROLES, role))
                 })
-                .collect::<Result<Vec<_>, Error>>()?;
+                .collect();
             memberships.push(places);
         }
         if self.pos != self.words.len() || self.next != self.source.len() {
-            return Err(corrupt("bytes follow its end"));
+            self.fail(corrupt("bytes follow its end"));
         }
-        Ok(World {
+        World {
             version,
             profile,
             instance_enforces,
@@ -691,7 +720,7 @@ impl Reader<'_> {
             policy_lists,
             users,
             memberships,
-        })
+        }
     }
 }
 
