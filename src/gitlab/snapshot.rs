@@ -590,6 +590,36 @@ impl Reader<'_> {
         })
     }
 
+    /// A project of the snapshot's words.
+    fn project(&mut self, p: &[u32; 14]) -> Project {
+        let flags = p[5];
+        let mut features = Features::default();
+        for (i, access) in features.0.iter_mut().enumerate() {
+            *access = self.choice(&ACCESSES, flags >> (8 + 2 * i) & 3);
+        }
+        let mut lists = [0; 4];
+        let mut indexes = [0; 4];
+        lists.copy_from_slice(&p[6..10]);
+        indexes.copy_from_slice(&p[10..14]);
+        Project {
+            path: Span {
+                start: p[0],
+                len: p[1],
+            },
+            key: Span {
+                start: p[2],
+                len: p[3],
+            },
+            group: (p[4] != NONE).then_some(p[4] as usize),
+            visibility: self.choice(&VISIBILITIES, flags & 3),
+            features,
+            inbound_enabled: flags & 4 != 0,
+            outbound_enabled: flags & 8 != 0,
+            lists,
+            indexes,
+        }
+    }
+
     /// `options[code]`, or (an error) the first option.
     fn choice<T: Copy>(&mut self, options: &[T], code: u32) -> T {
         match options.get(code as usize) {
@@ -622,34 +652,16 @@ impl Reader<'_> {
         let instance_setting = self.choice(&[None, Some(false), Some(true)], setting);
         let text = self.text();
 
-        let mut projects = Vec::new();
-        for p in self.records::<14>() {
-            let flags = p[5];
-            let mut features = Features::default();
-            for (i, access) in features.0.iter_mut().enumerate() {
-                *access = self.choice(&ACCESSES, flags >> (8 + 2 * i) & 3);
+        // A batch at a time, into the world's own array: no second array of the projects' words.
+        let count = self.count(14);
+        let mut projects = Vec::with_capacity(count);
+        let mut batch = vec![[0; 14]; count.min(1024)];
+        while projects.len() < count && self.error.is_none() {
+            let batch = &mut batch[..(count - projects.len()).min(1024)];
+            self.bulk(batch.as_flattened_mut());
+            for p in batch.iter() {
+                projects.push(self.project(p));
             }
-            let mut lists = [0; 4];
-            let mut indexes = [0; 4];
-            lists.copy_from_slice(&p[6..10]);
-            indexes.copy_from_slice(&p[10..14]);
-            projects.push(Project {
-                path: Span {
-                    start: p[0],
-                    len: p[1],
-                },
-                key: Span {
-                    start: p[2],
-                    len: p[3],
-                },
-                group: (p[4] != NONE).then_some(p[4] as usize),
-                visibility: self.choice(&VISIBILITIES, flags & 3),
-                features,
-                inbound_enabled: flags & 4 != 0,
-                outbound_enabled: flags & 8 != 0,
-                lists,
-                indexes,
-            });
         }
         let project_keys = KeyIndex(self.records());
 
