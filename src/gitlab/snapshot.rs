@@ -123,6 +123,15 @@ struct Checksum {
 
 impl Checksum {
     fn add(&mut self, words: &[u32]) {
+        // In calls of a chunk each: V8 first runs a module's code unoptimised and swaps in the
+        // optimised code at a function's next call, so one call over 30 MB would run slow throughout.
+        for chunk in words.chunks(CHUNK / 4) {
+            self.add_chunk(chunk);
+        }
+    }
+
+    #[inline(never)]
+    fn add_chunk(&mut self, words: &[u32]) {
         let mut i = 0;
         while i < words.len() {
             self.sum = self.sum.wrapping_add(u64::from(words[i]));
@@ -355,40 +364,9 @@ impl World {
             next_entry = p.lists[3];
             for l in 0..3 {
                 let named = if l == 1 { groups } else { projects };
-                let (first, end) = (p.lists[l] as usize, p.lists[l + 1] as usize);
-                for e in &self.entries[first..end] {
-                    let e = Slot::of(e);
-                    let spelling = self.spellings.get(e.spelling as usize);
-                    let own_text = e.spelling != SPELLED_AS_NAMED || e.names == NAMES_NOTHING;
-                    let spelling_ok = |folded: bool| match spelling {
-                        Some(&[start, len]) => {
-                            span_ok(Span { start, len })
-                                && (!folded
-                                    || span_ok(Span {
-                                        start: start.wrapping_add(len),
-                                        len,
-                                    }))
-                        }
-                        None => false,
-                    };
-                    let bad = (e.names != NAMES_NOTHING && e.names as usize >= named)
-                        || (own_text && !spelling_ok(e.flags & FOLDED != 0))
-                        || (e.flags & POLICY_LIST) as usize >= self.policy_lists.len();
-                    if bad {
-                        return Err(corrupt(format_args!(
-                            "an entry of project {i} is out of place"
-                        )));
-                    }
-                }
-                let index = &self.entry_index[p.indexes[l] as usize..p.indexes[l + 1] as usize];
-                let listed = (end - first) as u32;
-                // Each position within its list, whose entry names something (checked above).
-                let entries = &self.entries[first..end];
-                if index.iter().any(|&position| {
-                    position >= listed || entries[position as usize][0] == NAMES_NOTHING
-                }) {
+                if !self.list_ok(p, l, named) {
                     return Err(corrupt(format_args!(
-                        "the index of project {i}'s entries is out of place"
+                        "an entry of project {i}, or their index, is out of place"
                     )));
                 }
             }
@@ -405,6 +383,45 @@ impl World {
             return Err(corrupt("the index of paths is out of place"));
         }
         Ok(())
+    }
+}
+
+impl World {
+    /// Whether list `l` of project `p` names only what the world has (`named` projects or groups), its
+    /// spellings and policy lists are in place, and its index holds positions of entries that name
+    /// something. One call a list: V8 optimises a module's function for its next call, and a loop over
+    /// a million entries in one call would run unoptimised throughout.
+    #[inline(never)]
+    fn list_ok(&self, p: &Project, l: usize, named: usize) -> bool {
+        let span_ok = |start: u32, len: u32| {
+            let start = start as usize;
+            start
+                .checked_add(len as usize)
+                .is_some_and(|end| self.text.get(start..end).is_some())
+        };
+        let (first, end) = (p.lists[l] as usize, p.lists[l + 1] as usize);
+        let entries = &self.entries[first..end];
+        let entries_ok = entries.iter().all(|e| {
+            let e = Slot::of(e);
+            let own_text = e.spelling != SPELLED_AS_NAMED || e.names == NAMES_NOTHING;
+            let spelling_ok = || match self.spellings.get(e.spelling as usize) {
+                Some(&[start, len]) => {
+                    span_ok(start, len)
+                        && (e.flags & FOLDED == 0 || span_ok(start.wrapping_add(len), len))
+                }
+                None => false,
+            };
+            (e.names == NAMES_NOTHING || (e.names as usize) < named)
+                && (!own_text || spelling_ok())
+                && ((e.flags & POLICY_LIST) as usize) < self.policy_lists.len()
+        });
+        let index = &self.entry_index[p.indexes[l] as usize..p.indexes[l + 1] as usize];
+        entries_ok
+            && index.iter().all(|&position| {
+                entries
+                    .get(position as usize)
+                    .is_some_and(|e| e[0] != NAMES_NOTHING)
+            })
     }
 }
 
