@@ -605,7 +605,7 @@ for (const [name, r] of [["1,000", M], ["100,000", L]]) {
     bounds.push(`\`check\` at ${name} projects (${(r.checkOurs.median / r.checkJs.median).toFixed(2)}× the baseline's time): what bounds it ` +
       "is the call's fixed cost, not the decision — two path strings looked up in the policy's memo and one call into the module " +
       "(`GitlabPolicy.check` in src/wasm/api.js), where the plain-JS baseline's decisions on this world are a few map lookups; " +
-      "the ratio moves between 0.4 and 0.7 from run to run on a busy 2-core machine (bench/run.mjs's own rows measure the same calls).");
+      "the ratio moved between 0.45 and 0.85 from run to run on a 2-core machine shared with builds.");
   }
 }
 const fetched = wd.fetched;

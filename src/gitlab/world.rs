@@ -240,7 +240,16 @@ impl KeyIndex {
 
     /// The first id whose key (read by `key_of`) is `key`.
     fn find<'k>(&self, key: &str, key_of: impl Fn(usize) -> &'k str) -> Option<usize> {
-        let hash = crate::hash::key_hash(key);
+        self.find_hashed(crate::hash::key_hash(key), key, key_of)
+    }
+
+    /// [`KeyIndex::find`] for a key whose [`key_hash`](crate::hash::key_hash) is `hash`.
+    fn find_hashed<'k>(
+        &self,
+        hash: u32,
+        key: &str,
+        key_of: impl Fn(usize) -> &'k str,
+    ) -> Option<usize> {
         let mut at = self.0.partition_point(|&[h, _]| h < hash);
         while let Some(&[h, id]) = self.0.get(at) {
             if h != hash {
@@ -413,6 +422,13 @@ impl World {
             }
         }
 
+        // The sorted key indexes, before the entries: an entry is resolved through them with the hash its
+        // path's scan computed, and the map of project keys is gone before the entries take memory.
+        maps.projects = HashMap::default();
+        world.project_keys = KeyIndex::of(hashes.into_iter());
+        world.group_keys =
+            KeyIndex::of((world.groups.iter()).map(|g| crate::hash::key_hash(world.span(g.key))));
+
         // Allowlist entries, checked, resolved and indexed. Each project's input is dropped as soon
         // as its entries are in: compiling never holds two copies of a large world's entries.
         for (i, project) in input.projects.into_iter().enumerate() {
@@ -439,10 +455,6 @@ impl World {
             world.projects[i].lists[3] = world.entries.len() as u32;
             world.projects[i].indexes[3] = world.entry_index.len() as u32;
         }
-        world.project_keys = KeyIndex::of(hashes.into_iter());
-        world.group_keys =
-            KeyIndex::of((world.groups.iter()).map(|g| crate::hash::key_hash(world.span(g.key))));
-
         for (user, roles) in &input.users {
             let user_key = user_key(user);
             if user_key.is_empty() {
@@ -479,11 +491,13 @@ impl World {
             let folded = scan.upper.then(|| path.to_ascii_lowercase());
             let key = folded.as_deref().unwrap_or(&path);
             let named = if groups {
-                maps.groups.get(key)
+                self.group_keys
+                    .find_hashed(scan.hash, key, |g| self.group_key(g))
             } else {
-                maps.projects.get(key)
+                self.project_keys
+                    .find_hashed(scan.hash, key, |p| self.project_key(p))
             };
-            let (names, own_text, flags) = match named.copied() {
+            let (names, own_text, flags) = match named {
                 Some(id) => {
                     let spelled = if groups {
                         self.group_path(id)
