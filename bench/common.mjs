@@ -160,6 +160,12 @@ export const fmtBytes = (b) => (Math.abs(b) >= 1e6 ? `${(b / 2 ** 20).toFixed(1)
 export const ratio = (theirs, ours) => (theirs?.median && ours?.median ? theirs.median / ours.median : null);
 export const fmtRatio = (r) => (r === null ? "—" : r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`);
 export const P = (n) => n.toLocaleString("en-US");
+/** A markdown table: the header row, its rule, then the rows. */
+export const markdownTable = (header, rows) => [
+  `| ${header.join(" | ")} |`,
+  `| ${header.map(() => "---").join(" | ")} |`,
+  ...rows.map((r) => `| ${r.join(" | ")} |`),
+].join("\n");
 
 /** CPU model, cores, OS, memory, Node version and the load average now: the results' machine line. */
 export function machineLine() {

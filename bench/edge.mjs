@@ -32,7 +32,7 @@ import { gzipSync } from "node:zlib";
 import { BaselinePolicy } from "./baseline.mjs";
 import {
   TINY_WORLD, copyPackageForWorkerd, fmtBytes, fmtNs, importPackage, loopOver, machineLine, makeLog, P, perOp, perRun,
-  procStatus, resetPeakRss, sinkBit, startWorkerd, workerdBinary, workerdConfig, writeResultsSection,
+  procStatus, resetPeakRss, sinkBit, startWorkerd, workerdBinary, workerdConfig, writeResultsSection, markdownTable,
 } from "./common.mjs";
 import { SEED, largeWorldParams, makeQueries, makeWorld } from "./worlds.mjs";
 
@@ -538,11 +538,7 @@ if (wd.note) {
 }
 
 const header = ["measurement", "1,000 projects: job-token-scope", "1,000: plain JS", "100,000 projects: job-token-scope", "100,000: plain JS", "goal", "result"];
-const table = [
-  `| ${header.join(" | ")} |`,
-  `| ${header.map(() => "---").join(" | ")} |`,
-  ...rows.map((r) => `| ${r.join(" | ")} |`),
-].join("\n");
+const table = markdownTable(header, rows);
 
 const notes = [
   `Machine: ${machine}. ${versions}. API of SPEC §2 in this build: ${Object.entries(has).map(([k, v]) => `\`${k}\` ${v ? "yes" : "no"}`).join(", ")}. ` +

@@ -26,7 +26,7 @@ import { gzipSync } from "node:zlib";
 import { BaselinePolicy } from "./baseline.mjs";
 import {
   BENCH, PKG, TINY_WORLD, copyPackageForWorkerd, firstQueries, fmtBytes, fmtRatio, fmtStat, importPackage,
-  loopOver, machineLine, makeLog, P, perOp, perRun, ratio, sinkBit, startWorkerd, stats, workerdBinary, workerdConfig,
+  loopOver, machineLine, makeLog, P, perOp, perRun, ratio, sinkBit, startWorkerd, stats, workerdBinary, workerdConfig, markdownTable,
 } from "./common.mjs";
 import { makeQueries, makeWorld } from "./worlds.mjs";
 
@@ -465,11 +465,7 @@ rows.push(wd.ours
 rows.push([".wasm size", size(wasmBytes), "—", size(cedarWasm), "—", "—", "—", "—", ""]);
 
 const header = ["measurement", "job-token-scope", "plain JS", "Cedar isAuthorized", "Cedar preparsed", "vs JS", "vs Cedar", "vs Cedar pre", "target"];
-const table = [
-  `| ${header.join(" | ")} |`,
-  `| ${header.map(() => "---").join(" | ")} |`,
-  ...rows.map((r) => `| ${r.join(" | ")} |`),
-].join("\n");
+const table = markdownTable(header, rows);
 
 const notes = [
   `Machine: ${machine}. ${versions}. Run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,

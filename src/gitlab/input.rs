@@ -167,7 +167,7 @@ pub enum FeatureAccess {
 }
 
 impl FeatureAccess {
-    const NAMES: &'static [(&'static str, FeatureAccess)] = &[
+    pub(crate) const NAMES: &'static [(&'static str, FeatureAccess)] = &[
         ("enabled", FeatureAccess::Enabled),
         ("private", FeatureAccess::Private),
         ("disabled", FeatureAccess::Disabled),
@@ -256,7 +256,7 @@ pub enum Visibility {
 }
 
 impl Visibility {
-    const NAMES: &'static [(&'static str, Visibility)] = &[
+    pub(crate) const NAMES: &'static [(&'static str, Visibility)] = &[
         ("private", Visibility::Private),
         ("internal", Visibility::Internal),
         ("public", Visibility::Public),

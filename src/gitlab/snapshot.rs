@@ -35,24 +35,10 @@ const AT: &str = "bytes";
 /// Stands for "none" in an optional index.
 const NONE: u32 = u32::MAX;
 
-const VISIBILITIES: [Visibility; 3] = [
-    Visibility::Private,
-    Visibility::Internal,
-    Visibility::Public,
-];
-const ACCESSES: [FeatureAccess; 3] = [
-    FeatureAccess::Enabled,
-    FeatureAccess::Private,
-    FeatureAccess::Disabled,
-];
-const ROLES: [Role; 6] = [
-    Role::Guest,
-    Role::Planner,
-    Role::Reporter,
-    Role::Developer,
-    Role::Maintainer,
-    Role::Owner,
-];
+// A setting is written as its place in the type's table of names (its declaration order: `as u32`).
+const VISIBILITIES: &[(&str, Visibility)] = Visibility::NAMES;
+const ACCESSES: &[(&str, FeatureAccess)] = FeatureAccess::NAMES;
+const ROLES: &[(&str, Role)] = Role::NAMES;
 
 /// Where a snapshot's bytes come from: a slice natively, a JS `Uint8Array` in wasm (read a chunk at a
 /// time, never copied whole into the module).
@@ -612,7 +598,7 @@ impl Reader<'_> {
         let flags = p[5];
         let mut features = Features::default();
         for (i, access) in features.0.iter_mut().enumerate() {
-            *access = self.choice(&ACCESSES, flags >> (8 + 2 * i) & 3);
+            *access = self.choice(ACCESSES, flags >> (8 + 2 * i) & 3).1;
         }
         let mut lists = [0; 4];
         let mut indexes = [0; 4];
@@ -628,7 +614,7 @@ impl Reader<'_> {
                 len: p[3],
             },
             group: (p[4] != NONE).then_some(p[4] as usize),
-            visibility: self.choice(&VISIBILITIES, flags & 3),
+            visibility: self.choice(VISIBILITIES, flags & 3).1,
             features,
             inbound_enabled: flags & 4 != 0,
             outbound_enabled: flags & 8 != 0,
@@ -694,7 +680,7 @@ impl Reader<'_> {
                     len: key_len,
                 },
                 parent: (parent != NONE).then_some(parent as usize),
-                visibility: self.choice(&VISIBILITIES, visibility),
+                visibility: self.choice(VISIBILITIES, visibility).1,
             });
         }
         let group_keys = KeyIndex(self.records());
@@ -725,7 +711,7 @@ impl Reader<'_> {
                 .map(|_| {
                     let place = self.text();
                     let role = self.word();
-                    (place, self.choice(&ROLES, role))
+                    (place, self.choice(ROLES, role).1)
                 })
                 .collect();
             memberships.push(places);
