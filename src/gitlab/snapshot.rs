@@ -3,10 +3,11 @@
 //!
 //! The world is already flat (`world.rs`): the snapshot is its arrays one after the other, as
 //! little-endian 32-bit words, after a header that names the format and holds the body's checksum.
-//! Reading streams the body through a small buffer ([`Source`]), so loading a 40 MB snapshot in wasm
-//! never holds a second copy of it, and checks every index and span before the world answers
-//! anything: a snapshot of another format, a truncated one or one with a changed byte is refused
-//! with `invalid_input`, and no snapshot, however made, can make a decision panic.
+//! Reading streams the body from its [`Source`] (the big arrays straight into the world's own, the
+//! rest through a small buffer), so loading a 31 MB snapshot in wasm never holds a second copy of it,
+//! and checks every index and span before the world answers anything: a snapshot of another format,
+//! a truncated one or one with a changed byte is refused with `invalid_input`, and no snapshot,
+//! however made, can make a decision panic.
 //!
 //! Layout (format 1), after the 24-byte header (`JTSW`, format, body length, checksum):
 //! version · instance · text · projects · project keys · groups · group keys · entries · spellings ·

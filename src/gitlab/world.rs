@@ -4,7 +4,7 @@
 //!
 //! The layout is flat so that a 100,000-project world with a million entries stays small and can be
 //! written to and read from a snapshot (`snapshot.rs`) without rebuilding anything: every path lives in
-//! `text`, an entry is 16 bytes, and the lookups by key and by entry are sorted arrays of integers.
+//! `text`, an entry is 12 bytes, and the lookups by key and by entry are sorted arrays of integers.
 //! Everything the rules need is looked up here by index; nothing here decides.
 
 use crate::hash::HashMap;
