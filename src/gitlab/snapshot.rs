@@ -371,7 +371,7 @@ impl World {
         let (projects, groups) = (self.projects.len(), self.groups.len());
         self.span_ok(p.path)
             && self.span_ok(p.key)
-            && p.group.is_none_or(|g| g < groups)
+            && p.group.map_or(true, |g| g < groups)
             && p.lists[0] == first_entry
             && ordered(&p.lists, self.entries.len())
             && ordered(&p.indexes, self.entry_index.len())
