@@ -49,8 +49,10 @@ export function packageSource() {
  * Bundles `entry` (worker.js, or worker-snapshot.js; from `source`, default this directory) as wrangler
  * would — esbuild, `workerd` / `worker` conditions, the .wasm and the .snapshot left external modules — into
  * `dir`/dist/worker.js, copies the package's .wasm next to it, makes dist/world.snapshot from `source`'s
- * world.json with that same package (snapshot.mjs; config.capnp lists it as a data module), and copies
- * config.capnp into `dir`. Returns { dir, packageDir, bundle, snapshot }.
+ * world.json with that same package (snapshot.mjs; config.capnp lists it as a data module) and a copy of
+ * it as dist/kv.snapshot (what config-kv.capnp's local KV namespace holds, as `wrangler kv key put` would
+ * upload it), and copies the configs and kv-store.js into `dir`. Returns { dir, packageDir, bundle,
+ * snapshot, kvSnapshot }.
  */
 export async function buildGate({ dir = EXAMPLE_DIR, source = EXAMPLE_DIR, nodePaths = [], entry = "worker.js" } = {}) {
   const { build } = await import("esbuild");
@@ -75,8 +77,12 @@ export async function buildGate({ dir = EXAMPLE_DIR, source = EXAMPLE_DIR, nodeP
   const packageDir = dirname(resolve(source, gateEntry));
   copyFileSync(join(packageDir, WASM), join(outdir, WASM));
   const { out: snapshot } = await writeSnapshot({ world: join(source, "world.json"), out: join(outdir, SNAPSHOT), packageDir });
-  if (resolve(dir) !== EXAMPLE_DIR) copyFileSync(join(EXAMPLE_DIR, "config.capnp"), join(dir, "config.capnp"));
-  return { dir, packageDir, bundle: join(outdir, "worker.js"), snapshot };
+  const kvSnapshot = join(outdir, "kv.snapshot");
+  copyFileSync(snapshot, kvSnapshot);
+  if (resolve(dir) !== EXAMPLE_DIR) {
+    for (const file of ["config.capnp", "config-kv.capnp", "kv-store.js"]) copyFileSync(join(EXAMPLE_DIR, file), join(dir, file));
+  }
+  return { dir, packageDir, bundle: join(outdir, "worker.js"), snapshot, kvSnapshot };
 }
 
 /** The `workerd` binary of the npm package. */
@@ -90,8 +96,8 @@ export function workerdBinary() {
  * { url, port, child, output(), stop() }; `stop` ends it (SIGTERM, then SIGKILL) and resolves when it has
  * exited. workerd is also killed if this process exits first.
  */
-export function startWorkerd(dir, { env = {}, address = "127.0.0.1:0", timeoutMs = 30_000 } = {}) {
-  const child = spawn(workerdBinary(), ["serve", "config.capnp", "--control-fd=3", `--socket-addr=http=${address}`], {
+export function startWorkerd(dir, { env = {}, address = "127.0.0.1:0", timeoutMs = 30_000, config = "config.capnp" } = {}) {
+  const child = spawn(workerdBinary(), ["serve", config, "--control-fd=3", `--socket-addr=http=${address}`], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe", "pipe"],

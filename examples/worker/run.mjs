@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Runs the example gate locally: `node examples/worker/run.mjs [--port 8787] [--snapshot] [--build-only]`.
+// Runs the example gate locally: `node examples/worker/run.mjs [--port 8787] [--snapshot [--kv]] [--build-only]`.
 //
 // Bundles worker.js for workerd (dist/) — with --snapshot, worker-snapshot.js, which reads the allowlists
-// from dist/world.snapshot (made from world.json by snapshot.mjs, as a deploy would) —, generates a signing key (RSA 2048) and passes its public JWK to
+// from dist/world.snapshot (made from world.json by snapshot.mjs, as a deploy would); with --kv as well,
+// from a local KV namespace through workerd's KV binding (config-kv.capnp) —, generates a signing key (RSA 2048) and passes its public JWK to
 // the gate as GATE_JWKS, starts a small echo server on 127.0.0.1 as the internal service (GATE_UPSTREAM),
 // starts `workerd` from node_modules on 127.0.0.1, and prints the URL with ready-made signed job tokens
 // and curl commands. Ctrl-C stops everything. Uses job-token-scope where worker.js finds it installed,
@@ -19,10 +20,15 @@ const { values: options } = parseArgs({
   options: {
     port: { type: "string", default: "8787" },
     snapshot: { type: "boolean", default: false },
+    kv: { type: "boolean", default: false },
     "build-only": { type: "boolean", default: false },
   },
 });
 
+if (options.kv && !options.snapshot) {
+  console.error("--kv needs --snapshot: the snapshot is what the KV namespace holds");
+  process.exit(2);
+}
 let source;
 try {
   source = packageSource();
@@ -46,6 +52,7 @@ const key = await generateKey("RS256", "local-1");
 const upstream = await startUpstream();
 const gate = await startWorkerd(EXAMPLE_DIR, {
   address: `127.0.0.1:${options.port}`,
+  config: options.kv ? "config-kv.capnp" : "config.capnp",
   env: {
     GATE_ISSUER: ISSUER,
     GATE_AUDIENCE: AUDIENCE,
@@ -62,7 +69,7 @@ const denied = await signToken(key, jobClaims("acme/other", { exp: hour }));
 const packages = `${gate.url}/projects/acme%2Fplatform%2Fapi/packages/generic/tool/1.0/tool.tgz`;
 
 console.log(`
-job-token gate on ${gate.url}  (workerd; upstream echo server ${upstream.url}; world: examples/worker/world.json${options.snapshot ? ", as the snapshot dist/world.snapshot" : ""})
+job-token gate on ${gate.url}  (workerd; upstream echo server ${upstream.url}; world: examples/worker/world.json${options.snapshot ? `, as the snapshot dist/world.snapshot${options.kv ? " read from KV (config-kv.capnp)" : ""}` : ""})
 
 A job token of acme/ci (allowlisted by acme/platform/api), valid for one hour:
 

@@ -8,13 +8,13 @@
 // come slowly (single flight on a cold cache), one whose keys endpoint never answers. The forwarding
 // hardening cases (paths, headers) run in the inline gate, sent by a raw HTTP client in workerd. And the
 // example's snapshot entry (worker-snapshot.js: world.json as a snapshot made by snapshot.mjs with the
-// installed package, a `data` module in workerd; from a KV stand-in in Node) answers every case as the
+// installed package, a `data` module in workerd; from KV, through workerd's KV binding and a stand-in in Node) answers every case as the
 // gate from world.json does.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -92,6 +92,18 @@ before(async () => {
     }),
     (async () => {
       workerds.snapshot = await startWorkerd(snapshotBuild.dir, { env: envOf("inline"), timeoutMs: STEP_MS });
+    })(),
+    // The same build reading its snapshot from KV through workerd's own KV binding (config-kv.capnp);
+    // and a copy whose KV namespace holds a cut snapshot, while its bundled world.snapshot is whole.
+    (async () => {
+      workerds.kv = await startWorkerd(snapshotBuild.dir, { env: envOf("inline"), timeoutMs: STEP_MS, config: "config-kv.capnp" });
+    })(),
+    (async () => {
+      const dir = join(installed.dir, "gate-snapshot-cut-kv");
+      cpSync(snapshotBuild.dir, dir, { recursive: true });
+      const whole = readFileSync(snapshotBuild.kvSnapshot);
+      writeFileSync(join(dir, "dist", "kv.snapshot"), whole.subarray(0, whole.length - 8));
+      workerds.kvCut = await startWorkerd(dir, { env: envOf("inline"), timeoutMs: STEP_MS, config: "config-kv.capnp" });
     })(),
   ]);
   for (const s of started) if (s.status === "rejected") throw s.reason;
@@ -399,6 +411,25 @@ describe("workerd: the example gate from a snapshot (worker-snapshot.js, world.s
     const [c] = cases(ISSUER);
     await check(viaHttp(workerds.snapshot.url), c);
     assert.doesNotMatch(workerds.snapshot.output(), /Uncaught|panicked|RuntimeError|misconfigured|bad configuration/, workerds.snapshot.output());
+  });
+});
+
+describe("workerd: the example gate from a snapshot in KV (worker-snapshot.js, GATE_KV a kvNamespace binding: config-kv.capnp)", () => {
+  for (const c of cases(ISSUER)) {
+    test(`as from world.json: ${c.name}`, { timeout: STEP_MS }, async () => {
+      await check((c.raw ? viaRawHttp : viaHttp)(workerds.kv.url), c);
+    });
+  }
+  test("the gate keeps answering after all that", { timeout: STEP_MS }, async () => {
+    const [c] = cases(ISSUER);
+    await check(viaHttp(workerds.kv.url), c);
+    assert.doesNotMatch(workerds.kv.output(), /Uncaught|panicked|RuntimeError|misconfigured|bad configuration/, workerds.kv.output());
+  });
+  test("a cut snapshot in KV fails closed with 503, the log naming policy (the bundled one, whole, is not read)", { timeout: STEP_MS }, async () => {
+    const [c] = cases(ISSUER);
+    const res = await check(viaHttp(workerds.kvCut.url), { ...c, expect: { status: 503, reason: "gate_unavailable" } });
+    assert.match(res.json.message, /misconfigured/);
+    assert.match(workerds.kvCut.output(), /invalid_input\): policy: not a snapshot this build can read: /);
   });
 });
 
