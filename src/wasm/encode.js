@@ -134,7 +134,7 @@ export function encode(value, maxDepth, maxString, maxItems, maxInput) {
     texts.length = 0;
     numbers.length = 0;
   }
-  let rest = texts.join("");
+  const text = encodeText(texts.join(""));
   return {
     failed: false,
     tape: tape.subarray(0, length),
@@ -143,6 +143,21 @@ export function encode(value, maxDepth, maxString, maxItems, maxInput) {
     get tapeLength() {
       return length;
     },
+    get textLeft() {
+      return text.textLeft;
+    },
+    copyText: text.copyText,
+  };
+}
+
+/**
+ * A string to be copied into the module as UTF-8, a part at a time (`encode`'s text, and
+ * `GitlabPolicy.fromJSON`'s).
+ * @param {string} text
+ */
+export function encodeText(text) {
+  let rest = text;
+  return {
     /** UTF-16 code units of the text not copied yet. */
     get textLeft() {
       return rest.length;
@@ -151,6 +166,9 @@ export function encode(value, maxDepth, maxString, maxItems, maxInput) {
      * Copies as much of the rest of the text as fits into `memory` at `ptr` (`cap` bytes), as UTF-8;
      * returns the bytes written. TextEncoder.encodeInto is native: wasm-bindgen's string glue copies
      * ASCII one character at a time in JS, a tenth of a second for a large world's 90 MB.
+     * @param {WebAssembly.Memory} memory
+     * @param {number} ptr
+     * @param {number} cap
      */
     copyText(memory, ptr, cap) {
       const { read, written } = utf8.encodeInto(rest, new Uint8Array(memory.buffer, ptr, cap));

@@ -338,9 +338,9 @@ fn json_text(value: &JsValue) -> Result<String, Error> {
             return Err(too_long());
         }
         alloc::reserve(units.saturating_mul(3))?;
-        return value
-            .as_string()
-            .ok_or_else(|| Error::invalid("", "expected a string or a Uint8Array"));
+        // UTF-8 from `encodeInto`: `None` cannot happen, short of a bug in `encode.js`.
+        return js_value::string(text)
+            .ok_or_else(|| Error::invalid("", "the text did not arrive as UTF-8"));
     }
     let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() else {
         return Err(Error::invalid("", "expected a string or a Uint8Array"));
