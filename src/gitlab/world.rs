@@ -7,6 +7,8 @@
 //! `text`, an entry is 12 bytes, and the lookups by key and by entry are sorted arrays of integers.
 //! Everything the rules need is looked up here by index; nothing here decides.
 
+use std::borrow::Cow;
+
 use crate::hash::HashMap;
 
 use super::input::{EntryInput, Features, Visibility, WorldInput};
@@ -284,18 +286,17 @@ pub(crate) enum Name {
     Group(GroupIndex),
 }
 
-/// What compiling keeps only while it compiles: the maps from key to project and group, and from
-/// policy list to its index.
+/// What compiling keeps only while it compiles: the maps from key to group, and from policy list to its
+/// index. (The map from key to project is `from_input`'s own: it borrows the input's paths.)
 #[derive(Default)]
 struct Compiling {
-    projects: HashMap<String, ProjectIndex>,
     groups: HashMap<String, GroupIndex>,
     policy_lists: HashMap<String, usize>,
 }
 
 impl World {
     /// Compiles a world, or says what and where its input is wrong.
-    pub fn from_input(mut input: WorldInput) -> Result<World, Error> {
+    pub fn from_input(input: WorldInput) -> Result<World, Error> {
         let version = match &input.version {
             Some(text) => Version::parse(&text.0, "version")?,
             None => version::latest().since,
@@ -328,10 +329,17 @@ impl World {
             users: HashMap::default(),
             memberships: Vec::new(),
         };
-        let mut maps = Compiling {
-            projects: HashMap::with_capacity_and_hasher(input.projects.len(), Default::default()),
-            ..Compiling::default()
-        };
+        let mut maps = Compiling::default();
+        // Projects by key, the keys borrowed from the input where they are its paths (a copy of every
+        // path was a fifth of compiling's peak memory for a world of long paths).
+        let mut project_keys: HashMap<Cow<str>, ProjectIndex> =
+            HashMap::with_capacity_and_hasher(input.projects.len(), Default::default());
+        // The world's text takes the projects' paths and their groups': reserved at once, not grown by
+        // doubling, which left up to half of it unused and copied it at every step.
+        let paths: usize = input.projects.iter().map(|p| p.path.len()).sum();
+        world
+            .text
+            .reserve_exact(paths.saturating_add(paths / 4).min(MAX_TEXT));
 
         // Groups listed for their visibility, with the groups above them.
         let mut listed: HashMap<String, usize> = HashMap::default();
@@ -351,15 +359,15 @@ impl World {
         // Projects and the groups their paths imply.
         let mut group_bytes = 0;
         let mut hashes = Vec::with_capacity(input.projects.len());
-        for (i, project) in input.projects.iter_mut().enumerate() {
+        for (i, project) in input.projects.iter().enumerate() {
             let at = || format!("projects[{i}].path");
-            let (path, scan) = checked_owned(std::mem::take(&mut project.path), &at, 2)?;
+            let (path, scan) = checked_path(&project.path, &at, 2)?;
             let key = if scan.upper {
-                path.to_ascii_lowercase()
+                Cow::Owned(path.to_ascii_lowercase())
             } else {
-                path.clone()
+                Cow::Borrowed(path)
             };
-            if let Some(first) = maps.projects.insert(key, i) {
+            if let Some(first) = project_keys.insert(key, i) {
                 return Err(Error::invalid(
                     at(),
                     format!("duplicate project \"{path}\" (also projects[{first}])"),
@@ -375,11 +383,11 @@ impl World {
                     "the project paths' groups add up to more than 128 MiB (the limit)",
                 ));
             }
-            let group = match parent(&path) {
+            let group = match parent(path) {
                 Some(group_path) => Some(world.intern_ancestry(&mut maps, group_path, &at)?),
                 None => None,
             };
-            let (path, key) = world.add_text(&path, scan.upper, &at)?;
+            let (path, key) = world.add_text(path, scan.upper, &at)?;
             hashes.push(scan.hash);
             world.projects.push(Project {
                 path,
@@ -395,7 +403,7 @@ impl World {
         }
         // A project cannot hold other projects: its path would be both. Looked up once per group.
         let is_project: Vec<bool> = (world.groups.iter())
-            .map(|group| maps.projects.contains_key(world.span(group.key)))
+            .map(|group| project_keys.contains_key(world.span(group.key)))
             .collect();
         for i in 0..world.projects.len() {
             if let Some(group) = world.groups_of(i).find(|&g| is_project[g]) {
@@ -411,7 +419,7 @@ impl World {
         }
 
         for (key, &i) in &listed {
-            if maps.projects.contains_key(key) {
+            if project_keys.contains_key(key.as_str()) {
                 return Err(Error::invalid(
                     format!("groups[{i}].path"),
                     format!(
@@ -424,7 +432,7 @@ impl World {
 
         // The sorted key indexes, before the entries: an entry is resolved through them with the hash its
         // path's scan computed, and the map of project keys is gone before the entries take memory.
-        maps.projects = HashMap::default();
+        drop(project_keys);
         world.project_keys = KeyIndex::of(hashes.into_iter());
         world.group_keys =
             KeyIndex::of((world.groups.iter()).map(|g| crate::hash::key_hash(world.span(g.key))));
