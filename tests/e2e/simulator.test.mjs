@@ -122,6 +122,8 @@ async function withPage(fn, options = {}) {
 }
 
 const cell = (page, source, target) => page.locator(`.cell-button[data-source="${source}"][data-target="${target}"]`);
+/** Waits for the matrix's decisions: a change of permission or user recomputes them in workers. */
+const matrixReady = (page) => page.waitForSelector('#gl-matrix-mount[data-state="ready"]');
 const exported = (page) => page.evaluate(() => JSON.stringify(globalThis.simulator.exportScenario()));
 /** Waits until the link (URL fragment) holds the current scenario. */
 async function saved(page) {
@@ -385,6 +387,7 @@ test("a public project's feature visibility: “Only project members” closes t
   await withPage(async (page) => {
     await allProjects(page);
     await page.selectOption("#gl-matrix-permission", "read_packages");
+    await matrixReady(page);
     const anon = cell(page, "acme/ci", "acme/docs");
     assert.equal((await anon.textContent()).trim(), "◐");
     await page.click("#gl-tree-4"); // acme/docs, public
@@ -455,6 +458,7 @@ test("matrix: anonymous-level cells, a user, and “Why?” with the trace step 
 
     // a triggering user: bob is developer on acme/platform, so may admin packages there
     await page.selectOption("#gl-matrix-user", "carol");
+    await matrixReady(page);
     assert.match(await cell(page, "acme/ci", "acme/platform/api").getAttribute("aria-label"), /insufficient_role/);
   });
 });
