@@ -342,6 +342,7 @@ test("add an allowlist entry as a maintainer; a developer is refused with GitLab
     await page.waitForSelector("#gl-edit-result.allowed");
     assert.match(await page.textContent("table.allowlist tbody tr:first-child"), /Fine-grained: read_packages/);
     await page.selectOption("#gl-matrix-permission", "read_jobs");
+    await matrixReady(page);
     assert.match(await cell(page, "acme/ci", "acme/platform/api").getAttribute("aria-label"), /permission_not_granted/);
   });
 });
@@ -414,6 +415,7 @@ test("a public project's feature visibility: “Only project members” closes t
 
     // the container registry, back to "Everyone with access", opens read_containers
     await page.selectOption("#gl-matrix-permission", "read_containers");
+    await matrixReady(page);
     assert.equal((await anon.textContent()).trim(), "✗");
     await page.selectOption("#gl-feature-containerRegistry", "enabled");
     await page.waitForFunction(() => document.querySelector('.cell-button[data-source="acme/ci"][data-target="acme/docs"]')?.dataset.reason === "anonymous_level");
@@ -433,6 +435,7 @@ test("matrix: anonymous-level cells, a user, and “Why?” with the trace step 
   await withPage(async (page) => {
     await allProjects(page);
     await page.selectOption("#gl-matrix-permission", "read_packages");
+    await matrixReady(page);
     const anon = cell(page, "acme/ci", "acme/docs");
     assert.equal((await anon.textContent()).trim(), "◐");
     assert.match(await anon.getAttribute("aria-label"), /anonymous-level only \(anonymous_level\)/);
