@@ -381,17 +381,28 @@ async function check(send, c) {
 
 // ───────────────────────────── workerd ─────────────────────────────
 
-describe("workerd: the example gate with inline keys", () => {
+/**
+ * Tests that the workerd gate `workerds[name]` answers every case (each test named `prefix` + the case's
+ * name), then one more request, having logged nothing that matches `unexpected`.
+ */
+function answersEveryCase(name, { prefix = "", unexpected }) {
   for (const c of cases(ISSUER)) {
-    test(c.name, { timeout: STEP_MS }, async () => {
-      await check((c.raw ? viaRawHttp : viaHttp)(workerds.inline.url), c);
+    test(`${prefix}${c.name}`, { timeout: STEP_MS }, async () => {
+      await check((c.raw ? viaRawHttp : viaHttp)(workerds[name].url), c);
     });
   }
   test("the gate keeps answering after all that", { timeout: STEP_MS }, async () => {
     const [c] = cases(ISSUER);
-    await check(viaHttp(workerds.inline.url), c);
-    assert.doesNotMatch(workerds.inline.output(), /Uncaught|panicked|RuntimeError/, workerds.inline.output());
+    await check(viaHttp(workerds[name].url), c);
+    assert.doesNotMatch(workerds[name].output(), unexpected, workerds[name].output());
   });
+}
+
+/** What a gate answering from a snapshot must not have logged. */
+const SNAPSHOT_GATE_LOG = /Uncaught|panicked|RuntimeError|misconfigured|bad configuration/;
+
+describe("workerd: the example gate with inline keys", () => {
+  answersEveryCase("inline", { unexpected: /Uncaught|panicked|RuntimeError/ });
 });
 
 describe("workerd: the example gate from a snapshot (worker-snapshot.js, world.snapshot a data module)", () => {
@@ -402,29 +413,11 @@ describe("workerd: the example gate from a snapshot (worker-snapshot.js, world.s
     const snapshot = readFileSync(snapshotBuild.snapshot);
     assert.equal(snapshot.subarray(0, 4).toString("latin1"), "JTSW");
   });
-  for (const c of cases(ISSUER)) {
-    test(`as from world.json: ${c.name}`, { timeout: STEP_MS }, async () => {
-      await check((c.raw ? viaRawHttp : viaHttp)(workerds.snapshot.url), c);
-    });
-  }
-  test("the gate keeps answering after all that", { timeout: STEP_MS }, async () => {
-    const [c] = cases(ISSUER);
-    await check(viaHttp(workerds.snapshot.url), c);
-    assert.doesNotMatch(workerds.snapshot.output(), /Uncaught|panicked|RuntimeError|misconfigured|bad configuration/, workerds.snapshot.output());
-  });
+  answersEveryCase("snapshot", { prefix: "as from world.json: ", unexpected: SNAPSHOT_GATE_LOG });
 });
 
 describe("workerd: the example gate from a snapshot in KV (worker-snapshot.js, GATE_KV a kvNamespace binding: config-kv.capnp)", () => {
-  for (const c of cases(ISSUER)) {
-    test(`as from world.json: ${c.name}`, { timeout: STEP_MS }, async () => {
-      await check((c.raw ? viaRawHttp : viaHttp)(workerds.kv.url), c);
-    });
-  }
-  test("the gate keeps answering after all that", { timeout: STEP_MS }, async () => {
-    const [c] = cases(ISSUER);
-    await check(viaHttp(workerds.kv.url), c);
-    assert.doesNotMatch(workerds.kv.output(), /Uncaught|panicked|RuntimeError|misconfigured|bad configuration/, workerds.kv.output());
-  });
+  answersEveryCase("kv", { prefix: "as from world.json: ", unexpected: SNAPSHOT_GATE_LOG });
   test("a cut snapshot in KV fails closed with 503, the log naming policy (the bundled one, whole, is not read)", { timeout: STEP_MS }, async () => {
     const [c] = cases(ISSUER);
     const res = await check(viaHttp(workerds.kvCut.url), { ...c, expect: { status: 503, reason: "gate_unavailable" } });
