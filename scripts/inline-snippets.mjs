@@ -43,6 +43,6 @@ const inline = (_line, _names, file) => {
   return code;
 };
 glue = glue.replace(named, inline).replace(namespace, inline);
-if (/from '\.\/snippets\//.test(glue)) throw new Error("a snippet import was not inlined");
+if (/from ['"]\.\/snippets\//.test(glue)) throw new Error("a snippet import was not inlined");
 writeFileSync(gluePath, glue);
 rmSync(join(dir, "snippets"), { recursive: true, force: true });
